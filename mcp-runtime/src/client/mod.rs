@@ -1,0 +1,421 @@
+//! An MCP client with one API over every transport: in memory, stdio (a child process),
+//! and (soon) Streamable HTTP.
+
+use crate::error::{Error, Result};
+use crate::protocol::{
+    CallToolResult, ErrorObject, GetPromptResult, Implementation, InitializeResult, Message,
+    Notification, Prompt, ProtocolVersion, ReadResourceResult, Request, RequestId, Resource,
+    ResourceTemplate, Response, Tool,
+};
+use crate::server::Server;
+use futures_util::StreamExt as _;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::codec::{FramedRead, LinesCodec};
+
+/// Sees every message the client receives, as raw JSON (for logging and tests).
+pub type Inspector = Arc<dyn Fn(&Value) + Send + Sync>;
+
+type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>>>;
+
+/// Options for connecting a [`Client`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    info: Implementation,
+    protocol_version: String,
+    capabilities: Value,
+    timeout: Duration,
+    inspector: Option<Inspector>,
+    max_message_bytes: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            info: Implementation {
+                name: "mcp-runtime-client".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                title: None,
+                description: None,
+                website_url: None,
+            },
+            protocol_version: ProtocolVersion::LATEST.as_str().into(),
+            capabilities: json!({}),
+            timeout: Duration::from_secs(60),
+            inspector: None,
+            max_message_bytes: 16 << 20,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The protocol version to ask for (any string: servers answer with what they speak).
+    pub fn protocol_version(mut self, version: impl Into<String>) -> Self {
+        self.protocol_version = version.into();
+        self
+    }
+
+    /// The client's name and version.
+    pub fn info(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.info.name = name.into();
+        self.info.version = version.into();
+        self
+    }
+
+    /// The capabilities to declare.
+    pub fn capabilities(mut self, capabilities: Value) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
+    /// How long to wait for each answer (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Calls `f` with every message received, before it is handled.
+    pub fn inspect(mut self, f: impl Fn(&Value) + Send + Sync + 'static) -> Self {
+        self.inspector = Some(Arc::new(f));
+        self
+    }
+
+    /// Connects to a server in the same process (messages still go through JSON).
+    pub async fn in_memory(self, server: &Server) -> Result<Client> {
+        let (client_end, server_end) = tokio::io::duplex(64 << 10);
+        let server = server.clone();
+        tokio::spawn(async move {
+            let (read, write) = tokio::io::split(server_end);
+            if let Err(e) = crate::transport::serve_io(&server, read, write).await {
+                tracing::warn!(error = %e, "in-memory server ended");
+            }
+        });
+        let (read, write) = tokio::io::split(client_end);
+        self.connect_io(read, write, None).await
+    }
+
+    /// Starts `command` and talks to it over its stdin and stdout (stderr is inherited).
+    pub async fn stdio(self, mut command: Command) -> Result<Client> {
+        command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn()?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(Error::Protocol(
+                "the child process has no stdin or stdout".into(),
+            ));
+        };
+        self.connect_io(stdout, stdin, Some(child)).await
+    }
+
+    /// Talks newline-delimited JSON-RPC over a byte stream and performs the handshake.
+    pub async fn connect_io<R, W>(
+        self,
+        reader: R,
+        writer: W,
+        child: Option<Child>,
+    ) -> Result<Client>
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>(64);
+        let pending: Pending = Arc::default();
+        tokio::spawn(write_loop(writer, out_rx));
+        tokio::spawn(read_loop(
+            reader,
+            self.max_message_bytes,
+            pending.clone(),
+            out_tx.clone(),
+            self.inspector.clone(),
+        ));
+        let mut client = Client {
+            out: out_tx,
+            pending,
+            next_id: Arc::new(AtomicI64::new(1)),
+            timeout: self.timeout,
+            init: None,
+            child: child.map(|c| Arc::new(tokio::sync::Mutex::new(c))),
+        };
+        let params = json!({
+            "protocolVersion": self.protocol_version,
+            "capabilities": self.capabilities,
+            "clientInfo": self.info,
+        });
+        let init: InitializeResult = client.request_as("initialize", params).await?;
+        client.notify("notifications/initialized", None).await?;
+        client.init = Some(Arc::new(init));
+        Ok(client)
+    }
+}
+
+/// A connection to an MCP server.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+///
+/// /// Add two integers.
+/// #[tool]
+/// fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> mcp_runtime::Result<()> {
+/// let server = Server::builder().tool(add).build()?;
+/// let client = Client::in_memory(&server).await?;
+/// let result = client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await?;
+/// assert_eq!(result.structured_content, Some(serde_json::json!({"result": 5})));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    out: mpsc::Sender<Vec<u8>>,
+    pending: Pending,
+    next_id: Arc<AtomicI64>,
+    timeout: Duration,
+    init: Option<Arc<InitializeResult>>,
+    child: Option<Arc<tokio::sync::Mutex<Child>>>,
+}
+
+impl Client {
+    /// Options for connecting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Connects to a server in the same process.
+    pub async fn in_memory(server: &Server) -> Result<Client> {
+        ClientBuilder::default().in_memory(server).await
+    }
+
+    /// Starts a server program and connects to it over stdio.
+    pub async fn stdio(command: Command) -> Result<Client> {
+        ClientBuilder::default().stdio(command).await
+    }
+
+    /// What the server answered to `initialize`.
+    pub fn server(&self) -> Option<&InitializeResult> {
+        self.init.as_deref()
+    }
+
+    /// Sends a request and waits for its result.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value> {
+        let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let params = match params {
+            Value::Object(map) => Some(map),
+            Value::Null => None,
+            other => {
+                return Err(Error::Protocol(format!(
+                    "params must be an object, not {other}"
+                )));
+            }
+        };
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(id.clone(), tx);
+        let message = Message::Request(Request {
+            id: id.clone(),
+            method: method.into(),
+            params,
+        });
+        if let Err(e) = self.send(&message).await {
+            lock(&self.pending).remove(&id);
+            return Err(e);
+        }
+        match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(error))) => Err(Error::Rpc(error)),
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => {
+                lock(&self.pending).remove(&id);
+                let params = json!({ "requestId": id, "reason": "timed out" });
+                let _ = self.notify("notifications/cancelled", Some(params)).await;
+                Err(Error::Timeout(self.timeout))
+            }
+        }
+    }
+
+    async fn request_as<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T> {
+        let value = self.request(method, params).await?;
+        serde_json::from_value(value)
+            .map_err(|e| Error::Protocol(format!("the result of {method} is malformed: {e}")))
+    }
+
+    /// Sends a notification.
+    pub async fn notify(&self, method: &str, params: Option<Value>) -> Result<()> {
+        let params = params.and_then(|p| p.as_object().cloned());
+        self.send(&Message::Notification(Notification {
+            method: method.into(),
+            params,
+        }))
+        .await
+    }
+
+    async fn send(&self, message: &Message) -> Result<()> {
+        let mut bytes = serde_json::to_vec(message).map_err(|e| Error::Protocol(e.to_string()))?;
+        bytes.push(b'\n');
+        self.out.send(bytes).await.map_err(|_| Error::Closed)
+    }
+
+    /// `ping`.
+    pub async fn ping(&self) -> Result<()> {
+        self.request("ping", json!({})).await.map(drop)
+    }
+
+    async fn list_all<T: DeserializeOwned>(&self, method: &str, key: &str) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let params = match &cursor {
+                Some(c) => json!({ "cursor": c }),
+                None => json!({}),
+            };
+            let mut page = self.request(method, params).await?;
+            let batch: Vec<T> = serde_json::from_value(page[key].take()).map_err(|e| {
+                Error::Protocol(format!("the result of {method} is malformed: {e}"))
+            })?;
+            items.extend(batch);
+            match page.get("nextCursor").and_then(Value::as_str) {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// Every tool, following pagination.
+    pub async fn list_tools(&self) -> Result<Vec<Tool>> {
+        self.list_all("tools/list", "tools").await
+    }
+
+    /// Calls a tool. A tool that fails returns `Ok` with `is_error` set.
+    pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult> {
+        self.request_as(
+            "tools/call",
+            json!({ "name": name, "arguments": arguments }),
+        )
+        .await
+    }
+
+    /// Every static resource, following pagination.
+    pub async fn list_resources(&self) -> Result<Vec<Resource>> {
+        self.list_all("resources/list", "resources").await
+    }
+
+    /// Every resource template, following pagination.
+    pub async fn list_resource_templates(&self) -> Result<Vec<ResourceTemplate>> {
+        self.list_all("resources/templates/list", "resourceTemplates")
+            .await
+    }
+
+    /// Reads a resource.
+    pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult> {
+        self.request_as("resources/read", json!({ "uri": uri }))
+            .await
+    }
+
+    /// Every prompt, following pagination.
+    pub async fn list_prompts(&self) -> Result<Vec<Prompt>> {
+        self.list_all("prompts/list", "prompts").await
+    }
+
+    /// Gets a prompt with these arguments (strings).
+    pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<GetPromptResult> {
+        self.request_as(
+            "prompts/get",
+            json!({ "name": name, "arguments": arguments }),
+        )
+        .await
+    }
+
+    /// Closes the connection; a child server process is waited for (it exits when its
+    /// stdin closes) and its exit status returned.
+    pub async fn close(self) -> Result<Option<std::process::ExitStatus>> {
+        let Client { out, child, .. } = self;
+        drop(out);
+        match child {
+            Some(child) => Ok(Some(child.lock().await.wait().await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(mut writer: W, mut rx: mpsc::Receiver<Vec<u8>>) {
+    while let Some(bytes) = rx.recv().await {
+        if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
+            break;
+        }
+    }
+    let _ = writer.shutdown().await;
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(
+    reader: R,
+    max: usize,
+    pending: Pending,
+    out: mpsc::Sender<Vec<u8>>,
+    inspector: Option<Inspector>,
+) {
+    let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(max));
+    while let Some(Ok(line)) = lines.next().await {
+        let Ok(value) = serde_json::from_str::<Value>(&line) else {
+            tracing::warn!(line, "the server sent invalid JSON");
+            continue;
+        };
+        if let Some(inspect) = &inspector {
+            inspect(&value);
+        }
+        let messages = match value {
+            Value::Array(items) => items,
+            single => vec![single],
+        };
+        for message in messages.into_iter().map(Message::from_value) {
+            match message {
+                Ok(Message::Response(Response {
+                    id: Some(id),
+                    outcome,
+                })) => {
+                    if let Some(tx) = lock(&pending).remove(&id) {
+                        let _ = tx.send(outcome);
+                    }
+                }
+                Ok(Message::Request(req)) => {
+                    let outcome = match req.method.as_str() {
+                        "ping" => Ok(json!({})),
+                        other => Err(ErrorObject::method_not_found(other)),
+                    };
+                    let reply = Message::Response(Response {
+                        id: Some(req.id),
+                        outcome,
+                    });
+                    if let Ok(mut bytes) = serde_json::to_vec(&reply) {
+                        bytes.push(b'\n');
+                        let _ = out.send(bytes).await;
+                    }
+                }
+                Ok(Message::Notification(n)) => tracing::debug!(method = n.method, "notification"),
+                Ok(Message::Response(r)) => {
+                    tracing::warn!(error = ?r.outcome, "response without id")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e.error.message, "invalid message from the server")
+                }
+            }
+        }
+    }
+    // Dropping the senders wakes every waiting request with `Error::Closed`.
+    lock(&pending).clear();
+    let _: Map<String, Value> = Map::new();
+}

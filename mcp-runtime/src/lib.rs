@@ -1,0 +1,97 @@
+//! Write MCP (Model Context Protocol) servers as plain Rust functions.
+//!
+//! ```no_run
+//! use mcp_runtime::prelude::*;
+//!
+//! /// Add two integers.
+//! #[tool(read_only)]
+//! fn add(
+//!     /// The left operand.
+//!     a: i64,
+//!     /// The right operand.
+//!     b: i64,
+//! ) -> i64 {
+//!     a + b
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> mcp_runtime::Result<()> {
+//!     mcp_runtime::run(Transport::from_args()).await
+//! }
+//! ```
+//!
+//! The crate is layered: [`protocol`] holds the wire types, the server core
+//! ([`Server`], [`Context`]) dispatches MCP requests, [`transport`] moves bytes, and
+//! [`Client`] talks to any server over the same transports.
+
+#![warn(missing_docs)]
+
+mod client;
+mod error;
+pub mod protocol;
+mod server;
+pub mod transport;
+
+pub use client::{Client, ClientBuilder, Inspector};
+pub use error::{Error, Result};
+pub use mcp_macros::{prompt, resource, tool};
+pub use protocol::{
+    CallToolResult, Content, ErrorCode, ErrorObject, GetPromptResult, PromptMessage,
+    ProtocolVersion, ReadResourceResult, ResourceContents, Role,
+};
+pub use server::{
+    BoxFuture, Context, FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult,
+    Limits, NotFound, PromptDef, Rejection, RequestFacts, Requirement, ResourceDef, ResourceInfo,
+    ResourceRequest, Server, ServerBuilder, Session, State, TemplateError, ToolDef, UriTemplate,
+};
+pub use transport::Transport;
+
+/// Serves every `#[tool]`, `#[resource]` and `#[prompt]` of the program on `transport`.
+///
+/// Logs go to stderr (`RUST_LOG` sets the level; default `info`). For shared state or
+/// instructions, use [`Server::builder`] with [`ServerBuilder::registered`].
+pub async fn run(transport: Transport) -> Result<()> {
+    init_logging();
+    Server::builder().registered().run(transport).await
+}
+
+/// Sends `tracing` output to stderr, never stdout (stdout carries the protocol on stdio).
+/// Does nothing if a subscriber is already set.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Everything a server file needs: `use mcp_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        CallToolResult, Client, Content, Context, ErrorObject, GetPromptResult, NotFound,
+        PromptMessage, ResourceContents, Role, Server, State, Transport, prompt, resource, tool,
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::protocol::{Prompt, PromptArgument, Tool, ToolAnnotations};
+    pub use crate::server::glue;
+    pub use crate::server::{
+        InputSchema, Package, PromptRegistration, ResourceRegistration, SchemaGen,
+        ToolRegistration, key_of,
+    };
+    pub use crate::{
+        BoxFuture, CallToolResult, Context, ErrorObject, GetPromptResult, PromptDef, ResourceDef,
+        ResourceInfo, ResourceRequest, ToolDef,
+    };
+    pub use inventory;
+    pub use serde_json;
+    pub use std::any::TypeId;
+    pub use std::boxed::Box;
+    pub use std::option::Option::{self, None, Some};
+    pub use std::result::Result::{self, Err, Ok};
+    pub use std::string::String;
+    pub use std::vec::Vec;
+}

@@ -1,0 +1,80 @@
+//! The wire format: JSON-RPC framing and MCP's data types. Pure data, no behaviour.
+
+mod jsonrpc;
+mod types;
+mod version;
+
+pub use jsonrpc::*;
+pub use types::*;
+pub use version::ProtocolVersion;
+
+use serde_json::Value;
+
+impl ErrorObject {
+    /// An error with this code and message.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        ErrorObject {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Attaches `data`.
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// -32602: the parameters are wrong.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        ErrorObject::new(ErrorCode::INVALID_PARAMS, message)
+    }
+
+    /// -32603: something failed inside the server.
+    pub fn internal(message: impl Into<String>) -> Self {
+        ErrorObject::new(ErrorCode::INTERNAL_ERROR, message)
+    }
+
+    /// -32601: no such method.
+    pub fn method_not_found(method: &str) -> Self {
+        ErrorObject::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: {method}"),
+        )
+    }
+
+    /// -32002: no such resource.
+    pub fn resource_not_found(message: impl Into<String>) -> Self {
+        ErrorObject::new(ErrorCode::RESOURCE_NOT_FOUND, message)
+    }
+}
+
+impl std::fmt::Display for ErrorObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (code {})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ErrorObject {}
+
+impl From<String> for ErrorObject {
+    fn from(message: String) -> Self {
+        ErrorObject::internal(message)
+    }
+}
+
+impl From<&str> for ErrorObject {
+    fn from(message: &str) -> Self {
+        ErrorObject::internal(message)
+    }
+}
+
+impl From<std::io::Error> for ErrorObject {
+    fn from(e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => ErrorObject::resource_not_found(e.to_string()),
+            _ => ErrorObject::internal(e.to_string()),
+        }
+    }
+}

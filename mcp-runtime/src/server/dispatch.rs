@@ -1,0 +1,317 @@
+//! MCP methods: from a decoded request to its result.
+
+use super::context::{Context, RequestFacts};
+use super::registry::ResourceRequest;
+use super::session::Session;
+use super::{Server, ServerInner};
+use crate::protocol::{
+    CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
+    ReadResourceResult, Request, Response,
+};
+use base64::Engine as _;
+use futures_util::FutureExt as _;
+use serde_json::{Map, Value, json};
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+
+type Params = Map<String, Value>;
+type MethodResult = Result<Value, ErrorObject>;
+
+pub(super) fn capabilities(tools: bool, resources: bool, prompts: bool) -> Value {
+    let mut caps = Map::new();
+    if tools {
+        caps.insert("tools".into(), json!({ "listChanged": false }));
+    }
+    if resources {
+        caps.insert(
+            "resources".into(),
+            json!({ "subscribe": false, "listChanged": false }),
+        );
+    }
+    if prompts {
+        caps.insert("prompts".into(), json!({ "listChanged": false }));
+    }
+    Value::Object(caps)
+}
+
+impl Server {
+    /// Answers one request of `session`. `extensions` carries what the transport knows
+    /// of the caller (for HTTP, its headers and identity).
+    pub async fn handle_request(
+        &self,
+        session: &Session,
+        request: Request,
+        extensions: http::Extensions,
+    ) -> Response {
+        let Request { id, method, params } = request;
+        let in_flight = session.begin(&id);
+        let inner = &*self.inner;
+        let params = params.unwrap_or_default();
+        let ctx = || {
+            let meta = params.get("_meta").and_then(Value::as_object).cloned();
+            Context::new(
+                id.clone(),
+                meta,
+                session.facts(),
+                in_flight.token.clone(),
+                inner.states.clone(),
+                extensions.clone(),
+            )
+        };
+        let outcome = match method.as_str() {
+            "initialize" => initialize(inner, session, &params),
+            "ping" => Ok(json!({})),
+            "tools/list" => list(&params, inner, "tools", &inner.tools, |t| to_value(&t.tool)),
+            "tools/call" => call_tool(inner, &params, ctx()).await,
+            "resources/list" => list(&params, inner, "resources", &inner.static_resources, |r| {
+                to_value(&r.as_resource())
+            }),
+            "resources/templates/list" => {
+                list(&params, inner, "resourceTemplates", &inner.templates, |r| {
+                    to_value(&r.as_template())
+                })
+            }
+            "resources/read" => read_resource(inner, &params, ctx()).await,
+            "prompts/list" => list(&params, inner, "prompts", &inner.prompts, |p| {
+                to_value(&p.prompt)
+            }),
+            "prompts/get" => get_prompt(inner, &params, ctx()).await,
+            other => Err(ErrorObject::method_not_found(other)),
+        };
+        drop(in_flight);
+        Response {
+            id: Some(id),
+            outcome,
+        }
+    }
+
+    /// Takes a notification from the client.
+    pub fn handle_notification(&self, session: &Session, notification: Notification) {
+        match notification.method.as_str() {
+            "notifications/initialized" => session.mark_initialized(),
+            "notifications/cancelled" => {
+                let id = notification
+                    .params
+                    .as_ref()
+                    .and_then(|p| p.get("requestId"));
+                match id.map(|v| serde_json::from_value(v.clone())) {
+                    Some(Ok(id)) => {
+                        if !session.cancel(&id) {
+                            tracing::debug!(%id, "cancellation for a request not in flight");
+                        }
+                    }
+                    _ => tracing::warn!("notifications/cancelled without a valid requestId"),
+                }
+            }
+            other => tracing::debug!(method = other, "notification ignored"),
+        }
+    }
+
+    /// Takes a response from the client. The server sends no requests yet, so any
+    /// response is unexpected: it is logged, not answered (JSON-RPC forbids answering it).
+    pub fn handle_response(&self, _session: &Session, response: Response) {
+        tracing::warn!(id = ?response.id, "response to a request the server did not send");
+    }
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn initialize(inner: &ServerInner, session: &Session, params: &Params) -> MethodResult {
+    let requested = params
+        .get("protocolVersion")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ErrorObject::invalid_params("initialize: `protocolVersion` (a string) is required")
+        })?;
+    let version = ProtocolVersion::parse(requested).unwrap_or(ProtocolVersion::LATEST);
+    let client_info = params
+        .get("clientInfo")
+        .and_then(|v| serde_json::from_value::<Implementation>(v.clone()).ok());
+    let client_capabilities = params
+        .get("capabilities")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    session.set_facts(RequestFacts {
+        protocol_version: version,
+        client_info,
+        client_capabilities,
+    });
+    let result = InitializeResult {
+        protocol_version: version.as_str().to_owned(),
+        capabilities: inner.capabilities.clone(),
+        server_info: inner.info.clone(),
+        instructions: inner.instructions.clone(),
+    };
+    Ok(to_value(&result))
+}
+
+fn list<T>(
+    params: &Params,
+    inner: &ServerInner,
+    key: &str,
+    items: &[T],
+    show: impl Fn(&T) -> Value,
+) -> MethodResult {
+    let start = match params.get("cursor") {
+        None | Some(Value::Null) => 0,
+        Some(Value::String(c)) => {
+            decode_cursor(c)
+                .filter(|&n| n <= items.len())
+                .ok_or_else(|| {
+                    ErrorObject::invalid_params(format!(
+                        "invalid cursor {c:?}: pass back a nextCursor you received"
+                    ))
+                })?
+        }
+        Some(_) => return Err(ErrorObject::invalid_params("`cursor` must be a string")),
+    };
+    let end = (start + inner.limits.page_size).min(items.len());
+    let mut result = Map::new();
+    result.insert(key.to_owned(), items[start..end].iter().map(show).collect());
+    if end < items.len() {
+        result.insert("nextCursor".into(), Value::String(encode_cursor(end)));
+    }
+    Ok(Value::Object(result))
+}
+
+fn encode_cursor(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
+}
+
+fn required_str<'a>(params: &'a Params, key: &str, method: &str) -> Result<&'a str, ErrorObject> {
+    params.get(key).and_then(Value::as_str).ok_or_else(|| {
+        ErrorObject::invalid_params(format!("{method}: `{key}` (a string) is required"))
+    })
+}
+
+fn object_param(
+    params: &Params,
+    key: &str,
+    method: &str,
+) -> Result<Map<String, Value>, ErrorObject> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(_) => Err(ErrorObject::invalid_params(format!(
+            "{method}: `{key}` must be an object"
+        ))),
+    }
+}
+
+fn panic_message(panic: Box<dyn Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+async fn call_tool(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
+    let name = required_str(params, "name", "tools/call")?;
+    let def = inner
+        .tool_index
+        .get(name)
+        .map(|&i| &inner.tools[i])
+        .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
+    let args = object_param(params, "arguments", "tools/call")?;
+    let mut result = match AssertUnwindSafe((def.call)(ctx, args)).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let msg = panic_message(panic);
+            tracing::error!(tool = name, panic = %msg, "tool panicked");
+            CallToolResult::error(format!("tool `{name}` failed: it panicked: {msg}"))
+        }
+    };
+    if def.wrap_output {
+        if let Some(value) = result.structured_content.take() {
+            result.structured_content = Some(json!({ "result": value }));
+        }
+    }
+    Ok(to_value(&result))
+}
+
+async fn read_resource(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
+    let uri = required_str(params, "uri", "resources/read")?;
+    let exact = inner
+        .static_resources
+        .iter()
+        .find(|r| r.template.as_str() == uri);
+    let found = exact.map(|r| (r, Vec::new())).or_else(|| {
+        inner
+            .templates
+            .iter()
+            .find_map(|t| t.template.matches(uri).map(|vars| (t, vars)))
+    });
+    let Some((def, vars)) = found else {
+        return Err(
+            ErrorObject::resource_not_found(format!("Resource not found: {uri}"))
+                .with_data(json!({ "uri": uri })),
+        );
+    };
+    let request = ResourceRequest {
+        uri: uri.to_owned(),
+        vars,
+    };
+    let contents = match AssertUnwindSafe((def.read)(ctx, request))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(contents)) => contents,
+        Ok(Err(mut e)) => {
+            if e.code == crate::protocol::ErrorCode::RESOURCE_NOT_FOUND && e.data.is_none() {
+                e.data = Some(json!({ "uri": uri }));
+            }
+            return Err(e);
+        }
+        Err(panic) => {
+            let msg = panic_message(panic);
+            tracing::error!(uri, panic = %msg, "resource panicked");
+            return Err(ErrorObject::internal(format!(
+                "reading {uri} failed: it panicked: {msg}"
+            )));
+        }
+    };
+    Ok(to_value(&ReadResourceResult {
+        contents,
+        meta: None,
+    }))
+}
+
+async fn get_prompt(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
+    let name = required_str(params, "name", "prompts/get")?;
+    let def = inner
+        .prompt_index
+        .get(name)
+        .map(|&i| &inner.prompts[i])
+        .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?;
+    let args = object_param(params, "arguments", "prompts/get")?;
+    match AssertUnwindSafe((def.get)(ctx, args)).catch_unwind().await {
+        Ok(Ok(mut result)) => {
+            if result.description.is_none() {
+                result.description = def.prompt.description.clone();
+            }
+            Ok(to_value(&result))
+        }
+        Ok(Err(e)) => Err(e),
+        Err(panic) => {
+            let msg = panic_message(panic);
+            tracing::error!(prompt = name, panic = %msg, "prompt panicked");
+            Err(ErrorObject::internal(format!(
+                "prompt `{name}` failed: it panicked: {msg}"
+            )))
+        }
+    }
+}

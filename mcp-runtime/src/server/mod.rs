@@ -1,0 +1,404 @@
+//! The server core: the tables of tools, resources and prompts, and the dispatch of
+//! MCP requests to them. It knows nothing of stdio or HTTP.
+
+mod context;
+mod dispatch;
+pub mod glue;
+mod output;
+mod registry;
+mod schema;
+mod session;
+mod uri_template;
+
+pub use context::{Context, FromContext, Rejection, RequestFacts, Requirement, State};
+pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound};
+pub use registry::{
+    BoxFuture, Package, PromptDef, PromptRegistration, ResourceDef, ResourceInfo,
+    ResourceRegistration, ResourceRequest, ToolDef, ToolRegistration, key_of,
+};
+pub use schema::{InputSchema, SchemaGen};
+pub use session::Session;
+pub use uri_template::{TemplateError, UriTemplate};
+
+use crate::error::{Error, Result};
+use crate::protocol::Implementation;
+use context::StateMap;
+use std::any::type_name;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Limits that protect the server from its clients.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest message accepted, in bytes (a stdio line, an HTTP body).
+    pub max_message_bytes: usize,
+    /// Requests of one connection handled at once; reading waits past it.
+    pub max_concurrent_requests: usize,
+    /// Items per page of `tools/list`, `resources/list`, ...
+    pub page_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 4 << 20,
+            max_concurrent_requests: 64,
+            page_size: 100,
+        }
+    }
+}
+
+/// An MCP server: its tools, resources and prompts, ready to serve on any transport.
+///
+/// Cheap to clone; every clone serves the same tables.
+#[derive(Clone)]
+pub struct Server {
+    pub(crate) inner: Arc<ServerInner>,
+}
+
+pub(crate) struct ServerInner {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) tools: Vec<ToolDef>,
+    pub(crate) tool_index: HashMap<String, usize>,
+    pub(crate) static_resources: Vec<ResourceDef>,
+    pub(crate) templates: Vec<ResourceDef>,
+    pub(crate) prompts: Vec<PromptDef>,
+    pub(crate) prompt_index: HashMap<String, usize>,
+    pub(crate) states: Arc<StateMap>,
+    pub(crate) limits: Limits,
+    pub(crate) capabilities: serde_json::Value,
+}
+
+impl Server {
+    /// A builder with no tools, resources or prompts; add them by function name, or add
+    /// every annotated item in the program with [`ServerBuilder::registered`].
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Add two integers.
+    /// #[tool]
+    /// fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// let server = Server::builder().name("calc").tool(add).build().unwrap();
+    /// assert_eq!(server.info().name, "calc");
+    /// ```
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// Who the server says it is.
+    pub fn info(&self) -> &Implementation {
+        &self.inner.info
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+}
+
+/// Builds a [`Server`].
+#[derive(Default)]
+pub struct ServerBuilder {
+    name: Option<String>,
+    version: Option<String>,
+    title: Option<String>,
+    instructions: Option<String>,
+    tools: Vec<ToolDef>,
+    resources: Vec<ResourceDef>,
+    prompts: Vec<PromptDef>,
+    states: StateMap,
+    limits: Limits,
+    errors: Vec<String>,
+}
+
+impl ServerBuilder {
+    /// Adds every `#[tool]`, `#[resource]` and `#[prompt]` linked into the program,
+    /// in name order.
+    pub fn registered(mut self) -> Self {
+        let (tools, resources, prompts) = registry::all_keys();
+        let mut tools: Vec<ToolDef> = tools.into_iter().filter_map(registry::find_tool).collect();
+        tools.sort_by(|a, b| a.tool.name.cmp(&b.tool.name));
+        for def in tools {
+            self = self.tool_def(def);
+        }
+        let mut res = Vec::new();
+        for key in resources {
+            match registry::find_resource(key) {
+                Some(Ok(def)) => res.push(def),
+                Some(Err(e)) => self.errors.push(e),
+                None => {}
+            }
+        }
+        res.sort_by(|a, b| a.template.as_str().cmp(b.template.as_str()));
+        for def in res {
+            self = self.resource_def(def);
+        }
+        let mut prompts: Vec<PromptDef> = prompts
+            .into_iter()
+            .filter_map(registry::find_prompt)
+            .collect();
+        prompts.sort_by(|a, b| a.prompt.name.cmp(&b.prompt.name));
+        for def in prompts {
+            self = self.prompt_def(def);
+        }
+        self
+    }
+
+    /// Adds a `#[tool]` function, by name: `.tool(add)`.
+    pub fn tool<F: 'static>(mut self, f: F) -> Self {
+        match registry::find_tool(registry::key_of(&f)) {
+            Some(def) => self.tool_def(def),
+            None => {
+                self.errors.push(not_annotated::<F>("tool"));
+                self
+            }
+        }
+    }
+
+    /// Adds a `#[resource]` function, by name: `.resource(note)`.
+    pub fn resource<F: 'static>(mut self, f: F) -> Self {
+        match registry::find_resource(registry::key_of(&f)) {
+            Some(Ok(def)) => self.resource_def(def),
+            Some(Err(e)) => {
+                self.errors.push(e);
+                self
+            }
+            None => {
+                self.errors.push(not_annotated::<F>("resource"));
+                self
+            }
+        }
+    }
+
+    /// Adds a `#[prompt]` function, by name: `.prompt(review)`.
+    pub fn prompt<F: 'static>(mut self, f: F) -> Self {
+        match registry::find_prompt(registry::key_of(&f)) {
+            Some(def) => self.prompt_def(def),
+            None => {
+                self.errors.push(not_annotated::<F>("prompt"));
+                self
+            }
+        }
+    }
+
+    /// Adds a tool built by hand.
+    pub fn tool_def(mut self, def: ToolDef) -> Self {
+        if def.key.is_none() || !self.tools.iter().any(|t| t.key == def.key) {
+            self.tools.push(def);
+        }
+        self
+    }
+
+    /// Adds a resource built by hand.
+    pub fn resource_def(mut self, def: ResourceDef) -> Self {
+        if def.key.is_none() || !self.resources.iter().any(|r| r.key == def.key) {
+            self.resources.push(def);
+        }
+        self
+    }
+
+    /// Adds a prompt built by hand.
+    pub fn prompt_def(mut self, def: PromptDef) -> Self {
+        if def.key.is_none() || !self.prompts.iter().any(|p| p.key == def.key) {
+            self.prompts.push(def);
+        }
+        self
+    }
+
+    /// Shares `value` with every handler that takes a `State<T>`.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.states.insert(Arc::new(value));
+        self
+    }
+
+    /// Shares an `Arc<T>` the program keeps a handle to.
+    pub fn state_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.states.insert(value);
+        self
+    }
+
+    /// The server's name (default: the Cargo package of the binary).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The server's version (default: the Cargo package's version).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// A human-readable name.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// How to use the server, sent to the client at `initialize` (often shown to the model).
+    pub fn instructions(mut self, text: impl Into<String>) -> Self {
+        self.instructions = Some(text.into());
+        self
+    }
+
+    /// Sets the limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Checks the configuration and builds the server.
+    pub fn build(self) -> Result<Server> {
+        let mut errors = self.errors;
+        let tool_index = index_names(
+            self.tools.iter().map(|t| t.tool.name.as_str()),
+            "tool",
+            &mut errors,
+        );
+        let prompt_index = index_names(
+            self.prompts.iter().map(|p| p.prompt.name.as_str()),
+            "prompt",
+            &mut errors,
+        );
+        index_names(
+            self.resources.iter().map(|r| r.template.as_str()),
+            "resource URI",
+            &mut errors,
+        );
+        check_requirements(
+            &self.tools,
+            &self.resources,
+            &self.prompts,
+            &self.states,
+            &mut errors,
+        );
+        if self.limits.page_size == 0 || self.limits.max_concurrent_requests == 0 {
+            errors.push("limits: page_size and max_concurrent_requests must be at least 1".into());
+        }
+        if !errors.is_empty() {
+            return Err(Error::Config(errors));
+        }
+        let (templates, static_resources) = self
+            .resources
+            .into_iter()
+            .partition::<Vec<_>, _>(ResourceDef::is_template);
+        let capabilities = dispatch::capabilities(
+            !self.tools.is_empty(),
+            !(templates.is_empty() && static_resources.is_empty()),
+            !self.prompts.is_empty(),
+        );
+        let packages = (self.tools.iter().filter_map(|t| t.package))
+            .chain(
+                static_resources
+                    .iter()
+                    .chain(&templates)
+                    .filter_map(|r| r.package),
+            )
+            .chain(self.prompts.iter().filter_map(|p| p.package))
+            .collect();
+        let (name, version) = default_info(packages);
+        let info = Implementation {
+            name: self.name.unwrap_or(name),
+            version: self.version.unwrap_or(version),
+            title: self.title,
+            description: None,
+            website_url: None,
+        };
+        Ok(Server {
+            inner: Arc::new(ServerInner {
+                info,
+                instructions: self.instructions,
+                tools: self.tools,
+                tool_index,
+                static_resources,
+                templates,
+                prompts: self.prompts,
+                prompt_index,
+                states: Arc::new(self.states),
+                limits: self.limits,
+                capabilities,
+            }),
+        })
+    }
+
+    /// Builds the server and serves it on `transport` until the client goes away.
+    pub async fn run(self, transport: crate::Transport) -> Result<()> {
+        self.build()?.run(transport).await
+    }
+}
+
+fn not_annotated<F>(what: &str) -> String {
+    format!(
+        "`{}` is not a #[{what}] function: add #[{what}] to it, or pass the function that has it",
+        type_name::<F>()
+    )
+}
+
+fn index_names<'a>(
+    names: impl Iterator<Item = &'a str>,
+    what: &str,
+    errors: &mut Vec<String>,
+) -> HashMap<String, usize> {
+    let mut index = HashMap::new();
+    for (i, name) in names.enumerate() {
+        if index.insert(name.to_owned(), i).is_some() {
+            errors.push(format!(
+                "two {what}s are named `{name}`: rename one with #[...(name = \"...\")]"
+            ));
+        }
+    }
+    index
+}
+
+fn check_requirements(
+    tools: &[ToolDef],
+    resources: &[ResourceDef],
+    prompts: &[PromptDef],
+    states: &StateMap,
+    errors: &mut Vec<String>,
+) {
+    let needs = tools
+        .iter()
+        .map(|t| ("tool", t.tool.name.as_str(), &t.requirements))
+        .chain(
+            resources
+                .iter()
+                .map(|r| ("resource", r.template.as_str(), &r.requirements)),
+        )
+        .chain(
+            prompts
+                .iter()
+                .map(|p| ("prompt", p.prompt.name.as_str(), &p.requirements)),
+        );
+    for (what, name, reqs) in needs {
+        for req in reqs.iter().filter(|r| !states.contains(r.state)) {
+            errors.push(format!(
+                "{what} `{name}` takes `State<{ty}>`, but the server has no `{ty}`: add `.state(...)` with one to the server builder",
+                ty = req.state_name
+            ));
+        }
+    }
+}
+
+/// The Cargo package (name, version) of the first annotated item, else the executable's name.
+fn default_info(packages: Vec<registry::Package>) -> (String, String) {
+    match packages.first() {
+        Some(p) => (p.name.to_owned(), p.version.to_owned()),
+        None => {
+            let exe = std::env::current_exe().ok();
+            let name = exe
+                .as_deref()
+                .and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into_owned());
+            (
+                name.unwrap_or_else(|| "mcp-server".to_owned()),
+                "0.0.0".to_owned(),
+            )
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Tools, resources and prompts as the server holds them, and their link-time registration.
+
+use super::context::{Context, Requirement};
+use super::glue::Arguments;
+use super::uri_template::UriTemplate;
+use crate::protocol::{
+    CallToolResult, ErrorObject, GetPromptResult, Meta, Prompt, Resource, ResourceContents,
+    ResourceTemplate, Tool,
+};
+use std::any::TypeId;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed, sendable future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Runs a tool call.
+pub type ToolFn = fn(Context, Arguments) -> BoxFuture<CallToolResult>;
+/// Reads a resource: the URI and the template variables it bound.
+pub type ResourceFn =
+    fn(Context, ResourceRequest) -> BoxFuture<Result<Vec<ResourceContents>, ErrorObject>>;
+/// Renders a prompt.
+pub type PromptFn = fn(Context, Arguments) -> BoxFuture<Result<GetPromptResult, ErrorObject>>;
+
+/// The URI being read and the template variables it bound.
+#[derive(Debug, Clone)]
+pub struct ResourceRequest {
+    /// The URI, as the client sent it.
+    pub uri: String,
+    /// Template variables, percent-decoded.
+    pub vars: Vec<(String, String)>,
+}
+
+/// A tool: what `tools/list` shows and the function `tools/call` runs.
+#[derive(Clone)]
+pub struct ToolDef {
+    pub(crate) tool: Tool,
+    pub(crate) call: ToolFn,
+    /// `structuredContent` is wrapped as `{"result": ...}` (non-object output types).
+    pub(crate) wrap_output: bool,
+    pub(crate) requirements: Vec<Requirement>,
+    pub(crate) key: Option<TypeId>,
+    pub(crate) package: Option<Package>,
+}
+
+impl ToolDef {
+    /// A tool from its description and function. `outputSchema`, when given and not of
+    /// type object, is wrapped as `{"result": ...}`, and so is the structured content.
+    pub fn new(mut tool: Tool, call: ToolFn) -> Self {
+        let mut wrap_output = false;
+        if let Some(schema) = tool.output_schema.take() {
+            let (schema, wrapped) = super::schema::output_schema(schema);
+            tool.output_schema = Some(schema);
+            wrap_output = wrapped;
+        }
+        ToolDef {
+            tool,
+            call,
+            wrap_output,
+            requirements: Vec::new(),
+            key: None,
+            package: None,
+        }
+    }
+
+    /// What `tools/list` shows for it.
+    pub fn tool(&self) -> &Tool {
+        &self.tool
+    }
+
+    #[doc(hidden)]
+    pub fn with_requirements(mut self, requirements: Vec<Requirement>) -> Self {
+        self.requirements = requirements;
+        self
+    }
+}
+
+/// A resource or resource template.
+#[derive(Clone)]
+pub struct ResourceDef {
+    pub(crate) template: UriTemplate,
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) mime_type: Option<String>,
+    pub(crate) meta: Option<Meta>,
+    pub(crate) read: ResourceFn,
+    pub(crate) requirements: Vec<Requirement>,
+    pub(crate) key: Option<TypeId>,
+    pub(crate) package: Option<Package>,
+}
+
+/// The descriptive fields of a resource.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceInfo {
+    /// Programmatic name.
+    pub name: String,
+    /// Human-readable name.
+    pub title: Option<String>,
+    /// What it holds.
+    pub description: Option<String>,
+    /// MIME type of its contents.
+    pub mime_type: Option<String>,
+    /// Extra metadata.
+    pub meta: Option<Meta>,
+}
+
+impl ResourceDef {
+    /// A resource from its URI template (static when it has no variables).
+    pub fn new(uri_template: &str, info: ResourceInfo, read: ResourceFn) -> Result<Self, String> {
+        let template = UriTemplate::parse(uri_template).map_err(|e| e.to_string())?;
+        Ok(ResourceDef {
+            template,
+            name: info.name,
+            title: info.title,
+            description: info.description,
+            mime_type: info.mime_type,
+            meta: info.meta,
+            read,
+            requirements: Vec::new(),
+            key: None,
+            package: None,
+        })
+    }
+
+    #[doc(hidden)]
+    pub fn with_requirements(mut self, requirements: Vec<Requirement>) -> Self {
+        self.requirements = requirements;
+        self
+    }
+
+    /// True for a template with variables.
+    pub fn is_template(&self) -> bool {
+        !self.template.is_static()
+    }
+
+    pub(crate) fn as_resource(&self) -> Resource {
+        Resource {
+            uri: self.template.as_str().to_owned(),
+            name: self.name.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            mime_type: self.mime_type.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+
+    pub(crate) fn as_template(&self) -> ResourceTemplate {
+        ResourceTemplate {
+            uri_template: self.template.as_str().to_owned(),
+            name: self.name.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            mime_type: self.mime_type.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+}
+
+/// A prompt.
+#[derive(Clone)]
+pub struct PromptDef {
+    pub(crate) prompt: Prompt,
+    pub(crate) get: PromptFn,
+    pub(crate) requirements: Vec<Requirement>,
+    pub(crate) key: Option<TypeId>,
+    pub(crate) package: Option<Package>,
+}
+
+impl PromptDef {
+    /// A prompt from its description and function.
+    pub fn new(prompt: Prompt, get: PromptFn) -> Self {
+        PromptDef {
+            prompt,
+            get,
+            requirements: Vec::new(),
+            key: None,
+            package: None,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn with_requirements(mut self, requirements: Vec<Requirement>) -> Self {
+        self.requirements = requirements;
+        self
+    }
+}
+
+/// The Cargo package an annotated item was compiled in: the server's default name and version.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct Package {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// Link-time registration of a `#[tool]` (emitted by the macro).
+#[doc(hidden)]
+pub struct ToolRegistration {
+    pub key: fn() -> TypeId,
+    pub package: Package,
+    pub def: fn() -> ToolDef,
+}
+
+/// Link-time registration of a `#[resource]` (emitted by the macro).
+#[doc(hidden)]
+pub struct ResourceRegistration {
+    pub key: fn() -> TypeId,
+    pub package: Package,
+    pub def: fn() -> Result<ResourceDef, String>,
+}
+
+/// Link-time registration of a `#[prompt]` (emitted by the macro).
+#[doc(hidden)]
+pub struct PromptRegistration {
+    pub key: fn() -> TypeId,
+    pub package: Package,
+    pub def: fn() -> PromptDef,
+}
+
+inventory::collect!(ToolRegistration);
+inventory::collect!(ResourceRegistration);
+inventory::collect!(PromptRegistration);
+
+/// The `TypeId` of a function item: how `.tool(add)` finds `add`'s registration.
+#[doc(hidden)]
+pub fn key_of<F: 'static>(_: &F) -> TypeId {
+    TypeId::of::<F>()
+}
+
+pub(crate) fn find_tool(key: TypeId) -> Option<ToolDef> {
+    inventory::iter::<ToolRegistration>
+        .into_iter()
+        .find(|r| (r.key)() == key)
+        .map(|r| ToolDef {
+            key: Some(key),
+            package: Some(r.package),
+            ..(r.def)()
+        })
+}
+
+pub(crate) fn find_resource(key: TypeId) -> Option<Result<ResourceDef, String>> {
+    inventory::iter::<ResourceRegistration>
+        .into_iter()
+        .find(|r| (r.key)() == key)
+        .map(|r| {
+            (r.def)().map(|d| ResourceDef {
+                key: Some(key),
+                package: Some(r.package),
+                ..d
+            })
+        })
+}
+
+pub(crate) fn find_prompt(key: TypeId) -> Option<PromptDef> {
+    inventory::iter::<PromptRegistration>
+        .into_iter()
+        .find(|r| (r.key)() == key)
+        .map(|r| PromptDef {
+            key: Some(key),
+            package: Some(r.package),
+            ..(r.def)()
+        })
+}
+
+pub(crate) fn all_keys() -> (Vec<TypeId>, Vec<TypeId>, Vec<TypeId>) {
+    (
+        inventory::iter::<ToolRegistration>
+            .into_iter()
+            .map(|r| (r.key)())
+            .collect(),
+        inventory::iter::<ResourceRegistration>
+            .into_iter()
+            .map(|r| (r.key)())
+            .collect(),
+        inventory::iter::<PromptRegistration>
+            .into_iter()
+            .map(|r| (r.key)())
+            .collect(),
+    )
+}

@@ -1,0 +1,211 @@
+//! JSON Schema generation (schemars, draft 2020-12) for tool inputs and outputs.
+//!
+//! Schemas are inlined: popular clients drop tools whose schemas use `$ref`/`$defs`.
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde_json::{Map, Value, json};
+
+/// Generates inlined draft 2020-12 schemas.
+pub struct SchemaGen(SchemaGenerator);
+
+impl Default for SchemaGen {
+    fn default() -> Self {
+        let settings = SchemaSettings::draft2020_12().with(|s| s.inline_subschemas = true);
+        SchemaGen(settings.into_generator())
+    }
+}
+
+impl SchemaGen {
+    /// The schema of `T`, inlined, without `$schema`.
+    pub fn schema_for<T: JsonSchema + ?Sized>(&mut self) -> Map<String, Value> {
+        let schema: Schema = self.0.subschema_for::<T>();
+        let mut map = into_object(schema.to_value());
+        map.remove("$schema");
+        map
+    }
+
+    /// The root schema of `T` (keeps `$defs` if a recursive type needs them).
+    pub fn root_schema_for<T: JsonSchema + ?Sized>(&mut self) -> Map<String, Value> {
+        let schema: Schema = self.0.root_schema_for::<T>();
+        let mut map = into_object(schema.to_value());
+        map.remove("$schema");
+        map
+    }
+}
+
+fn into_object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        // `true` accepts anything: the empty schema says the same.
+        Value::Bool(true) => Map::new(),
+        other => {
+            let mut map = Map::new();
+            map.insert("not".into(), json!({}));
+            map.insert("x-schema".into(), other);
+            map
+        }
+    }
+}
+
+/// Builds the `inputSchema` of a tool: one property per argument.
+#[derive(Default)]
+pub struct InputSchema {
+    properties: Map<String, Value>,
+    required: Vec<Value>,
+}
+
+impl InputSchema {
+    /// Adds an argument.
+    pub fn property(
+        &mut self,
+        name: &str,
+        mut schema: Map<String, Value>,
+        required: bool,
+        description: Option<&str>,
+    ) {
+        strip_optional_nulls(&mut schema);
+        if let Some(d) = description {
+            schema.insert("description".into(), Value::String(d.to_owned()));
+        }
+        self.properties
+            .insert(name.to_owned(), Value::Object(schema));
+        if required {
+            self.required.push(Value::String(name.to_owned()));
+        }
+    }
+
+    /// The finished schema: `{"type": "object", "properties": ..., "required": [...]}`.
+    pub fn finish(self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("type".into(), json!("object"));
+        map.insert("properties".into(), Value::Object(self.properties));
+        if !self.required.is_empty() {
+            map.insert("required".into(), Value::Array(self.required));
+        }
+        map
+    }
+}
+
+/// An `outputSchema` must have an object root: other schemas are wrapped as `{"result": ...}`.
+pub fn output_schema(schema: Map<String, Value>) -> (Map<String, Value>, bool) {
+    if schema.get("type").and_then(Value::as_str) == Some("object") {
+        return (schema, false);
+    }
+    let mut wrapped = Map::new();
+    wrapped.insert("type".into(), json!("object"));
+    wrapped.insert(
+        "properties".into(),
+        json!({ "result": Value::Object(schema) }),
+    );
+    wrapped.insert("required".into(), json!(["result"]));
+    (wrapped, true)
+}
+
+/// In argument schemas, a property that need not be given is described by its inner type:
+/// `{"type": "string"}` rather than `{"type": ["string", "null"]}`. Clients show and validate
+/// the simpler form better, and leaving the property out means the same as `null` to serde.
+fn strip_optional_nulls(schema: &mut Map<String, Value>) {
+    let required: Vec<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        for (name, prop) in props.iter_mut() {
+            if let Value::Object(prop) = prop {
+                if !required.contains(name) {
+                    drop_null(prop);
+                }
+                strip_optional_nulls(prop);
+            }
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(Value::Object(sub)) = schema.get_mut(key) {
+            strip_optional_nulls(sub);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf", "prefixItems"] {
+        if let Some(Value::Array(subs)) = schema.get_mut(key) {
+            for sub in subs.iter_mut().filter_map(Value::as_object_mut) {
+                strip_optional_nulls(sub);
+            }
+        }
+    }
+}
+
+/// Removes `null` from one schema's `type` array or `anyOf`.
+pub(crate) fn drop_null(schema: &mut Map<String, Value>) {
+    if let Some(Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            schema.insert("type".into(), only);
+        }
+    }
+    let is_null = |v: &Value| v.get("type").and_then(Value::as_str) == Some("null");
+    let collapsed = match schema.get_mut("anyOf") {
+        Some(Value::Array(variants)) if variants.iter().any(is_null) => {
+            variants.retain(|v| !is_null(v));
+            (variants.len() == 1).then(|| variants.remove(0))
+        }
+        _ => None,
+    };
+    if let Some(Value::Object(only)) = collapsed {
+        schema.remove("anyOf");
+        for (k, v) in only {
+            schema.entry(k).or_insert(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Inner {
+        a: Option<u8>,
+        b: String,
+    }
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Inner,
+        list: Vec<Inner>,
+    }
+
+    #[test]
+    fn inlines_and_strips_optional_nulls() {
+        let mut generator = SchemaGen::default();
+        let mut input = InputSchema::default();
+        input.property("o", generator.schema_for::<Outer>(), true, Some("doc"));
+        let schema = Value::Object(input.finish());
+        let text = schema.to_string();
+        assert!(!text.contains("$ref") && !text.contains("$defs"), "{text}");
+        assert!(!text.contains("null"), "{text}");
+        assert_eq!(schema["properties"]["o"]["description"], "doc");
+        assert_eq!(
+            schema["properties"]["o"]["properties"]["inner"]["properties"]["a"]["type"],
+            "integer"
+        );
+    }
+
+    #[test]
+    fn wraps_non_object_outputs() {
+        let mut generator = SchemaGen::default();
+        let (schema, wrapped) = output_schema(generator.root_schema_for::<i64>());
+        assert!(wrapped);
+        assert_eq!(schema["properties"]["result"]["type"], "integer");
+        let (schema, wrapped) = output_schema(generator.root_schema_for::<Outer>());
+        assert!(!wrapped);
+        assert_eq!(schema["type"], "object");
+    }
+}

@@ -1,0 +1,142 @@
+//! Newline-delimited JSON-RPC over any byte stream: stdio, pipes, in-memory duplexes.
+
+use crate::error::Result;
+use crate::protocol::{DecodeError, ErrorCode, ErrorObject, Message, Payload, Response};
+use crate::server::{Server, Session};
+use futures_util::StreamExt as _;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
+
+/// Messages waiting to be written; when full, handlers wait (the client reads too slowly).
+const OUTBOX: usize = 256;
+
+/// Serves one client over a byte stream until it closes its side. Requests are handled
+/// concurrently (up to the server's limit, then reading waits); every request read gets
+/// its response before this returns.
+pub async fn serve_io<R, W>(server: &Server, reader: R, writer: W) -> Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let limits = server.limits().clone();
+    let session = Arc::new(Session::new());
+    let (outbox, rx) = mpsc::channel::<Vec<u8>>(OUTBOX);
+    let writer_task = tokio::spawn(write_lines(writer, rx));
+    let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
+    let mut tasks = JoinSet::new();
+    let mut lines = FramedRead::new(
+        reader,
+        LinesCodec::new_with_max_length(limits.max_message_bytes),
+    );
+    while let Some(line) = lines.next().await {
+        while tasks.try_join_next().is_some() {}
+        let line = match line {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => line,
+            Err(LinesCodecError::MaxLineLengthExceeded) => {
+                let error = ErrorObject::new(
+                    ErrorCode::INVALID_REQUEST,
+                    format!("message larger than {} bytes", limits.max_message_bytes),
+                );
+                send(&outbox, &Message::Response(Response::error(None, error))).await;
+                continue;
+            }
+            Err(LinesCodecError::Io(e)) => {
+                tracing::warn!(error = %e, "reading from the client failed");
+                break;
+            }
+        };
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let (server, session, outbox) = (server.clone(), session.clone(), outbox.clone());
+        match Payload::decode(line.as_bytes()) {
+            Payload::Single(Ok(Message::Notification(n))) => {
+                server.handle_notification(&session, n)
+            }
+            Payload::Single(Ok(Message::Response(r))) => server.handle_response(&session, r),
+            Payload::Single(message) => {
+                tasks.spawn(async move {
+                    if let Some(reply) = answer(&server, &session, message).await {
+                        send(&outbox, &Message::Response(reply)).await;
+                    }
+                    drop(permit);
+                });
+            }
+            Payload::Batch(messages) => {
+                tasks.spawn(async move {
+                    let mut replies = Vec::new();
+                    for message in messages {
+                        replies.extend(
+                            answer(&server, &session, message)
+                                .await
+                                .map(Message::Response),
+                        );
+                    }
+                    if !replies.is_empty() {
+                        send(&outbox, &replies).await;
+                    }
+                    drop(permit);
+                });
+            }
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+    drop(outbox);
+    writer_task.await.map_err(std::io::Error::other)??;
+    Ok(())
+}
+
+/// The response a decoded message deserves, if any.
+async fn answer(
+    server: &Server,
+    session: &Session,
+    message: Result<Message, DecodeError>,
+) -> Option<Response> {
+    match message {
+        Ok(Message::Request(request)) => Some(
+            server
+                .handle_request(session, request, http::Extensions::new())
+                .await,
+        ),
+        Ok(Message::Notification(n)) => {
+            server.handle_notification(session, n);
+            None
+        }
+        Ok(Message::Response(r)) => {
+            server.handle_response(session, r);
+            None
+        }
+        Err(e) => Some(e.into_response()),
+    }
+}
+
+async fn send<T: serde::Serialize>(outbox: &mpsc::Sender<Vec<u8>>, message: &T) {
+    match serde_json::to_vec(message) {
+        Ok(mut bytes) => {
+            bytes.push(b'\n');
+            if outbox.send(bytes).await.is_err() {
+                tracing::warn!("client gone; a message was not delivered");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "a message could not be serialized"),
+    }
+}
+
+async fn write_lines<W: AsyncWrite + Unpin>(
+    mut writer: W,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+) -> std::io::Result<()> {
+    while let Some(first) = rx.recv().await {
+        writer.write_all(&first).await?;
+        // Write whatever else is ready before flushing: one syscall for a burst.
+        while let Ok(more) = rx.try_recv() {
+            writer.write_all(&more).await?;
+        }
+        writer.flush().await?;
+    }
+    writer.shutdown().await
+}
