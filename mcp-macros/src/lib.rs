@@ -1,14 +1,67 @@
-//! Placeholder
+//! Attribute macros for [mcp-runtime](https://docs.rs/mcp-runtime): `#[tool]`,
+//! `#[resource]` and `#[prompt]` turn plain functions into MCP tools, resources and
+//! prompts. Use them through `mcp_runtime::prelude::*`; this crate's code generates
+//! calls into `mcp_runtime::__private` and cannot be used alone.
+//!
+//! The crate is a pipeline, one file per stage: `attr.rs` reads the attribute's options,
+//! `ast.rs` reads the function, `valid.rs` and `template.rs` check them, and `expand/`
+//! generates the code. Every error is collected (`ctxt.rs`) and the user's function is
+//! always emitted, so one mistake gives one message.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod doc;
+mod expand;
+mod template;
+mod valid;
+
 use proc_macro::TokenStream;
+
+/// Makes a function a tool the model can call.
+///
+/// Each parameter is an argument of the tool's `inputSchema` (its `///` doc is the
+/// argument's description; `Option<T>` is optional), except extractors such as
+/// `Context` and `State<T>`. The function's `///` doc is the tool's description.
+///
+/// Options: `name = "..."`, `title = "..."`, `description = "..."`, the hints
+/// `read_only`, `destructive`, `idempotent`, `open_world` (each `= false` to say so
+/// explicitly), and `meta = <expression giving a JSON object>`.
+///
+/// Return `String`/`&str` (text), `Content`, `Vec<Content>`, `CallToolResult`, any
+/// `T: Serialize + JsonSchema` (structured content with an `outputSchema`), or
+/// `Result<T, E: Display>` of those (`Err` becomes an error result the model sees).
 #[proc_macro_attribute]
-pub fn tool(_a: TokenStream, i: TokenStream) -> TokenStream {
-    i
+pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::tool(args.into(), input.into()).into()
 }
+
+/// Makes a function a resource: `#[resource("notes://{id}", mime_type = "text/markdown")]`.
+///
+/// The URI template (RFC 6570) comes first. Without variables it is a fixed resource
+/// (`resources/list`); with variables, a template (`resources/templates/list`) whose
+/// variables bind to the parameters of the same name, parsed with `FromStr`. Other
+/// parameters must be extractors (`Context`, `State<T>`).
+///
+/// Options: `name`, `title`, `description`, `mime_type`, `meta`.
+///
+/// Return `String` (text), `Vec<u8>` (a base64 blob), `ResourceContents`,
+/// `Vec<ResourceContents>`, or a `Result` of those: `Err(NotFound)` answers JSON-RPC
+/// error -32002, any other error -32603 with its message.
 #[proc_macro_attribute]
-pub fn resource(_a: TokenStream, i: TokenStream) -> TokenStream {
-    i
+pub fn resource(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::resource(args.into(), input.into()).into()
 }
+
+/// Makes a function a prompt. Parameters are the prompt's arguments (strings on the
+/// wire, parsed with `FromStr`; `Option<T>` is optional), with their `///` docs as
+/// descriptions; extractors are injected.
+///
+/// Options: `name`, `title`, `description`, `meta`.
+///
+/// Return `String` (one user message), `PromptMessage`, `Vec<PromptMessage>`,
+/// `GetPromptResult`, or a `Result` of those.
 #[proc_macro_attribute]
-pub fn prompt(_a: TokenStream, i: TokenStream) -> TokenStream {
-    i
+pub fn prompt(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::prompt(args.into(), input.into()).into()
 }

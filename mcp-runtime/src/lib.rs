@@ -76,7 +76,7 @@ pub mod prelude {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::protocol::{Prompt, PromptArgument, Tool, ToolAnnotations};
+    pub use crate::protocol::{Prompt, PromptArgument, ResourceContents, Tool, ToolAnnotations};
     pub use crate::server::glue;
     pub use crate::server::{
         InputSchema, Package, PromptRegistration, ResourceRegistration, SchemaGen,

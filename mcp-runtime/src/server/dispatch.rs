@@ -227,6 +227,9 @@ async fn call_tool(inner: &ServerInner, params: &Params, ctx: Context) -> Method
         .map(|&i| &inner.tools[i])
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
     let args = object_param(params, "arguments", "tools/call")?;
+    if let Some(message) = unknown_argument(&def.tool.input_schema, &args) {
+        return Ok(to_value(&CallToolResult::error(message)));
+    }
     let mut result = match AssertUnwindSafe((def.call)(ctx, args)).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => {
@@ -241,6 +244,18 @@ async fn call_tool(inner: &ServerInner, params: &Params, ctx: Context) -> Method
         }
     }
     Ok(to_value(&result))
+}
+
+/// An argument the tool's schema does not declare: the model most likely misspelled one.
+fn unknown_argument(schema: &Map<String, Value>, args: &Map<String, Value>) -> Option<String> {
+    let declared = schema.get("properties").and_then(Value::as_object)?;
+    let unknown = args.keys().find(|k| !declared.contains_key(*k))?;
+    let expected: Vec<String> = declared.keys().map(|k| format!("`{k}`")).collect();
+    Some(if expected.is_empty() {
+        format!("unknown argument `{unknown}`: this tool takes no arguments")
+    } else {
+        format!("unknown argument `{unknown}`: expected {}", expected.join(", "))
+    })
 }
 
 async fn read_resource(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
@@ -298,6 +313,14 @@ async fn get_prompt(inner: &ServerInner, params: &Params, ctx: Context) -> Metho
         .map(|&i| &inner.prompts[i])
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?;
     let args = object_param(params, "arguments", "prompts/get")?;
+    let declared = def.prompt.arguments.as_deref().unwrap_or_default();
+    if let Some(unknown) = args.keys().find(|k| !declared.iter().any(|a| &a.name == *k)) {
+        let expected: Vec<&str> = declared.iter().map(|a| a.name.as_str()).collect();
+        return Err(ErrorObject::invalid_params(format!(
+            "prompt `{name}` has no argument `{unknown}`; its arguments are: {}",
+            if expected.is_empty() { "none".to_owned() } else { expected.join(", ") }
+        )));
+    }
     match AssertUnwindSafe((def.get)(ctx, args)).catch_unwind().await {
         Ok(Ok(mut result)) => {
             if result.description.is_none() {

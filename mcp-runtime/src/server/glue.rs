@@ -153,26 +153,6 @@ impl<T> ToolParamArgument<T> for Probe<T> {
     }
 }
 
-/// After every parameter took its argument, anything left was not asked for.
-pub fn reject_unknown_arguments(args: &Arguments, known: &[&str]) -> Result<(), String> {
-    let Some(first) = args.keys().next() else {
-        return Ok(());
-    };
-    let expected = if known.is_empty() {
-        "this tool takes no arguments".to_owned()
-    } else {
-        format!(
-            "expected {}",
-            known
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    Err(format!("unknown argument `{first}`: {expected}"))
-}
-
 // ----- tool results ----------------------------------------------------------------------
 
 /// Converts what a tool returned.
@@ -317,8 +297,17 @@ fn parse_str<T: StringArgument>(raw: &str, name: &str) -> Result<T, ErrorObject>
     })
 }
 
+/// A parameter of a resource that is not a URI variable.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither a URI template variable nor an extractor",
+    label = "this parameter is not named after a variable of the URI template",
+    note = "a parameter of a #[resource] function is either named after a variable of its URI template (`{{id}}` binds `id`) or an extractor such as `Context` or `State<T>`"
+)]
+pub trait ResourceParam: FromContext {}
+impl<T: FromContext> ResourceParam for T {}
+
 /// A non-variable parameter of a resource must be an extractor.
-pub fn resource_extractor<T: FromContext>(ctx: &Context) -> Result<T, ErrorObject> {
+pub fn resource_extractor<T: ResourceParam>(ctx: &Context) -> Result<T, ErrorObject> {
     T::from_context(ctx).map_err(|r| ErrorObject::internal(r.0))
 }
 
@@ -487,24 +476,6 @@ fn prompt_arg_str(args: &Arguments, name: &str) -> Result<Option<String>, ErrorO
         Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
         Some(other) => Err(ErrorObject::invalid_params(format!(
             "argument `{name}` must be a string, not {other}"
-        ))),
-    }
-}
-
-/// Prompt arguments the prompt does not take.
-pub fn reject_unknown_prompt_arguments(
-    args: &Arguments,
-    known: &[&str],
-) -> Result<(), ErrorObject> {
-    match args.keys().find(|k| !known.contains(&k.as_str())) {
-        None => Ok(()),
-        Some(k) => Err(ErrorObject::invalid_params(format!(
-            "unknown argument `{k}`: expected {}",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
         ))),
     }
 }

@@ -83,6 +83,8 @@ impl InputSchema {
         if !self.required.is_empty() {
             map.insert("required".into(), Value::Array(self.required));
         }
+        // Arguments are checked by name: one the tool does not take is an error, not ignored.
+        map.insert("additionalProperties".into(), Value::Bool(false));
         map
     }
 }

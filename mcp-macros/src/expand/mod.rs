@@ -1,0 +1,118 @@
+//! Code generation. Generated code names everything through `::mcp_runtime::__private`
+//! and lives in `const _: () = { ... };` so nothing leaks into the user's namespace.
+
+mod prompt;
+mod resource;
+mod tool;
+
+pub use prompt::prompt;
+pub use resource::resource;
+pub use tool::tool;
+
+use crate::ast::{self, Handler};
+use crate::attr::Common;
+use crate::ctxt::Ctxt;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+/// Parses the item, runs `body`, and on any error emits the function unchanged (minus
+/// parameter docs) next to the errors, so one mistake does not cascade.
+fn run(
+    input: TokenStream,
+    macro_name: &str,
+    body: impl FnOnce(&Ctxt, &Handler) -> TokenStream,
+) -> TokenStream {
+    let item = match ast::parse_item(input.clone(), macro_name) {
+        Ok(item) => item,
+        Err(e) => {
+            let e = e.to_compile_error();
+            return quote!(#input #e);
+        }
+    };
+    let cx = Ctxt::default();
+    let handler = Handler::from_syn(&cx, item, macro_name);
+    crate::valid::check_signature(&cx, &handler, macro_name);
+    let generated = body(&cx, &handler);
+    let item = &handler.item;
+    match cx.finish() {
+        Ok(()) => quote!(#item #generated),
+        Err(e) => {
+            let e = e.to_compile_error();
+            quote!(#item #e)
+        }
+    }
+}
+
+/// `Some(x)` / `None` for an optional string.
+fn opt_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(s) => quote!(::mcp_runtime::__private::Some(::mcp_runtime::__private::String::from(#s))),
+        None => quote!(::mcp_runtime::__private::None),
+    }
+}
+
+fn meta_tokens(common: &Common) -> TokenStream {
+    match &common.meta {
+        Some(expr) => quote_spanned! {expr.span()=>
+            ::mcp_runtime::__private::glue::meta_from(::mcp_runtime::__private::serde_json::Value::from(#expr))
+        },
+        None => quote!(::mcp_runtime::__private::None),
+    }
+}
+
+/// Fails the build when two handlers in one module share a name: rustc reports both.
+fn duplicate_guard(kind: &str, name: &str, span: Span) -> TokenStream {
+    let sanitized: String = name
+        .chars()
+        .map(|c| match c {
+            '.' => "_dot_".to_owned(),
+            '-' => "_dash_".to_owned(),
+            c if c.is_ascii_alphanumeric() || c == '_' => c.to_string(),
+            _ => "_".to_owned(),
+        })
+        .collect();
+    let ident = Ident::new(
+        &format!("__{kind}_named_{sanitized}_is_defined_twice_in_this_module__rename_one_with_name"),
+        span,
+    );
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        const #ident: () = ();
+    }
+}
+
+/// The registration every kind emits.
+fn register(kind: &str, fn_ident: &Ident, def_fn: &Ident) -> TokenStream {
+    let registration = format_ident!("{}Registration", kind);
+    quote! {
+        fn __mcp_key() -> ::mcp_runtime::__private::TypeId {
+            ::mcp_runtime::__private::key_of(&#fn_ident)
+        }
+        ::mcp_runtime::__private::inventory::submit! {
+            ::mcp_runtime::__private::#registration {
+                key: __mcp_key,
+                package: ::mcp_runtime::__private::Package {
+                    name: ::core::env!("CARGO_PKG_NAME"),
+                    version: ::core::env!("CARGO_PKG_VERSION"),
+                },
+                def: #def_fn,
+            }
+        }
+    }
+}
+
+/// `name(arg0, arg1, ...)` followed by `.await` for an async function.
+fn call_user_fn(h: &Handler, args: &[Ident]) -> TokenStream {
+    let ident = &h.item.sig.ident;
+    if h.is_async() {
+        quote!(#ident(#(#args),*).await)
+    } else {
+        quote!(#ident(#(#args),*))
+    }
+}
+
+fn arg_idents(h: &Handler) -> Vec<Ident> {
+    (0..h.params.len()).map(|i| format_ident!("__mcp_arg_{}", i)).collect()
+}

@@ -1,0 +1,97 @@
+//! `#[prompt]`: a message template the user can pick.
+
+use super::{arg_idents, call_user_fn, duplicate_guard, meta_tokens, opt_str, register, run};
+use crate::ast::Handler;
+use crate::attr::PromptAttr;
+use crate::ctxt::Ctxt;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+pub fn prompt(args: TokenStream, input: TokenStream) -> TokenStream {
+    run(input, "prompt", |cx, h| {
+        let attr = PromptAttr::parse(cx, args);
+        generate(cx, h, &attr)
+    })
+}
+
+fn generate(_cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
+    let fn_ident = &h.item.sig.ident;
+    let args = arg_idents(h);
+    let extract = h.params.iter().zip(&args).map(|(p, arg)| {
+        let (ty, pname) = (&p.ty, &p.name);
+        quote_spanned! {ty.span()=>
+            let #arg: #ty = (&&&__Probe::<#ty>::new()).prompt_param(&__mcp_ctx, &__mcp_args, #pname)?;
+        }
+    });
+    let arguments = h.params.iter().map(|p| {
+        let (ty, pname) = (&p.ty, &p.name);
+        let doc = opt_str(p.doc.as_deref());
+        quote_spanned! {ty.span()=>
+            if let ::mcp_runtime::__private::Some(required) = (&&&__Probe::<#ty>::new()).prompt_param_required() {
+                __mcp_arguments.push(::mcp_runtime::__private::PromptArgument {
+                    name: ::mcp_runtime::__private::String::from(#pname),
+                    title: ::mcp_runtime::__private::None,
+                    description: #doc,
+                    required: ::mcp_runtime::__private::Some(required),
+                });
+            }
+            __mcp_needs.extend((&&&__Probe::<#ty>::new()).prompt_param_requirement());
+        }
+    });
+    let ret = h.ret_tokens();
+    let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
+    let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).prompt_output());
+    let call = call_user_fn(h, &args);
+    let name = attr.common.name.as_ref().map_or_else(|| h.fn_name(), |n| n.value.clone());
+    let name_span = attr.common.name.as_ref().map_or(fn_ident.span(), |n| n.span);
+    let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
+    let title = opt_str(attr.common.title.as_deref());
+    let meta = meta_tokens(&attr.common);
+    let guard = duplicate_guard("prompt", &name, name_span);
+    let register = register("Prompt", fn_ident, &format_ident!("__mcp_def"));
+    quote! {
+        #guard
+        const _: () = {
+            use ::mcp_runtime::__private::glue::{
+                Probe as __Probe, PromptParamExtractor as _, PromptParamOptional as _,
+                PromptParamRequired as _, PromptOutputValue as _, PromptOutputRpcResult as _,
+                PromptOutputDisplayResult as _, PromptOutputOther as _,
+            };
+
+            fn __mcp_get(
+                __mcp_ctx: ::mcp_runtime::__private::Context,
+                __mcp_args: ::mcp_runtime::__private::glue::Arguments,
+            ) -> ::mcp_runtime::__private::BoxFuture<
+                ::mcp_runtime::__private::Result<
+                    ::mcp_runtime::__private::GetPromptResult,
+                    ::mcp_runtime::__private::ErrorObject,
+                >,
+            > {
+                ::mcp_runtime::__private::Box::pin(async move {
+                    let _ = (&__mcp_ctx, &__mcp_args);
+                    #(#extract)*
+                    let __mcp_out = #call;
+                    let __mcp_convert = #convert;
+                    __mcp_convert(__mcp_out, "", ::mcp_runtime::__private::None)
+                })
+            }
+
+            fn __mcp_def() -> ::mcp_runtime::__private::PromptDef {
+                let mut __mcp_arguments = ::mcp_runtime::__private::Vec::new();
+                let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
+                #(#arguments)*
+                let prompt = ::mcp_runtime::__private::Prompt {
+                    name: ::mcp_runtime::__private::String::from(#name),
+                    title: #title,
+                    description: #description,
+                    arguments: ::mcp_runtime::__private::Some(__mcp_arguments),
+                    meta: #meta,
+                };
+                ::mcp_runtime::__private::PromptDef::new(prompt, __mcp_get).with_requirements(__mcp_needs)
+            }
+
+            #register
+        };
+    }
+}

@@ -1,0 +1,114 @@
+//! `#[tool]`: a function the model can call.
+
+use super::{arg_idents, call_user_fn, duplicate_guard, meta_tokens, opt_str, register, run};
+use crate::ast::Handler;
+use crate::attr::ToolAttr;
+use crate::ctxt::Ctxt;
+use crate::valid::tool_name_problem;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
+    run(input, "tool", |cx, h| {
+        let attr = ToolAttr::parse(cx, args);
+        generate(cx, h, &attr)
+    })
+}
+
+fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
+    let name = attr.common.name.as_ref().map_or_else(|| h.fn_name(), |n| n.value.clone());
+    let name_span = attr.common.name.as_ref().map_or(h.item.sig.ident.span(), |n| n.span);
+    if let Some(problem) = tool_name_problem(&name) {
+        let hint = if attr.common.name.is_some() { "" } else { "; rename it with `#[tool(name = \"...\")]`" };
+        cx.error_at(name_span, format_args!("{problem}{hint}"));
+    }
+    let fn_ident = &h.item.sig.ident;
+    let args = arg_idents(h);
+    let extract = h.params.iter().zip(&args).map(|(p, arg)| {
+        let (ty, pname) = (&p.ty, &p.name);
+        quote_spanned! {ty.span()=>
+            let #arg: #ty = match (&&&__Probe::<#ty>::new()).tool_param(&__mcp_ctx, &mut __mcp_args, #pname) {
+                ::mcp_runtime::__private::Ok(v) => v,
+                ::mcp_runtime::__private::Err(e) => return ::mcp_runtime::__private::CallToolResult::error(e),
+            };
+        }
+    });
+    let schema = h.params.iter().map(|p| {
+        let (ty, pname) = (&p.ty, &p.name);
+        let doc = match &p.doc {
+            Some(d) => quote!(::mcp_runtime::__private::Some(#d)),
+            None => quote!(::mcp_runtime::__private::None),
+        };
+        quote_spanned! {ty.span()=>
+            if let ::mcp_runtime::__private::Some((schema, required)) = (&&&__Probe::<#ty>::new()).tool_param_schema(&mut __mcp_gen) {
+                __mcp_input.property(#pname, schema, required, #doc);
+            }
+            __mcp_needs.extend((&&&__Probe::<#ty>::new()).tool_param_requirement());
+        }
+    });
+    let ret = h.ret_tokens();
+    let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
+    let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output());
+    let output_schema = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output_schema(&mut __mcp_gen));
+    let call = call_user_fn(h, &args);
+    let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
+    let title = opt_str(attr.common.title.as_deref());
+    let hint = |v: Option<bool>| match v {
+        Some(b) => quote!(::mcp_runtime::__private::Some(#b)),
+        None => quote!(::mcp_runtime::__private::None),
+    };
+    let (ro, de, id, ow) =
+        (hint(attr.read_only), hint(attr.destructive), hint(attr.idempotent), hint(attr.open_world));
+    let meta = meta_tokens(&attr.common);
+    let guard = duplicate_guard("tool", &name, name_span);
+    let register = register("Tool", fn_ident, &quote::format_ident!("__mcp_def"));
+    quote! {
+        #guard
+        const _: () = {
+            use ::mcp_runtime::__private::glue::{
+                Probe as __Probe, ToolParamExtractor as _, ToolParamOptional as _, ToolParamArgument as _,
+                ToolOutputContent as _, ToolOutputContentResult as _, ToolOutputStructuredResult as _,
+                ToolOutputStructured as _,
+            };
+
+            fn __mcp_call(
+                __mcp_ctx: ::mcp_runtime::__private::Context,
+                mut __mcp_args: ::mcp_runtime::__private::glue::Arguments,
+            ) -> ::mcp_runtime::__private::BoxFuture<::mcp_runtime::__private::CallToolResult> {
+                ::mcp_runtime::__private::Box::pin(async move {
+                    #(#extract)*
+                    let __mcp_out = #call;
+                    let __mcp_convert = #convert;
+                    __mcp_convert(__mcp_out)
+                })
+            }
+
+            fn __mcp_def() -> ::mcp_runtime::__private::ToolDef {
+                let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
+                let mut __mcp_input = ::mcp_runtime::__private::InputSchema::default();
+                let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
+                #(#schema)*
+                let annotations = ::mcp_runtime::__private::ToolAnnotations {
+                    title: ::mcp_runtime::__private::None,
+                    read_only_hint: #ro,
+                    destructive_hint: #de,
+                    idempotent_hint: #id,
+                    open_world_hint: #ow,
+                };
+                let tool = ::mcp_runtime::__private::Tool {
+                    name: ::mcp_runtime::__private::String::from(#name),
+                    title: #title,
+                    description: #description,
+                    input_schema: __mcp_input.finish(),
+                    output_schema: #output_schema,
+                    annotations: if annotations.is_empty() { ::mcp_runtime::__private::None } else { ::mcp_runtime::__private::Some(annotations) },
+                    meta: #meta,
+                };
+                ::mcp_runtime::__private::ToolDef::new(tool, __mcp_call).with_requirements(__mcp_needs)
+            }
+
+            #register
+        };
+    }
+}
