@@ -15,6 +15,9 @@ pub enum Error {
     /// The connection closed before the answer arrived.
     #[error("the connection closed before the answer arrived")]
     Closed,
+    /// The transport failed: an HTTP error status, a refused connection, an ended session.
+    #[error("{0}")]
+    Transport(String),
     /// The peer sent something that is not valid MCP.
     #[error("invalid message from the peer: {0}")]
     Protocol(String),

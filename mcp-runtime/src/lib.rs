@@ -41,8 +41,9 @@ pub use protocol::{
 };
 pub use server::{
     BoxFuture, Context, FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult,
-    Limits, NotFound, PromptDef, Rejection, RequestFacts, Requirement, ResourceDef, ResourceInfo,
-    ResourceRequest, Server, ServerBuilder, Session, State, TemplateError, ToolDef, UriTemplate,
+    Limits, NotFound, Outbound, Outgoing, PromptDef, Rejection, RequestFacts, RequestScope,
+    Requirement, ResourceDef, ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State,
+    TemplateError, ToolDef, UriTemplate,
 };
 pub use transport::Transport;
 
@@ -62,6 +63,7 @@ pub fn init_logging() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
 }

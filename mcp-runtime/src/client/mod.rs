@@ -8,9 +8,11 @@ use crate::protocol::{
     ResourceTemplate, Response, Tool,
 };
 use crate::server::Server;
+
+mod streamable_http;
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,7 +25,7 @@ use tokio_util::codec::{FramedRead, LinesCodec};
 /// Sees every message the client receives, as raw JSON (for logging and tests).
 pub type Inspector = Arc<dyn Fn(&Value) + Send + Sync>;
 
-type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>>>;
+type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, Error>>>>>;
 
 /// Options for connecting a [`Client`].
 #[derive(Clone)]
@@ -127,23 +129,57 @@ impl ClientBuilder {
         R: AsyncRead + Unpin + Send + 'static,
         W: AsyncWrite + Unpin + Send + 'static,
     {
-        let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>(64);
+        let (out_tx, out_rx) = mpsc::channel::<Message>(64);
         let pending: Pending = Arc::default();
-        tokio::spawn(write_loop(writer, out_rx));
-        tokio::spawn(read_loop(
-            reader,
+        let writer = tokio::spawn(write_loop(writer, out_rx));
+        let inbound = Inbound {
+            pending: pending.clone(),
+            out: out_tx.clone(),
+            inspector: self.inspector.clone(),
+        };
+        tokio::spawn(read_loop(reader, self.max_message_bytes, inbound));
+        let connection = match child {
+            Some(child) => Connection::Child(child),
+            None => Connection::Task(writer),
+        };
+        self.handshake(out_tx, pending, connection).await
+    }
+
+    /// Connects to a Streamable HTTP endpoint, e.g. `http://127.0.0.1:8000/mcp`.
+    pub async fn http(self, url: &str) -> Result<Client> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| Error::Transport(format!("invalid URL {url:?}: {e}")))?;
+        let (out_tx, out_rx) = mpsc::channel::<Message>(64);
+        let pending: Pending = Arc::default();
+        let inbound = Inbound {
+            pending: pending.clone(),
+            out: out_tx.clone(),
+            inspector: self.inspector.clone(),
+        };
+        let task = tokio::spawn(streamable_http::run(
+            uri,
+            out_rx,
+            inbound,
             self.max_message_bytes,
-            pending.clone(),
-            out_tx.clone(),
-            self.inspector.clone(),
         ));
+        self.handshake(out_tx, pending, Connection::Task(task))
+            .await
+    }
+
+    async fn handshake(
+        self,
+        out: mpsc::Sender<Message>,
+        pending: Pending,
+        connection: Connection,
+    ) -> Result<Client> {
         let mut client = Client {
-            out: out_tx,
+            out,
             pending,
             next_id: Arc::new(AtomicI64::new(1)),
             timeout: self.timeout,
             init: None,
-            child: child.map(|c| Arc::new(tokio::sync::Mutex::new(c))),
+            connection: Arc::new(tokio::sync::Mutex::new(Some(connection))),
         };
         let params = json!({
             "protocolVersion": self.protocol_version,
@@ -179,12 +215,20 @@ impl ClientBuilder {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    out: mpsc::Sender<Vec<u8>>,
+    out: mpsc::Sender<Message>,
     pending: Pending,
     next_id: Arc<AtomicI64>,
     timeout: Duration,
     init: Option<Arc<InitializeResult>>,
-    child: Option<Arc<tokio::sync::Mutex<Child>>>,
+    connection: Arc<tokio::sync::Mutex<Option<Connection>>>,
+}
+
+/// What keeps a connection going, to wind it down on close.
+enum Connection {
+    /// A server process: waited for.
+    Child(Child),
+    /// The task that writes (stdio, in memory) or posts (HTTP): waited for.
+    Task(tokio::task::JoinHandle<()>),
 }
 
 impl Client {
@@ -201,6 +245,11 @@ impl Client {
     /// Starts a server program and connects to it over stdio.
     pub async fn stdio(command: Command) -> Result<Client> {
         ClientBuilder::default().stdio(command).await
+    }
+
+    /// Connects to a Streamable HTTP endpoint, e.g. `http://127.0.0.1:8000/mcp`.
+    pub async fn http(url: &str) -> Result<Client> {
+        ClientBuilder::default().http(url).await
     }
 
     /// What the server answered to `initialize`.
@@ -232,8 +281,7 @@ impl Client {
             return Err(e);
         }
         match tokio::time::timeout(self.timeout, rx).await {
-            Ok(Ok(Ok(value))) => Ok(value),
-            Ok(Ok(Err(error))) => Err(Error::Rpc(error)),
+            Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Err(Error::Closed),
             Err(_) => {
                 lock(&self.pending).remove(&id);
@@ -261,9 +309,10 @@ impl Client {
     }
 
     async fn send(&self, message: &Message) -> Result<()> {
-        let mut bytes = serde_json::to_vec(message).map_err(|e| Error::Protocol(e.to_string()))?;
-        bytes.push(b'\n');
-        self.out.send(bytes).await.map_err(|_| Error::Closed)
+        self.out
+            .send(message.clone())
+            .await
+            .map_err(|_| Error::Closed)
     }
 
     /// `ping`.
@@ -336,13 +385,21 @@ impl Client {
         .await
     }
 
-    /// Closes the connection; a child server process is waited for (it exits when its
-    /// stdin closes) and its exit status returned.
+    /// Closes the connection: over HTTP the session is ended (DELETE); a child server
+    /// process is waited for (it exits when its stdin closes) and its exit status returned.
+    /// Other clones of this client stop working.
     pub async fn close(self) -> Result<Option<std::process::ExitStatus>> {
-        let Client { out, child, .. } = self;
+        let Client {
+            out, connection, ..
+        } = self;
         drop(out);
-        match child {
-            Some(child) => Ok(Some(child.lock().await.wait().await?)),
+        let connection = connection.lock().await.take();
+        match connection {
+            Some(Connection::Child(mut child)) => Ok(Some(child.wait().await?)),
+            Some(Connection::Task(task)) => {
+                let _ = task.await;
+                Ok(None)
+            }
             None => Ok(None),
         }
     }
@@ -352,8 +409,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(mut writer: W, mut rx: mpsc::Receiver<Vec<u8>>) {
-    while let Some(bytes) = rx.recv().await {
+async fn write_loop<W: AsyncWrite + Unpin>(mut writer: W, mut rx: mpsc::Receiver<Message>) {
+    while let Some(message) = rx.recv().await {
+        let Ok(mut bytes) = serde_json::to_vec(&message) else {
+            continue;
+        };
+        bytes.push(b'\n');
         if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
             break;
         }
@@ -361,20 +422,28 @@ async fn write_loop<W: AsyncWrite + Unpin>(mut writer: W, mut rx: mpsc::Receiver
     let _ = writer.shutdown().await;
 }
 
-async fn read_loop<R: AsyncRead + Unpin>(
-    reader: R,
-    max: usize,
-    pending: Pending,
-    out: mpsc::Sender<Vec<u8>>,
-    inspector: Option<Inspector>,
-) {
+async fn read_loop<R: AsyncRead + Unpin>(reader: R, max: usize, inbound: Inbound) {
     let mut lines = FramedRead::new(reader, LinesCodec::new_with_max_length(max));
     while let Some(Ok(line)) = lines.next().await {
-        let Ok(value) = serde_json::from_str::<Value>(&line) else {
-            tracing::warn!(line, "the server sent invalid JSON");
-            continue;
-        };
-        if let Some(inspect) = &inspector {
+        match serde_json::from_str::<Value>(&line) {
+            Ok(value) => inbound.handle(value).await,
+            Err(_) => tracing::warn!(line, "the server sent invalid JSON"),
+        }
+    }
+    inbound.close(None);
+}
+
+/// Routes what the server sends: responses to their waiting requests, pings answered.
+#[derive(Clone)]
+pub(crate) struct Inbound {
+    pending: Pending,
+    out: mpsc::Sender<Message>,
+    inspector: Option<Inspector>,
+}
+
+impl Inbound {
+    pub(crate) async fn handle(&self, value: Value) {
+        if let Some(inspect) = &self.inspector {
             inspect(&value);
         }
         let messages = match value {
@@ -387,23 +456,20 @@ async fn read_loop<R: AsyncRead + Unpin>(
                     id: Some(id),
                     outcome,
                 })) => {
-                    if let Some(tx) = lock(&pending).remove(&id) {
-                        let _ = tx.send(outcome);
-                    }
+                    self.resolve(&id, outcome.map_err(Error::Rpc));
                 }
                 Ok(Message::Request(req)) => {
                     let outcome = match req.method.as_str() {
                         "ping" => Ok(json!({})),
                         other => Err(ErrorObject::method_not_found(other)),
                     };
-                    let reply = Message::Response(Response {
-                        id: Some(req.id),
-                        outcome,
-                    });
-                    if let Ok(mut bytes) = serde_json::to_vec(&reply) {
-                        bytes.push(b'\n');
-                        let _ = out.send(bytes).await;
-                    }
+                    let _ = self
+                        .out
+                        .send(Message::Response(Response {
+                            id: Some(req.id),
+                            outcome,
+                        }))
+                        .await;
                 }
                 Ok(Message::Notification(n)) => tracing::debug!(method = n.method, "notification"),
                 Ok(Message::Response(r)) => {
@@ -415,7 +481,19 @@ async fn read_loop<R: AsyncRead + Unpin>(
             }
         }
     }
-    // Dropping the senders wakes every waiting request with `Error::Closed`.
-    lock(&pending).clear();
-    let _: Map<String, Value> = Map::new();
+
+    /// Answers the request `id` with `outcome` (a transport failure, for instance).
+    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<Value>) {
+        if let Some(tx) = lock(&self.pending).remove(id) {
+            let _ = tx.send(outcome);
+        }
+    }
+
+    /// Fails every waiting request: with `Error::Closed`, or with the transport's reason.
+    pub(crate) fn close(&self, reason: Option<String>) {
+        for (_, tx) in lock(&self.pending).drain() {
+            let error = reason.clone().map_or(Error::Closed, Error::Transport);
+            let _ = tx.send(Err(error));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! What a handler can know about the request it serves, and the extractors that read it.
 
-use crate::protocol::{Implementation, Meta, ProtocolVersion, RequestId};
+use crate::protocol::{Implementation, Message, Meta, Notification, ProtocolVersion, RequestId};
+use serde_json::{Value, json};
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
@@ -59,7 +60,47 @@ struct ContextInner {
     facts: RequestFacts,
     cancel: CancellationToken,
     states: Arc<StateMap>,
-    extensions: http::Extensions,
+    scope: RequestScope,
+    /// Last progress value sent, as f64 bits (progress must increase).
+    last_progress: std::sync::Mutex<Option<f64>>,
+}
+
+/// What a transport hands the server core with each request: what it knows of the caller,
+/// and where messages related to the request go while it runs.
+#[derive(Default, Clone)]
+pub struct RequestScope {
+    /// Values the transport attached (for HTTP: the request's `http::request::Parts`; later
+    /// the caller's identity).
+    pub extensions: http::Extensions,
+    /// Where notifications and requests sent during the call travel (the call's SSE
+    /// stream over HTTP, stdout over stdio). `None`: nothing can be sent.
+    pub outbound: Option<Outbound>,
+}
+
+/// What a transport writes to its client, in order.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// One message.
+    One(Message),
+    /// The responses to a JSON-RPC batch, written as one array.
+    Batch(Vec<Message>),
+}
+
+/// The sending side of a transport's bounded queue of outgoing messages.
+#[derive(Clone, Debug)]
+pub struct Outbound(tokio::sync::mpsc::Sender<Outgoing>);
+
+impl Outbound {
+    /// A queue of `capacity` messages; senders wait while it is full.
+    pub fn channel(capacity: usize) -> (Outbound, tokio::sync::mpsc::Receiver<Outgoing>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity);
+        (Outbound(tx), rx)
+    }
+
+    /// Queues a message; false when the transport is gone.
+    pub async fn send(&self, outgoing: Outgoing) -> bool {
+        self.0.send(outgoing).await.is_ok()
+    }
 }
 
 impl Context {
@@ -69,7 +110,7 @@ impl Context {
         facts: RequestFacts,
         cancel: CancellationToken,
         states: Arc<StateMap>,
-        extensions: http::Extensions,
+        scope: RequestScope,
     ) -> Self {
         Context {
             inner: Arc::new(ContextInner {
@@ -78,7 +119,8 @@ impl Context {
                 facts,
                 cancel,
                 states,
-                extensions,
+                scope,
+                last_progress: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -128,9 +170,74 @@ impl Context {
         self.inner.states.get::<T>()
     }
 
-    /// Values the transport attached to the request (for HTTP: the caller's identity, headers).
+    /// Values the transport attached to the request (for HTTP: the request's
+    /// `http::request::Parts`, with its headers).
     pub fn extensions(&self) -> &http::Extensions {
-        &self.inner.extensions
+        &self.inner.scope.extensions
+    }
+
+    /// The `progressToken` of the request's `_meta`, if the client asked for progress.
+    pub fn progress_token(&self) -> Option<&Value> {
+        self.meta()?.get("progressToken")
+    }
+
+    /// Reports progress (`notifications/progress`) when the client asked for it with a
+    /// `progressToken`; otherwise does nothing. `progress` must increase from one call to
+    /// the next: a value not above the last one sent is skipped.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Process items one by one.
+    /// #[tool]
+    /// async fn process(items: Vec<String>, ctx: Context) -> usize {
+    ///     for (i, _item) in items.iter().enumerate() {
+    ///         ctx.progress(i as f64 + 1.0, Some(items.len() as f64), None).await;
+    ///     }
+    ///     items.len()
+    /// }
+    /// ```
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = self.progress_token().cloned() else {
+            return;
+        };
+        {
+            let mut last = self
+                .inner
+                .last_progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|l| progress <= l) || !progress.is_finite() {
+                tracing::debug!(progress, "progress skipped: it must increase");
+                return;
+            }
+            *last = Some(progress);
+        }
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(total) = total {
+            params["total"] = json!(total);
+        }
+        if let Some(message) = message {
+            params["message"] = json!(message);
+        }
+        self.notify("notifications/progress", params).await;
+    }
+
+    /// Sends a notification related to this request. Returns false when it cannot be
+    /// delivered (no channel, or the client is gone).
+    pub(crate) async fn notify(&self, method: &str, params: Value) -> bool {
+        let Some(outbound) = &self.inner.scope.outbound else {
+            return false;
+        };
+        let params = match params {
+            Value::Object(map) => Some(map),
+            _ => None,
+        };
+        let message = Message::Notification(Notification {
+            method: method.to_owned(),
+            params,
+        });
+        outbound.send(Outgoing::One(message)).await
     }
 }
 

@@ -1,6 +1,6 @@
 //! MCP methods: from a decoded request to its result.
 
-use super::context::{Context, RequestFacts};
+use super::context::{Context, RequestFacts, RequestScope};
 use super::registry::ResourceRequest;
 use super::session::Session;
 use super::{Server, ServerInner};
@@ -35,13 +35,13 @@ pub(super) fn capabilities(tools: bool, resources: bool, prompts: bool) -> Value
 }
 
 impl Server {
-    /// Answers one request of `session`. `extensions` carries what the transport knows
-    /// of the caller (for HTTP, its headers and identity).
+    /// Answers one request of `session`. `scope` carries what the transport knows of the
+    /// caller and where messages sent during the call go.
     pub async fn handle_request(
         &self,
         session: &Session,
         request: Request,
-        extensions: http::Extensions,
+        scope: RequestScope,
     ) -> Response {
         let Request { id, method, params } = request;
         let in_flight = session.begin(&id);
@@ -55,7 +55,7 @@ impl Server {
                 session.facts(),
                 in_flight.token.clone(),
                 inner.states.clone(),
-                extensions.clone(),
+                scope.clone(),
             )
         };
         let outcome = match method.as_str() {
@@ -254,7 +254,10 @@ fn unknown_argument(schema: &Map<String, Value>, args: &Map<String, Value>) -> O
     Some(if expected.is_empty() {
         format!("unknown argument `{unknown}`: this tool takes no arguments")
     } else {
-        format!("unknown argument `{unknown}`: expected {}", expected.join(", "))
+        format!(
+            "unknown argument `{unknown}`: expected {}",
+            expected.join(", ")
+        )
     })
 }
 
@@ -314,11 +317,18 @@ async fn get_prompt(inner: &ServerInner, params: &Params, ctx: Context) -> Metho
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?;
     let args = object_param(params, "arguments", "prompts/get")?;
     let declared = def.prompt.arguments.as_deref().unwrap_or_default();
-    if let Some(unknown) = args.keys().find(|k| !declared.iter().any(|a| &a.name == *k)) {
+    if let Some(unknown) = args
+        .keys()
+        .find(|k| !declared.iter().any(|a| &a.name == *k))
+    {
         let expected: Vec<&str> = declared.iter().map(|a| a.name.as_str()).collect();
         return Err(ErrorObject::invalid_params(format!(
             "prompt `{name}` has no argument `{unknown}`; its arguments are: {}",
-            if expected.is_empty() { "none".to_owned() } else { expected.join(", ") }
+            if expected.is_empty() {
+                "none".to_owned()
+            } else {
+                expected.join(", ")
+            }
         )));
     }
     match AssertUnwindSafe((def.get)(ctx, args)).catch_unwind().await {

@@ -10,7 +10,10 @@ mod schema;
 mod session;
 mod uri_template;
 
-pub use context::{Context, FromContext, Rejection, RequestFacts, Requirement, State};
+pub use context::{
+    Context, FromContext, Outbound, Outgoing, Rejection, RequestFacts, RequestScope, Requirement,
+    State,
+};
 pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound};
 pub use registry::{
     BoxFuture, Package, PromptDef, PromptRegistration, ResourceDef, ResourceInfo,

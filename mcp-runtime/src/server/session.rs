@@ -28,6 +28,14 @@ impl Session {
             .clone()
     }
 
+    /// The protocol version negotiated (the latest until `initialize`).
+    pub fn protocol_version(&self) -> crate::protocol::ProtocolVersion {
+        self.facts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .protocol_version
+    }
+
     pub(crate) fn set_facts(&self, facts: RequestFacts) {
         *self.facts.write().unwrap_or_else(PoisonError::into_inner) = facts;
     }

@@ -1,16 +1,18 @@
 //! Transports: how messages reach the server core. A transport frames bytes and manages
 //! connections; it never looks at MCP method names.
 
+mod http;
 mod stream;
 
+pub use http::{HttpBody, HttpConfig, McpService, bind, serve_http, shutdown_signal};
 pub use stream::serve_io;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::server::Server;
 use clap::{Parser, ValueEnum};
 
 /// Where a server listens.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Transport {
     /// Newline-delimited JSON-RPC on stdin and stdout; logs go to stderr.
@@ -19,10 +21,12 @@ pub enum Transport {
     StreamableHttp {
         /// Address to bind.
         host: String,
-        /// Port to bind.
+        /// Port to bind (0: any free port).
         port: u16,
-        /// The MCP endpoint's path.
-        path: String,
+        /// Accept a non-loopback address (the server is then reachable from other machines).
+        allow_remote: bool,
+        /// Endpoint path, limits, allow-lists, stateless mode.
+        config: HttpConfig,
     },
 }
 
@@ -48,6 +52,19 @@ struct Args {
     /// Path of the MCP endpoint (Streamable HTTP).
     #[arg(long, default_value = "/mcp", env = "MCP_PATH")]
     path: String,
+    /// No sessions: every POST stands alone (Streamable HTTP).
+    #[arg(long, env = "MCP_STATELESS")]
+    stateless: bool,
+    /// Allow a --host that other machines can reach (then also accept any Host header
+    /// unless --allowed-host is given).
+    #[arg(long)]
+    allow_remote: bool,
+    /// A Host header value to accept (repeatable; default: localhost names).
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+    /// An Origin to accept (repeatable; default: localhost origins).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
 }
 
 impl Transport {
@@ -72,11 +89,26 @@ impl From<Args> for Transport {
     fn from(a: Args) -> Self {
         match a.transport {
             Kind::Stdio => Transport::Stdio,
-            Kind::StreamableHttp => Transport::StreamableHttp {
-                host: a.host,
-                port: a.port,
-                path: a.path,
-            },
+            Kind::StreamableHttp => {
+                let mut config = HttpConfig {
+                    path: a.path,
+                    stateless: a.stateless,
+                    ..HttpConfig::default()
+                };
+                if a.allow_remote {
+                    config.allowed_hosts.clear();
+                }
+                if !a.allowed_hosts.is_empty() {
+                    config.allowed_hosts = a.allowed_hosts;
+                }
+                config.allowed_origins.extend(a.allowed_origins);
+                Transport::StreamableHttp {
+                    host: a.host,
+                    port: a.port,
+                    allow_remote: a.allow_remote,
+                    config,
+                }
+            }
         }
     }
 }
@@ -89,10 +121,17 @@ impl Server {
                 tracing::info!(server = %self.info().name, "serving MCP on stdio");
                 serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
             }
-            Transport::StreamableHttp { .. } => Err(Error::Unsupported(
-                "the Streamable HTTP transport is not available yet: run with `--transport stdio`"
-                    .into(),
-            )),
+            Transport::StreamableHttp {
+                host,
+                port,
+                allow_remote,
+                config,
+            } => {
+                let listener = bind(&host, port, allow_remote).await?;
+                let addr = listener.local_addr()?;
+                tracing::info!(server = %self.info().name, "serving MCP on http://{addr}{}", config.path);
+                serve_http(self, listener, config, shutdown_signal()).await
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::protocol::{DecodeError, ErrorCode, ErrorObject, Message, Payload, Response};
-use crate::server::{Server, Session};
+use crate::server::{Outbound, Outgoing, RequestScope, Server, Session};
 use futures_util::StreamExt as _;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -15,7 +15,8 @@ const OUTBOX: usize = 256;
 
 /// Serves one client over a byte stream until it closes its side. Requests are handled
 /// concurrently (up to the server's limit, then reading waits); every request read gets
-/// its response before this returns.
+/// its response before this returns. Messages a handler sends during its call share the
+/// one ordered queue with the responses, so they arrive before the call's result.
 pub async fn serve_io<R, W>(server: &Server, reader: R, writer: W) -> Result<()>
 where
     R: AsyncRead + Unpin,
@@ -23,7 +24,7 @@ where
 {
     let limits = server.limits().clone();
     let session = Arc::new(Session::new());
-    let (outbox, rx) = mpsc::channel::<Vec<u8>>(OUTBOX);
+    let (outbox, rx) = Outbound::channel(OUTBOX);
     let writer_task = tokio::spawn(write_lines(writer, rx));
     let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
     let mut tasks = JoinSet::new();
@@ -41,7 +42,11 @@ where
                     ErrorCode::INVALID_REQUEST,
                     format!("message larger than {} bytes", limits.max_message_bytes),
                 );
-                send(&outbox, &Message::Response(Response::error(None, error))).await;
+                outbox
+                    .send(Outgoing::One(Message::Response(Response::error(
+                        None, error,
+                    ))))
+                    .await;
                 continue;
             }
             Err(LinesCodecError::Io(e)) => {
@@ -60,8 +65,8 @@ where
             Payload::Single(Ok(Message::Response(r))) => server.handle_response(&session, r),
             Payload::Single(message) => {
                 tasks.spawn(async move {
-                    if let Some(reply) = answer(&server, &session, message).await {
-                        send(&outbox, &Message::Response(reply)).await;
+                    if let Some(reply) = answer(&server, &session, message, &outbox).await {
+                        outbox.send(Outgoing::One(Message::Response(reply))).await;
                     }
                     drop(permit);
                 });
@@ -70,14 +75,11 @@ where
                 tasks.spawn(async move {
                     let mut replies = Vec::new();
                     for message in messages {
-                        replies.extend(
-                            answer(&server, &session, message)
-                                .await
-                                .map(Message::Response),
-                        );
+                        let reply = answer(&server, &session, message, &outbox).await;
+                        replies.extend(reply.map(Message::Response));
                     }
                     if !replies.is_empty() {
-                        send(&outbox, &replies).await;
+                        outbox.send(Outgoing::Batch(replies)).await;
                     }
                     drop(permit);
                 });
@@ -95,13 +97,16 @@ async fn answer(
     server: &Server,
     session: &Session,
     message: Result<Message, DecodeError>,
+    outbox: &Outbound,
 ) -> Option<Response> {
     match message {
-        Ok(Message::Request(request)) => Some(
-            server
-                .handle_request(session, request, http::Extensions::new())
-                .await,
-        ),
+        Ok(Message::Request(request)) => {
+            let scope = RequestScope {
+                outbound: Some(outbox.clone()),
+                ..Default::default()
+            };
+            Some(server.handle_request(session, request, scope).await)
+        }
         Ok(Message::Notification(n)) => {
             server.handle_notification(session, n);
             None
@@ -114,27 +119,34 @@ async fn answer(
     }
 }
 
-async fn send<T: serde::Serialize>(outbox: &mpsc::Sender<Vec<u8>>, message: &T) {
-    match serde_json::to_vec(message) {
+fn encode(outgoing: &Outgoing) -> Option<Vec<u8>> {
+    let bytes = match outgoing {
+        Outgoing::One(message) => serde_json::to_vec(message),
+        Outgoing::Batch(messages) => serde_json::to_vec(messages),
+    };
+    match bytes {
         Ok(mut bytes) => {
             bytes.push(b'\n');
-            if outbox.send(bytes).await.is_err() {
-                tracing::warn!("client gone; a message was not delivered");
-            }
+            Some(bytes)
         }
-        Err(e) => tracing::error!(error = %e, "a message could not be serialized"),
+        Err(e) => {
+            tracing::error!(error = %e, "a message could not be serialized");
+            None
+        }
     }
 }
 
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut writer: W,
-    mut rx: mpsc::Receiver<Vec<u8>>,
+    mut rx: mpsc::Receiver<Outgoing>,
 ) -> std::io::Result<()> {
     while let Some(first) = rx.recv().await {
-        writer.write_all(&first).await?;
+        writer
+            .write_all(&encode(&first).unwrap_or_default())
+            .await?;
         // Write whatever else is ready before flushing: one syscall for a burst.
         while let Ok(more) = rx.try_recv() {
-            writer.write_all(&more).await?;
+            writer.write_all(&encode(&more).unwrap_or_default()).await?;
         }
         writer.flush().await?;
     }

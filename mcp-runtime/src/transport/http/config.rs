@@ -1,0 +1,124 @@
+//! Settings of the Streamable HTTP transport, with safe defaults.
+
+use std::time::Duration;
+
+/// How the Streamable HTTP endpoint behaves. The defaults suit a local server: loopback
+/// only, localhost `Host`/`Origin` only, bounded sessions and buffers.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Path of the MCP endpoint (default `/mcp`).
+    pub path: String,
+    /// `Host` header values accepted (host names, with or without port). Empty: any.
+    pub allowed_hosts: Vec<String>,
+    /// `Origin` header values accepted (e.g. `http://localhost:3000`, or a host name to
+    /// allow it with any scheme and port). Requests without `Origin` are always accepted.
+    pub allowed_origins: Vec<String>,
+    /// Largest request body, in bytes (413 past it).
+    pub max_body_bytes: usize,
+    /// No sessions: every POST stands alone (no `Mcp-Session-Id`, no GET stream).
+    pub stateless: bool,
+    /// Sessions at most; a new session past it gets 503.
+    pub max_sessions: usize,
+    /// A session unused for this long is ended.
+    pub session_idle_timeout: Duration,
+    /// Events kept per SSE stream for `Last-Event-ID` replay.
+    pub replay_buffer: usize,
+    /// Events queued for a slow SSE client before its connection is dropped (it can
+    /// resume with `Last-Event-ID`).
+    pub stream_queue: usize,
+    /// Interval of SSE keep-alive comments.
+    pub keep_alive: Duration,
+    /// The `retry:` an SSE stream advises before the client reconnects.
+    pub sse_retry: Duration,
+    /// On shutdown, how long in-flight requests may take to finish.
+    pub shutdown_grace: Duration,
+    /// Longest time to read a request's headers.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            path: "/mcp".into(),
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
+            allowed_origins: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
+            max_body_bytes: 4 << 20,
+            stateless: false,
+            max_sessions: 10_000,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            replay_buffer: 256,
+            stream_queue: 256,
+            keep_alive: Duration::from_secs(15),
+            sse_retry: Duration::from_millis(1000),
+            shutdown_grace: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// Accepts any `Host` and `Origin`: for servers behind a proxy that checks them, or
+    /// reachable on purpose from other machines (then authenticate callers).
+    pub fn allow_any_host_and_origin(mut self) -> Self {
+        self.allowed_hosts.clear();
+        self.allowed_origins.clear();
+        self
+    }
+}
+
+/// The host part of a `Host` header or authority: `localhost:8000` → `localhost`,
+/// `[::1]:80` → `[::1]`.
+pub(crate) fn host_name(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        return authority.find(']').map_or(authority, |i| &authority[..=i]);
+    }
+    authority.rsplit_once(':').map_or(authority, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            authority
+        }
+    })
+}
+
+/// True when `value` (a `Host` header) is allowed.
+pub(crate) fn host_allowed(allowed: &[String], value: &str) -> bool {
+    allowed.is_empty()
+        || allowed
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(value) || a.eq_ignore_ascii_case(host_name(value)))
+}
+
+/// True when `origin` (an `Origin` header: `scheme://host[:port]`) is allowed.
+pub(crate) fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
+    allowed.iter().any(|a| {
+        a.eq_ignore_ascii_case(origin)
+            || (!authority.is_empty() && a.eq_ignore_ascii_case(host_name(authority)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_origins() {
+        let cfg = HttpConfig::default();
+        assert!(host_allowed(&cfg.allowed_hosts, "localhost:8000"));
+        assert!(host_allowed(&cfg.allowed_hosts, "127.0.0.1"));
+        assert!(host_allowed(&cfg.allowed_hosts, "[::1]:9"));
+        assert!(!host_allowed(&cfg.allowed_hosts, "evil.example:8000"));
+        assert!(!host_allowed(&cfg.allowed_hosts, "localhost.evil.example"));
+        assert!(origin_allowed(
+            &cfg.allowed_origins,
+            "http://localhost:3000"
+        ));
+        assert!(!origin_allowed(&cfg.allowed_origins, "http://evil.example"));
+        assert!(!origin_allowed(&cfg.allowed_origins, "null"));
+        assert!(origin_allowed(&[], "http://evil.example"));
+    }
+}

@@ -1,0 +1,627 @@
+//! The MCP endpoint as a `tower::Service`: validation, sessions, and dispatch to the core.
+
+use super::config::{HttpConfig, host_allowed, origin_allowed};
+use super::sessions::{CreateError, HttpSession, SessionStore};
+use super::sse::{self, AttachError, EventStream};
+use crate::protocol::{
+    ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Response as RpcResponse,
+};
+use crate::server::{Outbound, Outgoing, RequestFacts, RequestScope, Server, Session};
+use bytes::Bytes;
+use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+/// The response body of the MCP endpoint.
+pub type HttpBody = BoxBody<Bytes, Infallible>;
+
+const SESSION_ID: &str = "mcp-session-id";
+const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+const LAST_EVENT_ID: &str = "last-event-id";
+const JSON: &str = "application/json";
+const EVENT_STREAM: &str = "text/event-stream";
+
+/// The Streamable HTTP endpoint of a [`Server`], as a `tower::Service`. Mount it in an
+/// axum or hyper application, or let [`Server::run`] serve it.
+///
+/// ```no_run
+/// use mcp_runtime::prelude::*;
+/// use mcp_runtime::transport::HttpConfig;
+///
+/// # async fn demo(server: Server) {
+/// let mcp = server.http_service(HttpConfig::default());
+/// let app = axum::Router::new().route_service("/mcp", mcp);
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await.unwrap();
+/// axum::serve(listener, app).await.unwrap();
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct McpService {
+    inner: Arc<ServiceInner>,
+}
+
+struct ServiceInner {
+    server: Server,
+    config: HttpConfig,
+    sessions: SessionStore,
+}
+
+impl Server {
+    /// This server's Streamable HTTP endpoint as a `tower::Service`.
+    pub fn http_service(&self, config: HttpConfig) -> McpService {
+        let sessions = SessionStore::new(
+            config.max_sessions,
+            config.session_idle_timeout,
+            config.replay_buffer,
+            config.stream_queue,
+        );
+        McpService {
+            inner: Arc::new(ServiceInner {
+                server: self.clone(),
+                config,
+                sessions,
+            }),
+        }
+    }
+}
+
+impl McpService {
+    /// Ends every session and closes their streams (used on shutdown).
+    pub fn close_sessions(&self) {
+        self.inner.sessions.close_all();
+    }
+
+    /// Answers one HTTP request.
+    pub async fn handle<B>(&self, req: Request<B>) -> Response<HttpBody>
+    where
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let inner = &self.inner;
+        if let Err(resp) = inner.check_host_and_origin(req.headers()) {
+            return resp;
+        }
+        match *req.method() {
+            Method::POST => inner.post(req).await,
+            Method::GET => inner.get(req.headers()),
+            Method::DELETE => inner.delete(req.headers()),
+            _ => {
+                let mut resp = error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorCode::INVALID_REQUEST,
+                    "Method not allowed: use POST, GET or DELETE",
+                );
+                resp.headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+                resp
+            }
+        }
+    }
+}
+
+impl<B> tower_service::Service<Request<B>> for McpService
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    type Response = Response<HttpBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { Ok(this.handle(req).await) })
+    }
+}
+
+impl ServiceInner {
+    /// DNS-rebinding protection: `Host` and `Origin` must be on the allow-lists.
+    fn check_host_and_origin(&self, headers: &HeaderMap) -> Result<(), Response<HttpBody>> {
+        let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+        if let Some(host) = host {
+            if !host_allowed(&self.config.allowed_hosts, host) {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::INVALID_REQUEST,
+                    format!("Forbidden: Host {host:?} is not allowed"),
+                ));
+            }
+        }
+        if let Some(origin) = headers.get(ORIGIN) {
+            let origin = origin.to_str().unwrap_or("");
+            if !origin_allowed(&self.config.allowed_origins, origin) {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::INVALID_REQUEST,
+                    format!("Forbidden: Origin {origin:?} is not allowed"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn post<B>(&self, req: Request<B>) -> Response<HttpBody>
+    where
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let headers = req.headers();
+        if !(accepts(headers, JSON) && accepts(headers, EVENT_STREAM)) {
+            return error(
+                StatusCode::NOT_ACCEPTABLE,
+                ErrorCode::INVALID_REQUEST,
+                "Not Acceptable: the Accept header must allow both application/json and text/event-stream",
+            );
+        }
+        if !content_type_is_json(headers) {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::INVALID_REQUEST,
+                "Unsupported Media Type: the body must be application/json",
+            );
+        }
+        let (parts, body) = req.into_parts();
+        let bytes = match Limited::new(body, self.config.max_body_bytes)
+            .collect()
+            .await
+        {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::INVALID_REQUEST,
+                    format!(
+                        "Payload Too Large: the body exceeds {} bytes",
+                        self.config.max_body_bytes
+                    ),
+                );
+            }
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::INVALID_REQUEST,
+                    format!("Bad Request: reading the body failed: {e}"),
+                );
+            }
+        };
+        let payload = Payload::decode(&bytes);
+        let is_initialize = matches!(&payload, Payload::Single(Ok(Message::Request(r))) if r.method == "initialize");
+        let header_version = match protocol_version_header(&parts.headers) {
+            Ok(v) => v,
+            Err(resp) => return resp,
+        };
+        if self.config.stateless {
+            let session = Session::new();
+            if !is_initialize {
+                let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
+                session.set_facts(RequestFacts {
+                    protocol_version: version,
+                    ..Default::default()
+                });
+            }
+            return self
+                .dispatch(
+                    Arc::new(SessionRef::Stateless(session)),
+                    payload,
+                    parts,
+                    None,
+                )
+                .await;
+        }
+        if is_initialize {
+            return match self.sessions.create() {
+                Ok((id, session)) => {
+                    self.dispatch(
+                        Arc::new(SessionRef::Http(session)),
+                        payload,
+                        parts,
+                        Some(&id),
+                    )
+                    .await
+                }
+                Err(CreateError::TooMany) => error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::INTERNAL_ERROR,
+                    "Service Unavailable: too many sessions; try again later",
+                ),
+                Err(CreateError::Random(e)) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::INTERNAL_ERROR,
+                    format!("no secure session id could be made: {e}"),
+                ),
+            };
+        }
+        let session = match self.session(&parts.headers) {
+            Ok(s) => s,
+            Err(resp) => return resp,
+        };
+        if let Some(version) = header_version {
+            let negotiated = session.core.protocol_version();
+            if version != negotiated {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::INVALID_REQUEST,
+                    format!(
+                        "Bad Request: MCP-Protocol-Version {version} does not match the negotiated version {negotiated}"
+                    ),
+                );
+            }
+        }
+        self.dispatch(Arc::new(SessionRef::Http(session)), payload, parts, None)
+            .await
+    }
+
+    /// Runs one request. If the handler sends nothing before its result, the answer is
+    /// one JSON body; once it sends a message, the answer becomes an SSE stream: a priming
+    /// event, the messages, then the response, then the stream ends.
+    async fn request(
+        &self,
+        session: Arc<SessionRef>,
+        request: crate::protocol::Request,
+        extensions: http::Extensions,
+    ) -> Response<HttpBody> {
+        let (outbound, mut rx) = Outbound::channel(self.config.stream_queue);
+        let scope = RequestScope {
+            extensions,
+            outbound: Some(outbound),
+        };
+        let server = self.server.clone();
+        let task_session = session.clone();
+        // Not spawned unless it streams: the common case (a plain JSON answer) costs no task.
+        let mut call = Box::pin(async move {
+            server
+                .handle_request(task_session.core(), request, scope)
+                .await
+        });
+        let first = tokio::select! {
+            biased;
+            response = &mut call => return json_response(StatusCode::OK, &Message::Response(response)),
+            first = rx.recv() => first,
+        };
+        let stream = match &*session {
+            SessionRef::Http(s) => s.new_stream(),
+            SessionRef::Stateless(_) => Arc::new(EventStream::new(
+                1,
+                self.config.replay_buffer,
+                self.config.stream_queue,
+            )),
+        };
+        let Ok(conn) = stream.attach(None, self.config.sse_retry) else {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::INTERNAL_ERROR,
+                "a new stream was busy",
+            );
+        };
+        let forward_stream = stream.clone();
+        tokio::spawn(async move {
+            let mut next = first;
+            while let Some(outgoing) = next {
+                push(&forward_stream, &outgoing);
+                next = rx.recv().await;
+            }
+            let response = call.await;
+            push(&forward_stream, &Outgoing::One(Message::Response(response)));
+            forward_stream.finish();
+        });
+        sse_response(conn, self.config.keep_alive)
+    }
+
+    /// Runs the message(s) through the server core and answers: 202 for notifications and
+    /// responses, JSON for requests.
+    async fn dispatch(
+        &self,
+        session: Arc<SessionRef>,
+        payload: Payload,
+        parts: http::request::Parts,
+        session_id: Option<&str>,
+    ) -> Response<HttpBody> {
+        let server = &self.server;
+        let mut extensions = http::Extensions::new();
+        extensions.insert(parts);
+        let core = session.core();
+        let reply: Option<Vec<u8>> = match payload {
+            Payload::Single(Err(e)) => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &Message::Response(e.into_response()),
+                );
+            }
+            Payload::Single(Ok(Message::Request(request))) => {
+                let mut resp = self.request(session.clone(), request, extensions).await;
+                if let Some(id) = session_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+                    resp.headers_mut().insert(SESSION_ID, id);
+                }
+                return resp;
+            }
+            Payload::Single(Ok(Message::Notification(n))) => {
+                server.handle_notification(core, n);
+                None
+            }
+            Payload::Single(Ok(Message::Response(r))) => {
+                server.handle_response(core, r);
+                None
+            }
+            Payload::Batch(messages) => {
+                if core.protocol_version() > ProtocolVersion::V2025_03_26 {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        ErrorCode::INVALID_REQUEST,
+                        "Bad Request: JSON-RPC batches are not part of this protocol version; send one message per POST",
+                    );
+                }
+                let mut replies: Vec<Message> = Vec::new();
+                for message in messages {
+                    match message {
+                        Ok(Message::Request(r)) => {
+                            let scope = RequestScope {
+                                extensions: extensions.clone(),
+                                outbound: None,
+                            };
+                            replies.push(Message::Response(
+                                server.handle_request(core, r, scope).await,
+                            ));
+                        }
+                        Ok(Message::Notification(n)) => server.handle_notification(core, n),
+                        Ok(Message::Response(r)) => server.handle_response(core, r),
+                        Err(e) => replies.push(Message::Response(e.into_response())),
+                    }
+                }
+                if replies.is_empty() {
+                    None
+                } else {
+                    serde_json::to_vec(&replies).ok()
+                }
+            }
+        };
+        let mut resp = match reply {
+            Some(body) => with_body(StatusCode::OK, JSON, Bytes::from(body)),
+            None => empty(StatusCode::ACCEPTED),
+        };
+        if let Some(id) = session_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+            resp.headers_mut().insert(SESSION_ID, id);
+        }
+        resp
+    }
+
+    /// The session named by the request's `Mcp-Session-Id`: 400 without one, 404 when
+    /// unknown or ended.
+    fn session(&self, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response<HttpBody>> {
+        let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::INVALID_REQUEST,
+                "Bad Request: Mcp-Session-Id header is required (send initialize first to get one)",
+            ));
+        };
+        self.sessions.get(id).ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                ErrorCode::INVALID_REQUEST,
+                "Not Found: the session does not exist or has ended; initialize a new one",
+            )
+        })
+    }
+
+    /// GET: the standalone SSE stream of a session, or the resumption of a stream.
+    fn get(&self, headers: &HeaderMap) -> Response<HttpBody> {
+        if self.config.stateless {
+            let mut resp = error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::INVALID_REQUEST,
+                "Method Not Allowed: this server is stateless and has no GET stream",
+            );
+            resp.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return resp;
+        }
+        if !accepts(headers, EVENT_STREAM) {
+            return error(
+                StatusCode::NOT_ACCEPTABLE,
+                ErrorCode::INVALID_REQUEST,
+                "Not Acceptable: the Accept header must allow text/event-stream",
+            );
+        }
+        if let Err(resp) = protocol_version_header(headers) {
+            return resp;
+        }
+        let session = match self.session(headers) {
+            Ok(s) => s,
+            Err(resp) => return resp,
+        };
+        let (stream, after) = match headers
+            .get(LAST_EVENT_ID)
+            .map(|v| v.to_str().ok().and_then(sse::parse_event_id))
+        {
+            None => (session.standalone.clone(), None),
+            Some(Some((stream, seq))) => match session.stream(stream) {
+                Some(s) => (s, Some(seq)),
+                None => {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        ErrorCode::INVALID_REQUEST,
+                        "Not Found: that stream has ended or is no longer kept",
+                    );
+                }
+            },
+            Some(None) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::INVALID_REQUEST,
+                    "Bad Request: malformed Last-Event-ID",
+                );
+            }
+        };
+        match stream.attach(after, self.config.sse_retry) {
+            Ok(rx) => sse_response(rx, self.config.keep_alive),
+            Err(AttachError::Busy) => error(
+                StatusCode::CONFLICT,
+                ErrorCode::INVALID_REQUEST,
+                "Conflict: this session's stream is already open on another connection",
+            ),
+        }
+    }
+
+    /// DELETE: ends the session.
+    fn delete(&self, headers: &HeaderMap) -> Response<HttpBody> {
+        if self.config.stateless {
+            let mut resp = error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::INVALID_REQUEST,
+                "Method Not Allowed: this server is stateless and has no sessions",
+            );
+            resp.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return resp;
+        }
+        let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::INVALID_REQUEST,
+                "Bad Request: Mcp-Session-Id header is required",
+            );
+        };
+        if self.sessions.remove(id) {
+            empty(StatusCode::OK)
+        } else {
+            error(
+                StatusCode::NOT_FOUND,
+                ErrorCode::INVALID_REQUEST,
+                "Not Found: the session does not exist or has ended",
+            )
+        }
+    }
+}
+
+/// The session a POST runs in: a real one, or a throwaway one in stateless mode.
+enum SessionRef {
+    Http(Arc<HttpSession>),
+    Stateless(Session),
+}
+
+impl SessionRef {
+    fn core(&self) -> &Session {
+        match self {
+            SessionRef::Http(s) => &s.core,
+            SessionRef::Stateless(s) => s,
+        }
+    }
+}
+
+fn push(stream: &EventStream, outgoing: &Outgoing) {
+    let json = match outgoing {
+        Outgoing::One(m) => serde_json::to_vec(m),
+        Outgoing::Batch(ms) => serde_json::to_vec(ms),
+    };
+    match json {
+        Ok(json) => stream.push(&json),
+        Err(e) => tracing::error!(error = %e, "a message could not be serialized"),
+    }
+}
+
+fn sse_response(
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+    keep_alive: std::time::Duration,
+) -> Response<HttpBody> {
+    let body = StreamBody::new(sse::body_stream(rx, keep_alive));
+    let mut resp = Response::new(BodyExt::boxed(body));
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(EVENT_STREAM));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// The `MCP-Protocol-Version` header: `None` when absent, 400 when unsupported.
+fn protocol_version_header(
+    headers: &HeaderMap,
+) -> Result<Option<ProtocolVersion>, Response<HttpBody>> {
+    let Some(value) = headers.get(PROTOCOL_VERSION) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("");
+    ProtocolVersion::parse(text).map(Some).ok_or_else(|| {
+        let supported: Vec<&str> = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+        error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::INVALID_REQUEST,
+            format!(
+                "Bad Request: unsupported MCP-Protocol-Version {text:?} (supported: {})",
+                supported.join(", ")
+            ),
+        )
+    })
+}
+
+/// True when the `Accept` header allows `mime` (wildcards included).
+fn accepts(headers: &HeaderMap, mime: &str) -> bool {
+    let (kind, _) = mime.split_once('/').unwrap_or((mime, ""));
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let range = item.split(';').next().unwrap_or("").trim();
+            range.eq_ignore_ascii_case(mime)
+                || range == "*/*"
+                || range.eq_ignore_ascii_case(&format!("{kind}/*"))
+        })
+}
+
+fn content_type_is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(JSON))
+}
+
+fn with_body(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<HttpBody> {
+    let mut resp = Response::new(BodyExt::boxed(Full::new(body)));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+fn empty(status: StatusCode) -> Response<HttpBody> {
+    let mut resp = Response::new(BodyExt::boxed(http_body_util::Empty::new()));
+    *resp.status_mut() = status;
+    resp
+}
+
+fn json_response(status: StatusCode, message: &Message) -> Response<HttpBody> {
+    let body = serde_json::to_vec(message).unwrap_or_default();
+    with_body(status, JSON, Bytes::from(body))
+}
+
+/// An HTTP error whose body is a JSON-RPC error response without an id.
+fn error(status: StatusCode, code: i64, message: impl Into<String>) -> Response<HttpBody> {
+    json_response(
+        status,
+        &Message::Response(RpcResponse::error(None, ErrorObject::new(code, message))),
+    )
+}
+
+/// 404 for any path but the MCP endpoint's.
+pub(crate) fn not_found() -> Response<HttpBody> {
+    error(
+        StatusCode::NOT_FOUND,
+        ErrorCode::INVALID_REQUEST,
+        "Not Found: this server's MCP endpoint is elsewhere",
+    )
+}

@@ -1,0 +1,211 @@
+//! Sessions of the Streamable HTTP transport: ids, expiry, bounds, and their SSE streams.
+
+use super::sse::EventStream;
+use crate::server::Session;
+use base64::Engine as _;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Finished POST streams kept per session for late `Last-Event-ID` resumption.
+const KEPT_STREAMS: usize = 8;
+
+/// One client's session over HTTP.
+pub(crate) struct HttpSession {
+    pub(crate) core: Session,
+    last_used: Mutex<Instant>,
+    next_stream: AtomicU64,
+    /// The GET stream (id 0) for server-initiated messages.
+    pub(crate) standalone: Arc<EventStream>,
+    /// Recent POST streams, by id, oldest first.
+    streams: Mutex<VecDeque<Arc<EventStream>>>,
+    replay: usize,
+    queue: usize,
+}
+
+impl HttpSession {
+    fn new(replay: usize, queue: usize) -> Self {
+        HttpSession {
+            core: Session::new(),
+            last_used: Mutex::new(Instant::now()),
+            next_stream: AtomicU64::new(1),
+            standalone: Arc::new(EventStream::new(0, replay, queue)),
+            streams: Mutex::default(),
+            replay,
+            queue,
+        }
+    }
+
+    fn touch(&self) {
+        *self
+            .last_used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.last_used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .elapsed()
+    }
+
+    /// A new stream for the SSE response of one POST.
+    pub(crate) fn new_stream(&self) -> Arc<EventStream> {
+        let id = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        let stream = Arc::new(EventStream::new(id, self.replay, self.queue));
+        let mut streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
+        if streams.len() == KEPT_STREAMS {
+            streams.pop_front();
+        }
+        streams.push_back(stream.clone());
+        stream
+    }
+
+    /// The stream a `Last-Event-ID` points into.
+    pub(crate) fn stream(&self, id: u64) -> Option<Arc<EventStream>> {
+        if id == 0 {
+            return Some(self.standalone.clone());
+        }
+        let streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
+        streams.iter().find(|s| s.id() == id).cloned()
+    }
+
+    /// Ends every stream: their connections close.
+    pub(crate) fn close(&self) {
+        self.standalone.finish();
+        for s in self
+            .streams
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            s.finish();
+        }
+    }
+}
+
+/// Why a session could not be created.
+pub(crate) enum CreateError {
+    /// The session limit is reached.
+    TooMany,
+    /// The OS random source failed: no secret id can be made.
+    Random(getrandom::Error),
+}
+
+/// Every live session, bounded in number and idle time.
+pub(crate) struct SessionStore {
+    map: Mutex<HashMap<String, Arc<HttpSession>>>,
+    max: usize,
+    idle: Duration,
+    replay: usize,
+    queue: usize,
+}
+
+impl SessionStore {
+    pub(crate) fn new(max: usize, idle: Duration, replay: usize, queue: usize) -> Self {
+        SessionStore {
+            map: Mutex::default(),
+            max,
+            idle,
+            replay,
+            queue,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<HttpSession>>> {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts a session with a fresh, cryptographically random id.
+    pub(crate) fn create(&self) -> Result<(String, Arc<HttpSession>), CreateError> {
+        let mut map = self.lock();
+        if map.len() >= self.max {
+            let idle = self.idle;
+            map.retain(|_, s| {
+                let keep = s.idle_for() < idle;
+                if !keep {
+                    s.close();
+                }
+                keep
+            });
+            if map.len() >= self.max {
+                return Err(CreateError::TooMany);
+            }
+        }
+        let id = new_session_id().map_err(CreateError::Random)?;
+        let session = Arc::new(HttpSession::new(self.replay, self.queue));
+        map.insert(id.clone(), session.clone());
+        Ok((id, session))
+    }
+
+    /// The live session with this id; an expired one is ended and not returned.
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+        let mut map = self.lock();
+        let session = map.get(id)?.clone();
+        if session.idle_for() >= self.idle {
+            map.remove(id);
+            session.close();
+            return None;
+        }
+        session.touch();
+        Some(session)
+    }
+
+    /// Ends a session; false when there was none.
+    pub(crate) fn remove(&self, id: &str) -> bool {
+        match self.lock().remove(id) {
+            Some(session) => {
+                session.close();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends every session (shutdown).
+    pub(crate) fn close_all(&self) {
+        for (_, s) in self.lock().drain() {
+            s.close();
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// 32 random bytes from the OS, base64url: 43 visible ASCII characters.
+fn new_session_id() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_visible_ascii_and_unique() {
+        let a = new_session_id().unwrap();
+        assert_eq!(a.len(), 43);
+        assert!(a.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+        assert_ne!(a, new_session_id().unwrap());
+    }
+
+    #[test]
+    fn bounded_and_expiring() {
+        let store = SessionStore::new(2, Duration::from_millis(0), 4, 4);
+        let (a, _) = store.create().ok().unwrap();
+        assert!(store.get(&a).is_none(), "idle timeout 0 expires at once");
+        let store = SessionStore::new(1, Duration::from_secs(60), 4, 4);
+        let (a, _) = store.create().ok().unwrap();
+        assert!(store.create().is_err());
+        assert!(store.remove(&a));
+        assert!(store.create().is_ok());
+        assert_eq!(store.len(), 1);
+    }
+}
