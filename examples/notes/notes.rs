@@ -45,24 +45,39 @@ impl Notes {
     /// A store holding one note, "Welcome".
     pub fn with_welcome_note() -> Notes {
         let notes = Notes::default();
-        notes.add("Welcome".into(), "This server keeps notes in memory.".into(), vec!["meta".into()]);
+        notes.add(
+            "Welcome".into(),
+            "This server keeps notes in memory.".into(),
+            vec!["meta".into()],
+        );
         notes
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn add(&self, title: String, body: String, tags: Vec<String>) -> Note {
         let mut store = self.store();
         store.next_id += 1;
-        let note = Note { id: store.next_id, title, body, tags };
+        let note = Note {
+            id: store.next_id,
+            title,
+            body,
+            tags,
+        };
         store.notes.insert(note.id, note.clone());
         note
     }
 
     fn get(&self, id: u32) -> Result<Note, NotFound> {
-        self.store().notes.get(&id).cloned().ok_or_else(|| NotFound::new(format!("no note with id {id}")))
+        self.store()
+            .notes
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| NotFound::new(format!("no note with id {id}")))
     }
 }
 
@@ -94,9 +109,14 @@ pub fn search_notes(
     store
         .notes
         .values()
-        .filter(|n| n.title.to_lowercase().contains(&query) || n.body.to_lowercase().contains(&query))
+        .filter(|n| {
+            n.title.to_lowercase().contains(&query) || n.body.to_lowercase().contains(&query)
+        })
         .take(limit.unwrap_or(10) as usize)
-        .map(|n| NoteSummary { id: n.id, title: n.title.clone() })
+        .map(|n| NoteSummary {
+            id: n.id,
+            title: n.title.clone(),
+        })
         .collect()
 }
 
@@ -128,7 +148,10 @@ pub fn index(notes: State<Notes>) -> String {
     let store = notes.store();
     let mut out = String::from("# Notes\n\n");
     for note in store.notes.values() {
-        out.push_str(&format!("- [{}] {} (notes://{})\n", note.id, note.title, note.id));
+        out.push_str(&format!(
+            "- [{}] {} (notes://{})\n",
+            note.id, note.title, note.id
+        ));
     }
     out
 }
@@ -137,7 +160,12 @@ pub fn index(notes: State<Notes>) -> String {
 #[resource("notes://{id}", mime_type = "text/markdown")]
 pub async fn note(id: u32, notes: State<Notes>) -> Result<String, NotFound> {
     let note = notes.get(id)?;
-    Ok(format!("# {}\n\n{}\n\nTags: {}\n", note.title, note.body, note.tags.join(", ")))
+    Ok(format!(
+        "# {}\n\n{}\n\nTags: {}\n",
+        note.title,
+        note.body,
+        note.tags.join(", ")
+    ))
 }
 
 /// Ask for a review of some code.

@@ -32,7 +32,10 @@ pub fn parse_item(input: TokenStream, macro_name: &str) -> Result<ItemFn, syn::E
         Ok(syn::Item::Fn(item)) => Ok(item),
         Ok(other) => Err(syn::Error::new(
             item_span(&other),
-            format!("#[{macro_name}] goes on a function, not on {}", describe(&other)),
+            format!(
+                "#[{macro_name}] goes on a function, not on {}",
+                describe(&other)
+            ),
         )),
         Err(_) => Err(syn::Error::new(
             Span::call_site(),
@@ -103,7 +106,12 @@ impl Handler {
             ReturnType::Default => None,
             ReturnType::Type(_, ty) => Some((**ty).clone()),
         };
-        Handler { item, doc, params, ret }
+        Handler {
+            item,
+            doc,
+            params,
+            ret,
+        }
     }
 
     pub fn is_async(&self) -> bool {
@@ -111,7 +119,12 @@ impl Handler {
     }
 
     pub fn fn_name(&self) -> String {
-        self.item.sig.ident.to_string().trim_start_matches("r#").to_owned()
+        self.item
+            .sig
+            .ident
+            .to_string()
+            .trim_start_matches("r#")
+            .to_owned()
     }
 
     /// The return type, `()` when none is written.

@@ -23,10 +23,20 @@ pub fn check_signature(cx: &Ctxt, h: &Handler, macro_name: &str) {
         );
     }
     if let Some(wc) = &sig.generics.where_clause {
-        cx.error(wc, format_args!("a #[{macro_name}] function cannot have a where clause: use concrete types"));
+        cx.error(
+            wc,
+            format_args!(
+                "a #[{macro_name}] function cannot have a where clause: use concrete types"
+            ),
+        );
     }
     if let syn::Safety::Unsafe(token) = &sig.safety {
-        cx.error(token, format_args!("a #[{macro_name}] function cannot be `unsafe`: clients call it with any input"));
+        cx.error(
+            token,
+            format_args!(
+                "a #[{macro_name}] function cannot be `unsafe`: clients call it with any input"
+            ),
+        );
     }
     if let Some(variadic) = &sig.variadic {
         cx.error(variadic, "variadic functions cannot be handlers");
@@ -39,7 +49,11 @@ pub fn check_signature(cx: &Ctxt, h: &Handler, macro_name: &str) {
             it,
             format_args!(
                 "a #[{macro_name}] function cannot return `impl Trait`: name a concrete type{}",
-                if h.is_async() { "" } else { " (for a future, write an `async fn`)" }
+                if h.is_async() {
+                    ""
+                } else {
+                    " (for a future, write an `async fn`)"
+                }
             ),
         );
     }
@@ -76,7 +90,10 @@ fn check_param_type(cx: &Ctxt, ty: &Type, name: &str) {
 /// A tool name: 1 to 128 characters of `[A-Za-z0-9_.-]` (MCP 2025-11-25).
 pub fn tool_name_problem(name: &str) -> Option<String> {
     if name.is_empty() || name.len() > 128 {
-        return Some(format!("a tool name must be 1 to 128 characters long, not {}", name.len()));
+        return Some(format!(
+            "a tool name must be 1 to 128 characters long, not {}",
+            name.len()
+        ));
     }
     let bad: String = name
         .chars()

@@ -40,10 +40,11 @@ pub use protocol::{
     ProtocolVersion, ReadResourceResult, ResourceContents, Role,
 };
 pub use server::{
-    BoxFuture, Context, FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult,
-    Limits, NotFound, Outbound, Outgoing, PromptDef, Rejection, RequestFacts, RequestScope,
-    Requirement, ResourceDef, ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State,
-    TemplateError, ToolDef, UriTemplate,
+    BoxFuture, ClientRequestError, CompleteFn, Completer, Context, Elicitation, FromContext,
+    IntoPromptResult, IntoResourceContents, IntoToolResult, Limits, NotFound, Notifier, Outbound,
+    Outgoing, PromptDef, Rejection, RequestFacts, RequestScope, Requirement, ResourceDef,
+    ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State, TemplateError, ToolDef,
+    UriTemplate,
 };
 pub use transport::Transport;
 
@@ -70,14 +71,17 @@ pub fn init_logging() {
 
 /// Everything a server file needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
+    pub use crate::protocol::LoggingLevel;
     pub use crate::{
-        CallToolResult, Client, Content, Context, ErrorObject, GetPromptResult, NotFound,
-        PromptMessage, ResourceContents, Role, Server, State, Transport, prompt, resource, tool,
+        CallToolResult, Client, ClientRequestError, Content, Context, Elicitation, ErrorObject,
+        GetPromptResult, NotFound, PromptMessage, ResourceContents, Role, Server, State, Transport,
+        prompt, resource, tool,
     };
 }
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::protocol::Completion;
     pub use crate::protocol::{Prompt, PromptArgument, ResourceContents, Tool, ToolAnnotations};
     pub use crate::server::glue;
     pub use crate::server::{
@@ -85,8 +89,8 @@ pub mod __private {
         ToolRegistration, key_of,
     };
     pub use crate::{
-        BoxFuture, CallToolResult, Context, ErrorObject, GetPromptResult, PromptDef, ResourceDef,
-        ResourceInfo, ResourceRequest, ToolDef,
+        BoxFuture, CallToolResult, CompleteFn, Completer, Context, ErrorObject, GetPromptResult,
+        PromptDef, ResourceDef, ResourceInfo, ResourceRequest, ToolDef,
     };
     pub use inventory;
     pub use serde_json;

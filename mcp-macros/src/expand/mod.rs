@@ -47,7 +47,9 @@ fn run(
 /// `Some(x)` / `None` for an optional string.
 fn opt_str(value: Option<&str>) -> TokenStream {
     match value {
-        Some(s) => quote!(::mcp_runtime::__private::Some(::mcp_runtime::__private::String::from(#s))),
+        Some(s) => {
+            quote!(::mcp_runtime::__private::Some(::mcp_runtime::__private::String::from(#s)))
+        }
         None => quote!(::mcp_runtime::__private::None),
     }
 }
@@ -73,7 +75,9 @@ fn duplicate_guard(kind: &str, name: &str, span: Span) -> TokenStream {
         })
         .collect();
     let ident = Ident::new(
-        &format!("__{kind}_named_{sanitized}_is_defined_twice_in_this_module__rename_one_with_name"),
+        &format!(
+            "__{kind}_named_{sanitized}_is_defined_twice_in_this_module__rename_one_with_name"
+        ),
         span,
     );
     quote! {
@@ -114,5 +118,72 @@ fn call_user_fn(h: &Handler, args: &[Ident]) -> TokenStream {
 }
 
 fn arg_idents(h: &Handler) -> Vec<Ident> {
-    (0..h.params.len()).map(|i| format_ident!("__mcp_arg_{}", i)).collect()
+    (0..h.params.len())
+        .map(|i| format_ident!("__mcp_arg_{}", i))
+        .collect()
+}
+
+/// The completion functions and the table of completers of a prompt or resource:
+/// explicit `complete(arg = function)` entries, and enum-typed arguments, whose variants
+/// complete without code. `args` are (name, type) of the completable arguments.
+fn completers(
+    cx: &Ctxt,
+    common: &Common,
+    args: &[(String, &syn::Type)],
+    what: &str,
+) -> (TokenStream, TokenStream) {
+    let names: Vec<&str> = args.iter().map(|(n, _)| n.as_str()).collect();
+    let mut functions = TokenStream::new();
+    let mut entries = TokenStream::new();
+    for (i, (arg, path)) in common.completers.iter().enumerate() {
+        let arg_name = arg.to_string();
+        if !names.contains(&arg_name.as_str()) {
+            let hint = match crate::attr::closest(&arg_name, &names) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if names.is_empty() => "it has none".to_owned(),
+                None => format!("its {what}s are: {}", names.join(", ")),
+            };
+            cx.error(
+                arg,
+                format_args!(
+                    "`complete({arg_name} = ...)`: there is no {what} `{arg_name}`; {hint}"
+                ),
+            );
+            continue;
+        }
+        let function = format_ident!("__mcp_complete_{}", i);
+        functions.extend(quote_spanned! {path.span()=>
+            fn #function(
+                __mcp_ctx: ::mcp_runtime::__private::Context,
+                __mcp_value: ::mcp_runtime::__private::String,
+            ) -> ::mcp_runtime::__private::BoxFuture<::mcp_runtime::__private::Completion> {
+                ::mcp_runtime::__private::Box::pin(async move {
+                    let _ = &__mcp_ctx;
+                    let __mcp_out = #path(&__mcp_value);
+                    let __mcp_future = (&&&::mcp_runtime::__private::glue::CompleteWrap::new(__mcp_out)).completion();
+                    __mcp_future.await
+                })
+            }
+        });
+        entries.extend(quote! {
+            __mcp_completers.push((
+                ::mcp_runtime::__private::String::from(#arg_name),
+                ::mcp_runtime::__private::Completer::Function(#function),
+            ));
+        });
+    }
+    for (name, ty) in args {
+        if common.completers.iter().any(|(a, _)| a == name) {
+            continue;
+        }
+        entries.extend(quote_spanned! {ty.span()=>
+            if let ::mcp_runtime::__private::Some(values) = (&&&__Probe::<#ty>::new()).enum_values(&mut __mcp_gen) {
+                __mcp_completers.push((
+                    ::mcp_runtime::__private::String::from(#name),
+                    ::mcp_runtime::__private::Completer::Values(values),
+                ));
+            }
+        });
+    }
+    (functions, entries)
 }

@@ -15,8 +15,12 @@ pub fn prompt(args: TokenStream, input: TokenStream) -> TokenStream {
     })
 }
 
-fn generate(_cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
+fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
     let fn_ident = &h.item.sig.ident;
+    let completable: Vec<(String, &syn::Type)> =
+        h.params.iter().map(|p| (p.name.clone(), &p.ty)).collect();
+    let (complete_fns, complete_entries) =
+        super::completers(cx, &attr.common, &completable, "argument");
     let args = arg_idents(h);
     let extract = h.params.iter().zip(&args).map(|(p, arg)| {
         let (ty, pname) = (&p.ty, &p.name);
@@ -43,8 +47,16 @@ fn generate(_cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
     let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).prompt_output());
     let call = call_user_fn(h, &args);
-    let name = attr.common.name.as_ref().map_or_else(|| h.fn_name(), |n| n.value.clone());
-    let name_span = attr.common.name.as_ref().map_or(fn_ident.span(), |n| n.span);
+    let name = attr
+        .common
+        .name
+        .as_ref()
+        .map_or_else(|| h.fn_name(), |n| n.value.clone());
+    let name_span = attr
+        .common
+        .name
+        .as_ref()
+        .map_or(fn_ident.span(), |n| n.span);
     let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
     let title = opt_str(attr.common.title.as_deref());
     let meta = meta_tokens(&attr.common);
@@ -56,8 +68,12 @@ fn generate(_cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
             use ::mcp_runtime::__private::glue::{
                 Probe as __Probe, PromptParamExtractor as _, PromptParamOptional as _,
                 PromptParamRequired as _, PromptOutputValue as _, PromptOutputRpcResult as _,
-                PromptOutputDisplayResult as _, PromptOutputOther as _,
+                PromptOutputDisplayResult as _, PromptOutputOther as _, CompleteNow as _,
+                CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
+                EnumValuesSchema as _, EnumValuesNone as _,
             };
+
+            #complete_fns
 
             fn __mcp_get(
                 __mcp_ctx: ::mcp_runtime::__private::Context,
@@ -80,7 +96,10 @@ fn generate(_cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
             fn __mcp_def() -> ::mcp_runtime::__private::PromptDef {
                 let mut __mcp_arguments = ::mcp_runtime::__private::Vec::new();
                 let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
+                let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
+                let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
                 #(#arguments)*
+                #complete_entries
                 let prompt = ::mcp_runtime::__private::Prompt {
                     name: ::mcp_runtime::__private::String::from(#name),
                     title: #title,
@@ -88,7 +107,9 @@ fn generate(_cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
                     arguments: ::mcp_runtime::__private::Some(__mcp_arguments),
                     meta: #meta,
                 };
-                ::mcp_runtime::__private::PromptDef::new(prompt, __mcp_get).with_requirements(__mcp_needs)
+                ::mcp_runtime::__private::PromptDef::new(prompt, __mcp_get)
+                    .with_requirements(__mcp_needs)
+                    .with_completers(__mcp_completers)
             }
 
             #register

@@ -33,6 +33,14 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
     };
     check_bindings(cx, h, &vars, uri.span);
     let fn_ident = &h.item.sig.ident;
+    let completable: Vec<(String, &syn::Type)> = h
+        .params
+        .iter()
+        .filter(|p| vars.contains(&p.name))
+        .map(|p| (p.name.clone(), &p.ty))
+        .collect();
+    let (complete_fns, complete_entries) =
+        super::completers(cx, &attr.common, &completable, "URI variable");
     let args = arg_idents(h);
     let bind = h.params.iter().zip(&args).map(|(p, arg)| {
         let (ty, pname) = (&p.ty, &p.name);
@@ -54,7 +62,11 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
     let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).resource_output());
     let call = call_user_fn(h, &args);
-    let name = attr.common.name.as_ref().map_or_else(|| h.fn_name(), |n| n.value.clone());
+    let name = attr
+        .common
+        .name
+        .as_ref()
+        .map_or_else(|| h.fn_name(), |n| n.value.clone());
     let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
     let title = opt_str(attr.common.title.as_deref());
     let mime = opt_str(attr.mime_type.as_deref());
@@ -70,7 +82,11 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
             use ::mcp_runtime::__private::glue::{
                 Probe as __Probe, UriVarOptional as _, UriVarRequired as _, ResourceOutputValue as _,
                 ResourceOutputRpcResult as _, ResourceOutputDisplayResult as _, ResourceOutputOther as _,
+                CompleteNow as _, CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
+                EnumValuesSchema as _, EnumValuesNone as _,
             };
+
+            #complete_fns
 
             fn __mcp_read(
                 __mcp_ctx: ::mcp_runtime::__private::Context,
@@ -92,7 +108,10 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
 
             fn __mcp_def() -> ::mcp_runtime::__private::Result<::mcp_runtime::__private::ResourceDef, ::mcp_runtime::__private::String> {
                 let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
+                let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
+                let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
                 #(#needs)*
+                #complete_entries
                 let info = ::mcp_runtime::__private::ResourceInfo {
                     name: ::mcp_runtime::__private::String::from(#name),
                     title: #title,
@@ -101,7 +120,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
                     meta: #meta,
                 };
                 ::mcp_runtime::__private::ResourceDef::new(#uri_value, info, __mcp_read)
-                    .map(|d| d.with_requirements(__mcp_needs))
+                    .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers))
             }
 
             #register
@@ -118,7 +137,10 @@ fn check_bindings(cx: &Ctxt, h: &Handler, vars: &[String], span: Span) {
         .filter(|p| !vars.contains(&p.name))
         .map(|p| format!("`{}`", p.name))
         .collect();
-    for var in vars.iter().filter(|v| !h.params.iter().any(|p| &p.name == *v)) {
+    for var in vars
+        .iter()
+        .filter(|v| !h.params.iter().any(|p| &p.name == *v))
+    {
         let hint = if others.is_empty() {
             format!("add a parameter `{var}: String` (or any type that implements `FromStr`)")
         } else {
@@ -127,6 +149,9 @@ fn check_bindings(cx: &Ctxt, h: &Handler, vars: &[String], span: Span) {
                 others.join(", ")
             )
         };
-        cx.error_at(span, format_args!("URI template variable `{{{var}}}` has no parameter: {hint}"));
+        cx.error_at(
+            span,
+            format_args!("URI template variable `{{{var}}}` has no parameter: {hint}"),
+        );
     }
 }

@@ -17,10 +17,22 @@ pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
-    let name = attr.common.name.as_ref().map_or_else(|| h.fn_name(), |n| n.value.clone());
-    let name_span = attr.common.name.as_ref().map_or(h.item.sig.ident.span(), |n| n.span);
+    let name = attr
+        .common
+        .name
+        .as_ref()
+        .map_or_else(|| h.fn_name(), |n| n.value.clone());
+    let name_span = attr
+        .common
+        .name
+        .as_ref()
+        .map_or(h.item.sig.ident.span(), |n| n.span);
     if let Some(problem) = tool_name_problem(&name) {
-        let hint = if attr.common.name.is_some() { "" } else { "; rename it with `#[tool(name = \"...\")]`" };
+        let hint = if attr.common.name.is_some() {
+            ""
+        } else {
+            "; rename it with `#[tool(name = \"...\")]`"
+        };
         cx.error_at(name_span, format_args!("{problem}{hint}"));
     }
     let fn_ident = &h.item.sig.ident;
@@ -50,7 +62,8 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
     let ret = h.ret_tokens();
     let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output());
-    let output_schema = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output_schema(&mut __mcp_gen));
+    let output_schema =
+        quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output_schema(&mut __mcp_gen));
     let call = call_user_fn(h, &args);
     let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
     let title = opt_str(attr.common.title.as_deref());
@@ -58,9 +71,19 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
         Some(b) => quote!(::mcp_runtime::__private::Some(#b)),
         None => quote!(::mcp_runtime::__private::None),
     };
-    let (ro, de, id, ow) =
-        (hint(attr.read_only), hint(attr.destructive), hint(attr.idempotent), hint(attr.open_world));
+    let (ro, de, id, ow) = (
+        hint(attr.read_only),
+        hint(attr.destructive),
+        hint(attr.idempotent),
+        hint(attr.open_world),
+    );
     let meta = meta_tokens(&attr.common);
+    let input_schema = match &attr.input_schema {
+        Some(expr) => quote_spanned! {expr.span()=>
+            ::mcp_runtime::__private::glue::schema_object(::mcp_runtime::__private::serde_json::Value::from(#expr))
+        },
+        None => quote!(__mcp_input.finish()),
+    };
     let guard = duplicate_guard("tool", &name, name_span);
     let register = register("Tool", fn_ident, &quote::format_ident!("__mcp_def"));
     quote! {
@@ -100,7 +123,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
                     name: ::mcp_runtime::__private::String::from(#name),
                     title: #title,
                     description: #description,
-                    input_schema: __mcp_input.finish(),
+                    input_schema: #input_schema,
                     output_schema: #output_schema,
                     annotations: if annotations.is_empty() { ::mcp_runtime::__private::None } else { ::mcp_runtime::__private::Some(annotations) },
                     meta: #meta,

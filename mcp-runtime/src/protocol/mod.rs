@@ -1,9 +1,11 @@
 //! The wire format: JSON-RPC framing and MCP's data types. Pure data, no behaviour.
 
+mod features;
 mod jsonrpc;
 mod types;
 mod version;
 
+pub use features::*;
 pub use jsonrpc::*;
 pub use types::*;
 pub use version::ProtocolVersion;

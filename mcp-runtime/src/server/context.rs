@@ -1,12 +1,20 @@
 //! What a handler can know about the request it serves, and the extractors that read it.
 
-use crate::protocol::{Implementation, Message, Meta, Notification, ProtocolVersion, RequestId};
-use serde_json::{Value, json};
+use super::session::Session;
+use crate::protocol::{
+    CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult, ErrorObject,
+    Implementation, LoggingLevel, Message, Meta, Notification, ProtocolVersion, Request, RequestId,
+    Root,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Facts that belong to one request. In the 2025 revisions they come from the session's
@@ -20,6 +28,8 @@ pub struct RequestFacts {
     pub client_info: Option<Implementation>,
     /// The capabilities the client declared.
     pub client_capabilities: serde_json::Value,
+    /// The least severe log level the client wants (`logging/setLevel`); `None`: not set.
+    pub log_level: Option<LoggingLevel>,
 }
 
 impl Default for RequestFacts {
@@ -28,6 +38,7 @@ impl Default for RequestFacts {
             protocol_version: ProtocolVersion::LATEST,
             client_info: None,
             client_capabilities: serde_json::Value::Object(Default::default()),
+            log_level: None,
         }
     }
 }
@@ -61,7 +72,9 @@ struct ContextInner {
     cancel: CancellationToken,
     states: Arc<StateMap>,
     scope: RequestScope,
-    /// Last progress value sent, as f64 bits (progress must increase).
+    session: Arc<Session>,
+    client_timeout: Duration,
+    /// Last progress value sent (progress must increase).
     last_progress: std::sync::Mutex<Option<f64>>,
 }
 
@@ -84,6 +97,9 @@ pub enum Outgoing {
     One(Message),
     /// The responses to a JSON-RPC batch, written as one array.
     Batch(Vec<Message>),
+    /// Close the connection that carries this request's stream, keeping the stream:
+    /// the client reconnects and resumes (HTTP only; other transports ignore it).
+    CloseStream,
 }
 
 /// The sending side of a transport's bounded queue of outgoing messages.
@@ -101,6 +117,18 @@ impl Outbound {
     pub async fn send(&self, outgoing: Outgoing) -> bool {
         self.0.send(outgoing).await.is_ok()
     }
+
+    /// Queues a message without waiting; false when the queue is full or gone (the
+    /// message is then not delivered, and a warning is logged).
+    pub fn try_send(&self, outgoing: Outgoing) -> bool {
+        match self.0.try_send(outgoing) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "session message not delivered: the client does not keep up");
+                false
+            }
+        }
+    }
 }
 
 impl Context {
@@ -111,6 +139,8 @@ impl Context {
         cancel: CancellationToken,
         states: Arc<StateMap>,
         scope: RequestScope,
+        session: Arc<Session>,
+        client_timeout: Duration,
     ) -> Self {
         Context {
             inner: Arc::new(ContextInner {
@@ -120,6 +150,8 @@ impl Context {
                 cancel,
                 states,
                 scope,
+                session,
+                client_timeout,
                 last_progress: std::sync::Mutex::new(None),
             }),
         }
@@ -223,6 +255,260 @@ impl Context {
         self.notify("notifications/progress", params).await;
     }
 
+    /// Sends a log message (`notifications/message`) to the client, if it asked for this
+    /// level or a less severe one (`logging/setLevel`; `info` when it did not say).
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Do something, and say so.
+    /// #[tool]
+    /// async fn work(ctx: Context) -> &'static str {
+    ///     ctx.info("starting").await;
+    ///     ctx.log(LoggingLevel::Debug, serde_json::json!({"step": 1})).await;
+    ///     "done"
+    /// }
+    /// ```
+    pub async fn log(&self, level: LoggingLevel, data: impl Serialize) {
+        self.log_as(level, None, data).await
+    }
+
+    /// Like [`Context::log`], naming the logger.
+    pub async fn log_as(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
+        if level < self.inner.facts.log_level.unwrap_or(LoggingLevel::Info) {
+            return;
+        }
+        let mut params =
+            json!({ "level": level, "data": serde_json::to_value(data).unwrap_or(Value::Null) });
+        if let Some(logger) = logger {
+            params["logger"] = json!(logger);
+        }
+        self.notify("notifications/message", params).await;
+    }
+
+    /// Logs at `debug`.
+    pub async fn debug(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Debug, message.to_string()).await
+    }
+
+    /// Logs at `info`.
+    pub async fn info(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Info, message.to_string()).await
+    }
+
+    /// Logs at `notice`.
+    pub async fn notice(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Notice, message.to_string()).await
+    }
+
+    /// Logs at `warning`.
+    pub async fn warning(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Warning, message.to_string()).await
+    }
+
+    /// Logs at `error`.
+    pub async fn error(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Error, message.to_string()).await
+    }
+
+    /// True when the client declared the top-level capability `name` (`sampling`, ...).
+    pub fn client_supports(&self, name: &str) -> bool {
+        self.client_capabilities()
+            .get(name)
+            .is_some_and(|v| !v.is_null())
+    }
+
+    /// Asks the client's model for a completion (`sampling/createMessage`).
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::protocol::{CreateMessageRequest, SamplingMessage};
+    ///
+    /// /// Summarize a text with the client's model.
+    /// #[tool]
+    /// async fn summarize(text: String, ctx: Context) -> Result<String, ClientRequestError> {
+    ///     let answer = ctx
+    ///         .sample(CreateMessageRequest {
+    ///             messages: vec![SamplingMessage::user(format!("Summarize:\n{text}"))],
+    ///             max_tokens: 200,
+    ///             ..Default::default()
+    ///         })
+    ///         .await?;
+    ///     Ok(answer.content.as_text().unwrap_or_default().to_owned())
+    /// }
+    /// ```
+    pub async fn sample(
+        &self,
+        request: CreateMessageRequest,
+    ) -> Result<CreateMessageResult, ClientRequestError> {
+        self.require("sampling")?;
+        let value = self
+            .request_client("sampling/createMessage", to_params(&request))
+            .await?;
+        decode("sampling/createMessage", value)
+    }
+
+    /// Asks the user to fill in a form (`elicitation/create`, form mode) whose fields are
+    /// those of `T`: a flat struct of strings, numbers, booleans and enums (or lists of
+    /// enums). `Option` fields are not required; schemars attributes set titles,
+    /// descriptions and defaults.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Booking {
+    ///     /// How many people.
+    ///     guests: u32,
+    ///     /// Any dietary needs.
+    ///     notes: Option<String>,
+    /// }
+    ///
+    /// /// Book a table, asking the user for the details.
+    /// #[tool]
+    /// async fn book(ctx: Context) -> Result<String, ClientRequestError> {
+    ///     Ok(match ctx.elicit::<Booking>("Your booking?").await? {
+    ///         Elicitation::Accept(b) => format!("booked for {}", b.guests),
+    ///         Elicitation::Decline | Elicitation::Cancel => "no booking".into(),
+    ///     })
+    /// }
+    /// ```
+    pub async fn elicit<T: DeserializeOwned + schemars::JsonSchema>(
+        &self,
+        message: &str,
+    ) -> Result<Elicitation<T>, ClientRequestError> {
+        let schema = super::elicit::form_schema::<T>().map_err(ClientRequestError::InvalidForm)?;
+        let result = self.elicit_with_schema(message, schema).await?;
+        match result.action {
+            ElicitAction::Accept => {
+                let content = Value::Object(result.content.unwrap_or_default());
+                serde_json::from_value(content)
+                    .map(Elicitation::Accept)
+                    .map_err(|e| {
+                        ClientRequestError::Malformed(format!(
+                            "the submitted form does not fit: {e}"
+                        ))
+                    })
+            }
+            ElicitAction::Decline => Ok(Elicitation::Decline),
+            ElicitAction::Cancel => Ok(Elicitation::Cancel),
+        }
+    }
+
+    /// Form-mode elicitation with a schema written by hand (flat object of primitives).
+    pub async fn elicit_with_schema(
+        &self,
+        message: &str,
+        schema: Map<String, Value>,
+    ) -> Result<ElicitResult, ClientRequestError> {
+        self.require("elicitation")?;
+        let caps = self.client_capabilities().get("elicitation");
+        let form_ok = caps.is_some_and(|c| c.get("form").is_some() || c.get("url").is_none());
+        if !form_ok {
+            return Err(ClientRequestError::Unsupported("elicitation (form mode)"));
+        }
+        let mut params = json!({ "message": message, "requestedSchema": schema });
+        if self.protocol_version() >= ProtocolVersion::V2025_11_25 {
+            params["mode"] = json!("form");
+        }
+        let value = self.request_client("elicitation/create", params).await?;
+        decode("elicitation/create", value)
+    }
+
+    /// URL-mode elicitation: asks the user to open `url` (for a sign-in or a payment that
+    /// must not pass through the client). Returns whether the user agreed to open it.
+    pub async fn elicit_url(
+        &self,
+        message: &str,
+        url: &str,
+        elicitation_id: &str,
+    ) -> Result<ElicitAction, ClientRequestError> {
+        self.require("elicitation")?;
+        let url_ok = self
+            .client_capabilities()
+            .get("elicitation")
+            .and_then(|c| c.get("url"))
+            .is_some();
+        if !url_ok {
+            return Err(ClientRequestError::Unsupported("elicitation (URL mode)"));
+        }
+        let params = json!({ "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id });
+        let value = self.request_client("elicitation/create", params).await?;
+        decode::<ElicitResult>("elicitation/create", value).map(|r| r.action)
+    }
+
+    /// The client's roots (`roots/list`).
+    pub async fn list_roots(&self) -> Result<Vec<Root>, ClientRequestError> {
+        self.require("roots")?;
+        let mut value = self.request_client("roots/list", json!({})).await?;
+        decode("roots/list", value["roots"].take())
+    }
+
+    fn require(&self, capability: &'static str) -> Result<(), ClientRequestError> {
+        if self.client_supports(capability) {
+            Ok(())
+        } else {
+            Err(ClientRequestError::Unsupported(capability))
+        }
+    }
+
+    /// Sends a request to the client and waits for its answer, at most the server's
+    /// `client_request_timeout`; on timeout or cancellation the client is told to stop.
+    pub async fn request_client(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, ClientRequestError> {
+        let session = &self.inner.session;
+        if !session.accepts_responses {
+            return Err(ClientRequestError::NoSession);
+        }
+        let Some(outbound) = &self.inner.scope.outbound else {
+            return Err(ClientRequestError::NoSession);
+        };
+        let (id, rx) = session.expect_response();
+        let params = match params {
+            Value::Object(map) => Some(map),
+            _ => None,
+        };
+        let request = Message::Request(Request {
+            id: id.clone(),
+            method: method.to_owned(),
+            params,
+        });
+        if !outbound.send(Outgoing::One(request)).await {
+            session.forget(&id);
+            return Err(ClientRequestError::Closed);
+        }
+        let timeout = self.inner.client_timeout;
+        let failure = tokio::select! {
+            answer = rx => return match answer {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(error)) => Err(ClientRequestError::Rpc(error)),
+                Err(_) => Err(ClientRequestError::Closed),
+            },
+            () = tokio::time::sleep(timeout) => ClientRequestError::Timeout(timeout),
+            () = self.cancelled() => ClientRequestError::Cancelled,
+        };
+        session.forget(&id);
+        let reason = failure.to_string();
+        self.notify(
+            "notifications/cancelled",
+            json!({ "requestId": id, "reason": reason }),
+        )
+        .await;
+        Err(failure)
+    }
+
+    /// Over Streamable HTTP, closes the connection carrying this call's SSE stream while
+    /// the call goes on; the client reconnects with `Last-Event-ID` and receives the rest
+    /// (SEP-1699 polling: long calls need no long-lived connection). Elsewhere, does nothing.
+    pub async fn close_sse_stream(&self) {
+        if let Some(outbound) = &self.inner.scope.outbound {
+            outbound.send(Outgoing::CloseStream).await;
+        }
+    }
+
     /// Sends a notification related to this request. Returns false when it cannot be
     /// delivered (no channel, or the client is gone).
     pub(crate) async fn notify(&self, method: &str, params: Value) -> bool {
@@ -248,6 +534,59 @@ impl fmt::Debug for Context {
             .field("protocol_version", &self.inner.facts.protocol_version)
             .finish_non_exhaustive()
     }
+}
+
+fn to_params<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, ClientRequestError> {
+    serde_json::from_value(value).map_err(|e| {
+        ClientRequestError::Malformed(format!("the client's answer to {method} is malformed: {e}"))
+    })
+}
+
+/// What the user did with a typed form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Elicitation<T> {
+    /// Submitted the form.
+    Accept(T),
+    /// Said no.
+    Decline,
+    /// Dismissed it.
+    Cancel,
+}
+
+/// Why a request to the client (sampling, elicitation, roots) did not get an answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientRequestError {
+    /// The client did not declare the capability.
+    #[error("the client does not support {0}: it did not declare that capability")]
+    Unsupported(&'static str),
+    /// No session to carry the answer back (a stateless HTTP server).
+    #[error(
+        "the client cannot be asked anything here: the server runs without sessions (stateless)"
+    )]
+    NoSession,
+    /// The client answered with an error.
+    #[error("the client refused: {}", .0.message)]
+    Rpc(ErrorObject),
+    /// No answer in time.
+    #[error("the client did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The call was cancelled while waiting.
+    #[error("cancelled while waiting for the client")]
+    Cancelled,
+    /// The connection closed.
+    #[error("the client went away")]
+    Closed,
+    /// The answer does not fit the request.
+    #[error("{0}")]
+    Malformed(String),
+    /// The form type cannot be shown as a form.
+    #[error("invalid form: {0}")]
+    InvalidForm(String),
 }
 
 /// Application state shared by all handlers, given to the server with

@@ -1,36 +1,37 @@
 //! MCP methods: from a decoded request to its result.
 
 use super::context::{Context, RequestFacts, RequestScope};
-use super::registry::ResourceRequest;
+use super::registry::{Completer, ResourceRequest};
 use super::session::Session;
+use super::tables::Tables;
 use super::{Server, ServerInner};
 use crate::protocol::{
     CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
     ReadResourceResult, Request, Response,
 };
+use crate::protocol::{Completion, LoggingLevel};
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value, json};
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 type Params = Map<String, Value>;
 type MethodResult = Result<Value, ErrorObject>;
 
-pub(super) fn capabilities(tools: bool, resources: bool, prompts: bool) -> Value {
+fn capabilities(tables: &Tables) -> Value {
     let mut caps = Map::new();
-    if tools {
-        caps.insert("tools".into(), json!({ "listChanged": false }));
+    caps.insert("logging".into(), json!({}));
+    if tables.completable() {
+        caps.insert("completions".into(), json!({}));
     }
-    if resources {
-        caps.insert(
-            "resources".into(),
-            json!({ "subscribe": false, "listChanged": false }),
-        );
-    }
-    if prompts {
-        caps.insert("prompts".into(), json!({ "listChanged": false }));
-    }
+    caps.insert("tools".into(), json!({ "listChanged": true }));
+    caps.insert(
+        "resources".into(),
+        json!({ "subscribe": true, "listChanged": true }),
+    );
+    caps.insert("prompts".into(), json!({ "listChanged": true }));
     Value::Object(caps)
 }
 
@@ -39,13 +40,15 @@ impl Server {
     /// caller and where messages sent during the call go.
     pub async fn handle_request(
         &self,
-        session: &Session,
+        session: &Arc<Session>,
         request: Request,
         scope: RequestScope,
-    ) -> Response {
+    ) -> Option<Response> {
         let Request { id, method, params } = request;
         let in_flight = session.begin(&id);
+        let token = in_flight.token.clone();
         let inner = &*self.inner;
+        let tables = self.tables();
         let params = params.unwrap_or_default();
         let ctx = || {
             let meta = params.get("_meta").and_then(Value::as_object).cloned();
@@ -53,36 +56,66 @@ impl Server {
                 id.clone(),
                 meta,
                 session.facts(),
-                in_flight.token.clone(),
+                token.clone(),
                 inner.states.clone(),
                 scope.clone(),
+                session.clone(),
+                inner.limits.client_request_timeout,
             )
         };
-        let outcome = match method.as_str() {
-            "initialize" => initialize(inner, session, &params),
-            "ping" => Ok(json!({})),
-            "tools/list" => list(&params, inner, "tools", &inner.tools, |t| to_value(&t.tool)),
-            "tools/call" => call_tool(inner, &params, ctx()).await,
-            "resources/list" => list(&params, inner, "resources", &inner.static_resources, |r| {
-                to_value(&r.as_resource())
-            }),
-            "resources/templates/list" => {
-                list(&params, inner, "resourceTemplates", &inner.templates, |r| {
-                    to_value(&r.as_template())
-                })
+        let work = async {
+            match method.as_str() {
+                "initialize" => initialize(inner, &tables, session, &params),
+                "ping" => Ok(json!({})),
+                "tools/list" => list(&params, inner, "tools", &tables.tools, |t| {
+                    to_value(&t.tool)
+                }),
+                "tools/call" => call_tool(&tables, &params, ctx()).await,
+                "resources/list" => {
+                    list(&params, inner, "resources", &tables.static_resources, |r| {
+                        to_value(&r.as_resource())
+                    })
+                }
+                "resources/templates/list" => list(
+                    &params,
+                    inner,
+                    "resourceTemplates",
+                    &tables.templates,
+                    |r| to_value(&r.as_template()),
+                ),
+                "resources/read" => read_resource(&tables, &params, ctx()).await,
+                "resources/subscribe" => required_str(&params, "uri", &method).map(|uri| {
+                    session.subscribe(uri);
+                    json!({})
+                }),
+                "resources/unsubscribe" => required_str(&params, "uri", &method).map(|uri| {
+                    session.unsubscribe(uri);
+                    json!({})
+                }),
+                "prompts/list" => list(&params, inner, "prompts", &tables.prompts, |p| {
+                    to_value(&p.prompt)
+                }),
+                "prompts/get" => get_prompt(&tables, &params, ctx()).await,
+                "logging/setLevel" => set_level(session, &params),
+                "completion/complete" => complete(&tables, &params, ctx()).await,
+                other => Err(ErrorObject::method_not_found(other)),
             }
-            "resources/read" => read_resource(inner, &params, ctx()).await,
-            "prompts/list" => list(&params, inner, "prompts", &inner.prompts, |p| {
-                to_value(&p.prompt)
-            }),
-            "prompts/get" => get_prompt(inner, &params, ctx()).await,
-            other => Err(ErrorObject::method_not_found(other)),
+        };
+        // A cancelled request is dropped where it waits and gets no response; initialize
+        // cannot be cancelled.
+        let outcome = if method == "initialize" {
+            work.await
+        } else {
+            tokio::select! {
+                outcome = work => outcome,
+                () = token.cancelled() => return None,
+            }
         };
         drop(in_flight);
-        Response {
+        Some(Response {
             id: Some(id),
             outcome,
-        }
+        })
     }
 
     /// Takes a notification from the client.
@@ -107,10 +140,16 @@ impl Server {
         }
     }
 
-    /// Takes a response from the client. The server sends no requests yet, so any
-    /// response is unexpected: it is logged, not answered (JSON-RPC forbids answering it).
-    pub fn handle_response(&self, _session: &Session, response: Response) {
-        tracing::warn!(id = ?response.id, "response to a request the server did not send");
+    /// Takes the client's answer to a request the server sent (sampling, elicitation,
+    /// roots). An answer to nothing we asked is logged, never answered (JSON-RPC forbids it).
+    pub fn handle_response(&self, session: &Session, response: Response) {
+        let routed = match &response.id {
+            Some(id) => session.resolve(id, response.outcome.clone()),
+            None => false,
+        };
+        if !routed {
+            tracing::warn!(id = ?response.id, "response to a request the server did not send (or no longer waits for)");
+        }
     }
 }
 
@@ -118,7 +157,12 @@ fn to_value<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-fn initialize(inner: &ServerInner, session: &Session, params: &Params) -> MethodResult {
+fn initialize(
+    inner: &ServerInner,
+    tables: &Tables,
+    session: &Session,
+    params: &Params,
+) -> MethodResult {
     let requested = params
         .get("protocolVersion")
         .and_then(Value::as_str)
@@ -137,10 +181,11 @@ fn initialize(inner: &ServerInner, session: &Session, params: &Params) -> Method
         protocol_version: version,
         client_info,
         client_capabilities,
+        log_level: None,
     });
     let result = InitializeResult {
         protocol_version: version.as_str().to_owned(),
-        capabilities: inner.capabilities.clone(),
+        capabilities: capabilities(tables),
         server_info: inner.info.clone(),
         instructions: inner.instructions.clone(),
     };
@@ -219,12 +264,10 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-async fn call_tool(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
+async fn call_tool(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
     let name = required_str(params, "name", "tools/call")?;
-    let def = inner
-        .tool_index
-        .get(name)
-        .map(|&i| &inner.tools[i])
+    let def = tables
+        .tool(name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
     let args = object_param(params, "arguments", "tools/call")?;
     if let Some(message) = unknown_argument(&def.tool.input_schema, &args) {
@@ -261,14 +304,14 @@ fn unknown_argument(schema: &Map<String, Value>, args: &Map<String, Value>) -> O
     })
 }
 
-async fn read_resource(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
+async fn read_resource(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
     let uri = required_str(params, "uri", "resources/read")?;
-    let exact = inner
+    let exact = tables
         .static_resources
         .iter()
         .find(|r| r.template.as_str() == uri);
     let found = exact.map(|r| (r, Vec::new())).or_else(|| {
-        inner
+        tables
             .templates
             .iter()
             .find_map(|t| t.template.matches(uri).map(|vars| (t, vars)))
@@ -308,12 +351,10 @@ async fn read_resource(inner: &ServerInner, params: &Params, ctx: Context) -> Me
     }))
 }
 
-async fn get_prompt(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
+async fn get_prompt(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
     let name = required_str(params, "name", "prompts/get")?;
-    let def = inner
-        .prompt_index
-        .get(name)
-        .map(|&i| &inner.prompts[i])
+    let def = tables
+        .prompt(name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?;
     let args = object_param(params, "arguments", "prompts/get")?;
     let declared = def.prompt.arguments.as_deref().unwrap_or_default();
@@ -347,4 +388,85 @@ async fn get_prompt(inner: &ServerInner, params: &Params, ctx: Context) -> Metho
             )))
         }
     }
+}
+
+fn set_level(session: &Session, params: &Params) -> MethodResult {
+    let level = params.get("level").cloned().unwrap_or(Value::Null);
+    let level: LoggingLevel = serde_json::from_value(level.clone()).map_err(|_| {
+        ErrorObject::invalid_params(format!(
+            "logging/setLevel: invalid `level` {level}: use debug, info, notice, warning, error, critical, alert or emergency"
+        ))
+    })?;
+    session.set_log_level(level);
+    Ok(json!({}))
+}
+
+async fn complete(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
+    let method = "completion/complete";
+    let reference = params
+        .get("ref")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            ErrorObject::invalid_params(format!("{method}: `ref` (an object) is required"))
+        })?;
+    let argument = params
+        .get("argument")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            ErrorObject::invalid_params(format!("{method}: `argument` (an object) is required"))
+        })?;
+    let arg_name = required_str(argument, "name", method)?;
+    let value = argument
+        .get("value")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let completers = match reference.get("type").and_then(Value::as_str) {
+        Some("ref/prompt") => {
+            let name = required_str(reference, "name", method)?;
+            &tables
+                .prompt(name)
+                .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?
+                .completers
+        }
+        Some("ref/resource") => {
+            let uri = required_str(reference, "uri", method)?;
+            &tables
+                .template(uri)
+                .ok_or_else(|| {
+                    ErrorObject::invalid_params(format!("Unknown resource template: {uri}"))
+                })?
+                .completers
+        }
+        other => {
+            return Err(ErrorObject::invalid_params(format!(
+                "{method}: `ref.type` must be \"ref/prompt\" or \"ref/resource\", not {}",
+                other.unwrap_or("missing")
+            )));
+        }
+    };
+    let completion = match completers
+        .iter()
+        .find(|(n, _)| n == arg_name)
+        .map(|(_, c)| c)
+    {
+        None => Completion::new(Vec::<String>::new()),
+        Some(Completer::Values(values)) => {
+            let prefix = value.to_lowercase();
+            Completion::new(
+                values
+                    .iter()
+                    .filter(|v| v.to_lowercase().starts_with(&prefix))
+                    .cloned(),
+            )
+        }
+        Some(Completer::Function(f)) => {
+            let mut c = f(ctx, value).await;
+            if c.values.len() > Completion::MAX_VALUES {
+                c = Completion::new(c.values);
+            }
+            c
+        }
+    };
+    Ok(json!({ "completion": completion }))
 }

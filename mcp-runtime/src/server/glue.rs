@@ -480,10 +480,178 @@ fn prompt_arg_str(args: &Arguments, name: &str) -> Result<Option<String>, ErrorO
     }
 }
 
+/// `input_schema = ...` on `#[tool]`: a JSON object (anything else is replaced by an
+/// empty object schema, with an error in the log).
+pub fn schema_object(value: Value) -> SchemaObject {
+    match value {
+        Value::Object(map) => map,
+        other => {
+            tracing::error!(schema = %other, "input_schema must be a JSON object; using an empty object schema");
+            let mut map = Map::new();
+            map.insert("type".into(), "object".into());
+            map
+        }
+    }
+}
+
 /// `meta = ...` on an attribute: any JSON object.
 pub fn meta_from(value: Value) -> Option<Map<String, Value>> {
     match value {
         Value::Object(map) => Some(map),
         _ => None,
     }
+}
+
+// ----- completion ------------------------------------------------------------------------
+
+/// What a completer function may return: `Vec<String>` (or any iterator of strings),
+/// a `Completion`, or a future of one of those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a completer",
+    label = "not a list of completion values",
+    note = "a completer takes the partial value (`&str`) and returns `Vec<String>` (any iterator of strings), `Completion`, or a future of one of those (an `async fn`)"
+)]
+pub trait IntoCompletion {
+    fn into_completion(self) -> crate::protocol::Completion;
+}
+
+impl IntoCompletion for crate::protocol::Completion {
+    fn into_completion(self) -> crate::protocol::Completion {
+        self
+    }
+}
+
+impl<I, S> IntoCompletion for I
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    fn into_completion(self) -> crate::protocol::Completion {
+        crate::protocol::Completion::new(self)
+    }
+}
+
+/// Holds a completer's return value for the autoref dispatch below.
+pub struct CompleteWrap<R>(std::cell::Cell<Option<R>>);
+
+impl<R> CompleteWrap<R> {
+    pub fn new(value: R) -> Self {
+        CompleteWrap(std::cell::Cell::new(Some(value)))
+    }
+}
+
+type CompletionFuture = super::registry::BoxFuture<crate::protocol::Completion>;
+
+/// Completer result, tier 1: values now.
+pub trait CompleteNow {
+    fn completion(&self) -> CompletionFuture;
+}
+
+impl<R: IntoCompletion> CompleteNow for &&CompleteWrap<R> {
+    fn completion(&self) -> CompletionFuture {
+        let values = self
+            .0
+            .take()
+            .map(IntoCompletion::into_completion)
+            .unwrap_or_default();
+        Box::pin(std::future::ready(values))
+    }
+}
+
+/// Completer result, tier 2: values later (an `async fn`).
+pub trait CompleteLater {
+    fn completion(&self) -> CompletionFuture;
+}
+
+impl<R> CompleteLater for &CompleteWrap<R>
+where
+    R: std::future::Future + Send + 'static,
+    R::Output: IntoCompletion,
+{
+    fn completion(&self) -> CompletionFuture {
+        let future = self.0.take();
+        Box::pin(async move {
+            match future {
+                Some(f) => f.await.into_completion(),
+                None => crate::protocol::Completion::default(),
+            }
+        })
+    }
+}
+
+/// Completer result, tier 3: anything else names the trait it misses.
+pub trait CompleteOther<R> {
+    fn completion(&self) -> CompletionFuture
+    where
+        R: IntoCompletion;
+}
+
+impl<R> CompleteOther<R> for CompleteWrap<R> {
+    fn completion(&self) -> CompletionFuture
+    where
+        R: IntoCompletion,
+    {
+        let values = self
+            .0
+            .take()
+            .map(IntoCompletion::into_completion)
+            .unwrap_or_default();
+        Box::pin(std::future::ready(values))
+    }
+}
+
+/// Enum values of an argument type, for completion without code: tier 1, `Option<T>`.
+pub trait EnumValuesOptional {
+    fn enum_values(&self, g: &mut SchemaGen) -> Option<Vec<String>>;
+}
+
+impl<T: JsonSchema> EnumValuesOptional for &&Probe<Option<T>> {
+    fn enum_values(&self, g: &mut SchemaGen) -> Option<Vec<String>> {
+        enum_strings(&g.schema_for::<T>())
+    }
+}
+
+/// Enum values, tier 2: a type with a schema.
+pub trait EnumValuesSchema {
+    fn enum_values(&self, g: &mut SchemaGen) -> Option<Vec<String>>;
+}
+
+impl<T: JsonSchema> EnumValuesSchema for &Probe<T> {
+    fn enum_values(&self, g: &mut SchemaGen) -> Option<Vec<String>> {
+        enum_strings(&g.schema_for::<T>())
+    }
+}
+
+/// Enum values, tier 3: none.
+pub trait EnumValuesNone {
+    fn enum_values(&self, g: &mut SchemaGen) -> Option<Vec<String>>;
+}
+
+impl<T> EnumValuesNone for Probe<T> {
+    fn enum_values(&self, _: &mut SchemaGen) -> Option<Vec<String>> {
+        None
+    }
+}
+
+/// The string values an enum schema allows: `enum: [...]`, or `oneOf`/`anyOf` of `const`s.
+fn enum_strings(schema: &SchemaObject) -> Option<Vec<String>> {
+    if let Some(Value::Array(values)) = schema.get("enum") {
+        return values
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect();
+    }
+    let variants = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))?
+        .as_array()?;
+    variants
+        .iter()
+        .map(|v| {
+            v.get("const")
+                .or_else(|| v.get("enum").and_then(|e| e.get(0)))?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
 }

@@ -3,32 +3,35 @@
 
 mod context;
 mod dispatch;
+mod elicit;
 pub mod glue;
 mod output;
 mod registry;
 mod schema;
 mod session;
+mod tables;
 mod uri_template;
 
 pub use context::{
-    Context, FromContext, Outbound, Outgoing, Rejection, RequestFacts, RequestScope, Requirement,
-    State,
+    ClientRequestError, Context, Elicitation, FromContext, Outbound, Outgoing, Rejection,
+    RequestFacts, RequestScope, Requirement, State,
 };
 pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound};
 pub use registry::{
-    BoxFuture, Package, PromptDef, PromptRegistration, ResourceDef, ResourceInfo,
-    ResourceRegistration, ResourceRequest, ToolDef, ToolRegistration, key_of,
+    BoxFuture, CompleteFn, Completer, Package, PromptDef, PromptRegistration, ResourceDef,
+    ResourceInfo, ResourceRegistration, ResourceRequest, ToolDef, ToolRegistration, key_of,
 };
 pub use schema::{InputSchema, SchemaGen};
-pub use session::Session;
+pub use session::{Notifier, Session};
 pub use uri_template::{TemplateError, UriTemplate};
 
 use crate::error::{Error, Result};
 use crate::protocol::Implementation;
+use crate::protocol::{Message, Notification};
 use context::StateMap;
 use std::any::type_name;
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use tables::Tables;
 
 /// Limits that protect the server from its clients.
 #[derive(Clone, Debug)]
@@ -39,6 +42,8 @@ pub struct Limits {
     pub max_concurrent_requests: usize,
     /// Items per page of `tools/list`, `resources/list`, ...
     pub page_size: usize,
+    /// How long a handler waits for the client to answer (sampling, elicitation, roots).
+    pub client_request_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -47,6 +52,7 @@ impl Default for Limits {
             max_message_bytes: 4 << 20,
             max_concurrent_requests: 64,
             page_size: 100,
+            client_request_timeout: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -62,15 +68,11 @@ pub struct Server {
 pub(crate) struct ServerInner {
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
-    pub(crate) tools: Vec<ToolDef>,
-    pub(crate) tool_index: HashMap<String, usize>,
-    pub(crate) static_resources: Vec<ResourceDef>,
-    pub(crate) templates: Vec<ResourceDef>,
-    pub(crate) prompts: Vec<PromptDef>,
-    pub(crate) prompt_index: HashMap<String, usize>,
+    tables: RwLock<Arc<Tables>>,
     pub(crate) states: Arc<StateMap>,
     pub(crate) limits: Limits,
-    pub(crate) capabilities: serde_json::Value,
+    /// Live sessions, to tell them about changes.
+    sessions: Mutex<Vec<Weak<Session>>>,
 }
 
 impl Server {
@@ -101,6 +103,152 @@ impl Server {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    pub(crate) fn tables(&self) -> Arc<Tables> {
+        self.inner
+            .tables
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A new session of this server; it hears about changes to the server's tables.
+    pub fn new_session(&self) -> Arc<Session> {
+        let session = Arc::new(Session::new());
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        sessions.retain(|s| s.strong_count() > 0);
+        sessions.push(Arc::downgrade(&session));
+        session
+    }
+
+    fn live_sessions(&self) -> Vec<Arc<Session>> {
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        sessions.retain(|s| s.strong_count() > 0);
+        sessions.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    fn broadcast(
+        &self,
+        method: &str,
+        params: Option<serde_json::Map<String, serde_json::Value>>,
+        only: impl Fn(&Session) -> bool,
+    ) {
+        for session in self
+            .live_sessions()
+            .iter()
+            .filter(|s| s.is_initialized() && only(s))
+        {
+            let message = Message::Notification(Notification {
+                method: method.to_owned(),
+                params: params.clone(),
+            });
+            session.notify(message);
+        }
+    }
+
+    fn change(&self, what: &str, edit: impl FnOnce(&mut Tables) -> bool) -> bool {
+        let changed = {
+            let mut guard = self
+                .inner
+                .tables
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut tables = (**guard).clone();
+            let changed = edit(&mut tables);
+            if changed {
+                tables.reindex();
+                *guard = Arc::new(tables);
+            }
+            changed
+        };
+        if changed {
+            self.broadcast(&format!("notifications/{what}/list_changed"), None, |_| {
+                true
+            });
+        }
+        changed
+    }
+
+    /// Adds (or replaces, by name) a tool while serving; every session is told
+    /// (`notifications/tools/list_changed`).
+    pub fn add_tool(&self, def: ToolDef) {
+        self.change("tools", |t| {
+            t.tools.retain(|x| x.tool.name != def.tool.name);
+            t.tools.push(def);
+            true
+        });
+    }
+
+    /// Removes a tool while serving; false when there was none of that name.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        self.change("tools", |t| {
+            let before = t.tools.len();
+            t.tools.retain(|x| x.tool.name != name);
+            t.tools.len() != before
+        })
+    }
+
+    /// Adds (or replaces, by name) a prompt while serving.
+    pub fn add_prompt(&self, def: PromptDef) {
+        self.change("prompts", |t| {
+            t.prompts.retain(|x| x.prompt.name != def.prompt.name);
+            t.prompts.push(def);
+            true
+        });
+    }
+
+    /// Removes a prompt while serving.
+    pub fn remove_prompt(&self, name: &str) -> bool {
+        self.change("prompts", |t| {
+            let before = t.prompts.len();
+            t.prompts.retain(|x| x.prompt.name != name);
+            t.prompts.len() != before
+        })
+    }
+
+    /// Adds (or replaces, by URI template) a resource while serving.
+    pub fn add_resource(&self, def: ResourceDef) {
+        self.change("resources", |t| {
+            let uri = def.template.as_str().to_owned();
+            t.static_resources.retain(|x| x.template.as_str() != uri);
+            t.templates.retain(|x| x.template.as_str() != uri);
+            if def.is_template() {
+                t.templates.push(def)
+            } else {
+                t.static_resources.push(def)
+            }
+            true
+        });
+    }
+
+    /// Removes a resource (or template) while serving.
+    pub fn remove_resource(&self, uri_template: &str) -> bool {
+        self.change("resources", |t| {
+            let before = t.static_resources.len() + t.templates.len();
+            t.static_resources
+                .retain(|x| x.template.as_str() != uri_template);
+            t.templates.retain(|x| x.template.as_str() != uri_template);
+            t.static_resources.len() + t.templates.len() != before
+        })
+    }
+
+    /// Tells the sessions subscribed to `uri` that it changed
+    /// (`notifications/resources/updated`).
+    pub fn notify_resource_updated(&self, uri: &str) {
+        let mut params = serde_json::Map::new();
+        params.insert("uri".into(), uri.into());
+        self.broadcast("notifications/resources/updated", Some(params), |s| {
+            s.is_subscribed(uri)
+        });
     }
 }
 
@@ -258,12 +406,12 @@ impl ServerBuilder {
     /// Checks the configuration and builds the server.
     pub fn build(self) -> Result<Server> {
         let mut errors = self.errors;
-        let tool_index = index_names(
+        index_names(
             self.tools.iter().map(|t| t.tool.name.as_str()),
             "tool",
             &mut errors,
         );
-        let prompt_index = index_names(
+        index_names(
             self.prompts.iter().map(|p| p.prompt.name.as_str()),
             "prompt",
             &mut errors,
@@ -286,22 +434,8 @@ impl ServerBuilder {
         if !errors.is_empty() {
             return Err(Error::Config(errors));
         }
-        let (templates, static_resources) = self
-            .resources
-            .into_iter()
-            .partition::<Vec<_>, _>(ResourceDef::is_template);
-        let capabilities = dispatch::capabilities(
-            !self.tools.is_empty(),
-            !(templates.is_empty() && static_resources.is_empty()),
-            !self.prompts.is_empty(),
-        );
         let packages = (self.tools.iter().filter_map(|t| t.package))
-            .chain(
-                static_resources
-                    .iter()
-                    .chain(&templates)
-                    .filter_map(|r| r.package),
-            )
+            .chain(self.resources.iter().filter_map(|r| r.package))
             .chain(self.prompts.iter().filter_map(|p| p.package))
             .collect();
         let (name, version) = default_info(packages);
@@ -316,15 +450,14 @@ impl ServerBuilder {
             inner: Arc::new(ServerInner {
                 info,
                 instructions: self.instructions,
-                tools: self.tools,
-                tool_index,
-                static_resources,
-                templates,
-                prompts: self.prompts,
-                prompt_index,
+                tables: RwLock::new(Arc::new(Tables::new(
+                    self.tools,
+                    self.resources,
+                    self.prompts,
+                ))),
                 states: Arc::new(self.states),
                 limits: self.limits,
-                capabilities,
+                sessions: Mutex::default(),
             }),
         })
     }
@@ -342,20 +475,15 @@ fn not_annotated<F>(what: &str) -> String {
     )
 }
 
-fn index_names<'a>(
-    names: impl Iterator<Item = &'a str>,
-    what: &str,
-    errors: &mut Vec<String>,
-) -> HashMap<String, usize> {
-    let mut index = HashMap::new();
-    for (i, name) in names.enumerate() {
-        if index.insert(name.to_owned(), i).is_some() {
+fn index_names<'a>(names: impl Iterator<Item = &'a str>, what: &str, errors: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
             errors.push(format!(
                 "two {what}s are named `{name}`: rename one with #[...(name = \"...\")]"
             ));
         }
     }
-    index
 }
 
 fn check_requirements(

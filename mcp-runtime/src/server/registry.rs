@@ -22,6 +22,18 @@ pub type ResourceFn =
 /// Renders a prompt.
 pub type PromptFn = fn(Context, Arguments) -> BoxFuture<Result<GetPromptResult, ErrorObject>>;
 
+/// Completes one argument: gets the partial value, returns candidates.
+pub type CompleteFn = fn(Context, String) -> BoxFuture<crate::protocol::Completion>;
+
+/// How one argument (or URI variable) is completed.
+#[derive(Clone)]
+pub enum Completer {
+    /// A fixed list (an enum's variants), filtered by prefix.
+    Values(Vec<String>),
+    /// A function.
+    Function(CompleteFn),
+}
+
 /// The URI being read and the template variables it bound.
 #[derive(Debug, Clone)]
 pub struct ResourceRequest {
@@ -86,6 +98,7 @@ pub struct ResourceDef {
     pub(crate) meta: Option<Meta>,
     pub(crate) read: ResourceFn,
     pub(crate) requirements: Vec<Requirement>,
+    pub(crate) completers: Vec<(String, Completer)>,
     pub(crate) key: Option<TypeId>,
     pub(crate) package: Option<Package>,
 }
@@ -118,6 +131,7 @@ impl ResourceDef {
             meta: info.meta,
             read,
             requirements: Vec::new(),
+            completers: Vec::new(),
             key: None,
             package: None,
         })
@@ -126,6 +140,12 @@ impl ResourceDef {
     #[doc(hidden)]
     pub fn with_requirements(mut self, requirements: Vec<Requirement>) -> Self {
         self.requirements = requirements;
+        self
+    }
+
+    #[doc(hidden)]
+    pub fn with_completers(mut self, completers: Vec<(String, Completer)>) -> Self {
+        self.completers = completers;
         self
     }
 
@@ -163,17 +183,25 @@ pub struct PromptDef {
     pub(crate) prompt: Prompt,
     pub(crate) get: PromptFn,
     pub(crate) requirements: Vec<Requirement>,
+    pub(crate) completers: Vec<(String, Completer)>,
     pub(crate) key: Option<TypeId>,
     pub(crate) package: Option<Package>,
 }
 
 impl PromptDef {
+    #[doc(hidden)]
+    pub fn with_completers(mut self, completers: Vec<(String, Completer)>) -> Self {
+        self.completers = completers;
+        self
+    }
+
     /// A prompt from its description and function.
     pub fn new(prompt: Prompt, get: PromptFn) -> Self {
         PromptDef {
             prompt,
             get,
             requirements: Vec::new(),
+            completers: Vec::new(),
             key: None,
             package: None,
         }

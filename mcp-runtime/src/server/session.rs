@@ -1,24 +1,66 @@
-//! What the server remembers about one client connection.
+//! What the server remembers about one client: the negotiated facts, the requests in
+//! flight (both ways), resource subscriptions, and where session-wide messages go.
 
 use super::context::RequestFacts;
-use crate::protocol::RequestId;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use crate::protocol::{ErrorObject, LoggingLevel, Message, ProtocolVersion, RequestId};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-/// One client's session: the negotiated facts and the requests in flight.
-#[derive(Default)]
+/// Delivers a session-wide message (not tied to a request) without waiting: stdio's
+/// output queue, or the session's GET stream over HTTP.
+pub type Notifier = Arc<dyn Fn(Message) + Send + Sync>;
+
+type Waiting = HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>;
+
+/// One client's session.
 pub struct Session {
     facts: RwLock<RequestFacts>,
     initialized: AtomicBool,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// Requests the server sent to the client, waiting for their answers.
+    waiting: Mutex<Waiting>,
+    next_id: AtomicI64,
+    subscriptions: Mutex<HashSet<String>>,
+    notifier: RwLock<Option<Notifier>>,
+    /// False for a stateless HTTP request: the client's answers could not find their way back.
+    pub(crate) accepts_responses: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            facts: RwLock::default(),
+            initialized: AtomicBool::new(false),
+            in_flight: Mutex::default(),
+            waiting: Mutex::default(),
+            next_id: AtomicI64::new(1),
+            subscriptions: Mutex::default(),
+            notifier: RwLock::default(),
+            accepts_responses: true,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Session {
     /// A new session, not yet initialized.
     pub fn new() -> Self {
         Session::default()
+    }
+
+    /// A session for one stateless request: it cannot receive the client's answers.
+    pub fn stateless() -> Self {
+        Session {
+            accepts_responses: false,
+            ..Session::default()
+        }
     }
 
     pub(crate) fn facts(&self) -> RequestFacts {
@@ -29,7 +71,7 @@ impl Session {
     }
 
     /// The protocol version negotiated (the latest until `initialize`).
-    pub fn protocol_version(&self) -> crate::protocol::ProtocolVersion {
+    pub fn protocol_version(&self) -> ProtocolVersion {
         self.facts
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -38,6 +80,13 @@ impl Session {
 
     pub(crate) fn set_facts(&self, facts: RequestFacts) {
         *self.facts.write().unwrap_or_else(PoisonError::into_inner) = facts;
+    }
+
+    pub(crate) fn set_log_level(&self, level: LoggingLevel) {
+        self.facts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .log_level = Some(level);
     }
 
     pub(crate) fn mark_initialized(&self) {
@@ -49,10 +98,29 @@ impl Session {
         self.initialized.load(Ordering::Acquire)
     }
 
+    /// Where session-wide messages (list changes, resource updates) go.
+    pub fn set_notifier(&self, notifier: Notifier) {
+        *self
+            .notifier
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(notifier);
+    }
+
+    /// Sends a session-wide message; false when the session has nowhere to send it.
+    pub(crate) fn notify(&self, message: Message) -> bool {
+        match &*self.notifier.read().unwrap_or_else(PoisonError::into_inner) {
+            Some(notify) => {
+                notify(message);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Registers a request in flight; the guard removes it when the request ends.
     pub(crate) fn begin(&self, id: &RequestId) -> InFlight<'_> {
         let token = CancellationToken::new();
-        self.lock().insert(id.clone(), token.clone());
+        lock(&self.in_flight).insert(id.clone(), token.clone());
         InFlight {
             session: self,
             id: id.clone(),
@@ -62,7 +130,7 @@ impl Session {
 
     /// Trips the cancellation token of a request in flight.
     pub(crate) fn cancel(&self, id: &RequestId) -> bool {
-        match self.lock().get(id) {
+        match lock(&self.in_flight).get(id) {
             Some(token) => {
                 token.cancel();
                 true
@@ -71,10 +139,49 @@ impl Session {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Cancels every request in flight (the client went away).
+    pub fn cancel_all(&self) {
+        for token in lock(&self.in_flight).values() {
+            token.cancel();
+        }
+    }
+
+    /// A fresh id for a request to the client, and the receiver of its answer.
+    pub(crate) fn expect_response(
+        &self,
+    ) -> (RequestId, oneshot::Receiver<Result<Value, ErrorObject>>) {
+        let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let (tx, rx) = oneshot::channel();
+        lock(&self.waiting).insert(id.clone(), tx);
+        (id, rx)
+    }
+
+    /// Forgets a request to the client (timed out or cancelled).
+    pub(crate) fn forget(&self, id: &RequestId) {
+        lock(&self.waiting).remove(id);
+    }
+
+    /// Routes the client's answer; false when no request of ours has that id.
+    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<Value, ErrorObject>) -> bool {
+        match lock(&self.waiting).remove(id) {
+            Some(tx) => {
+                let _ = tx.send(outcome);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn subscribe(&self, uri: &str) {
+        lock(&self.subscriptions).insert(uri.to_owned());
+    }
+
+    pub(crate) fn unsubscribe(&self, uri: &str) {
+        lock(&self.subscriptions).remove(uri);
+    }
+
+    pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
+        lock(&self.subscriptions).contains(uri)
     }
 }
 
@@ -87,6 +194,6 @@ pub(crate) struct InFlight<'a> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.session.lock().remove(&self.id);
+        lock(&self.session.in_flight).remove(&self.id);
     }
 }

@@ -23,8 +23,12 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let limits = server.limits().clone();
-    let session = Arc::new(Session::new());
+    let session = server.new_session();
     let (outbox, rx) = Outbound::channel(OUTBOX);
+    let notifier = outbox.clone();
+    session.set_notifier(Arc::new(move |message| {
+        notifier.try_send(Outgoing::One(message));
+    }));
     let writer_task = tokio::spawn(write_lines(writer, rx));
     let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
     let mut tasks = JoinSet::new();
@@ -87,6 +91,8 @@ where
         }
     }
     while tasks.join_next().await.is_some() {}
+    // The session holds a sender too (its notifier): drop it so the writer can finish.
+    drop(session);
     drop(outbox);
     writer_task.await.map_err(std::io::Error::other)??;
     Ok(())
@@ -95,7 +101,7 @@ where
 /// The response a decoded message deserves, if any.
 async fn answer(
     server: &Server,
-    session: &Session,
+    session: &Arc<Session>,
     message: Result<Message, DecodeError>,
     outbox: &Outbound,
 ) -> Option<Response> {
@@ -105,7 +111,7 @@ async fn answer(
                 outbound: Some(outbox.clone()),
                 ..Default::default()
             };
-            Some(server.handle_request(session, request, scope).await)
+            server.handle_request(session, request, scope).await
         }
         Ok(Message::Notification(n)) => {
             server.handle_notification(session, n);
@@ -123,6 +129,7 @@ fn encode(outgoing: &Outgoing) -> Option<Vec<u8>> {
     let bytes = match outgoing {
         Outgoing::One(message) => serde_json::to_vec(message),
         Outgoing::Batch(messages) => serde_json::to_vec(messages),
+        Outgoing::CloseStream => return None,
     };
     match bytes {
         Ok(mut bytes) => {

@@ -205,7 +205,7 @@ impl ServiceInner {
             Err(resp) => return resp,
         };
         if self.config.stateless {
-            let session = Session::new();
+            let session = Arc::new(Session::stateless());
             if !is_initialize {
                 let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
                 session.set_facts(RequestFacts {
@@ -223,7 +223,7 @@ impl ServiceInner {
                 .await;
         }
         if is_initialize {
-            return match self.sessions.create() {
+            return match self.sessions.create(self.server.new_session()) {
                 Ok((id, session)) => {
                     self.dispatch(
                         Arc::new(SessionRef::Http(session)),
@@ -249,18 +249,10 @@ impl ServiceInner {
             Ok(s) => s,
             Err(resp) => return resp,
         };
-        if let Some(version) = header_version {
-            let negotiated = session.core.protocol_version();
-            if version != negotiated {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::INVALID_REQUEST,
-                    format!(
-                        "Bad Request: MCP-Protocol-Version {version} does not match the negotiated version {negotiated}"
-                    ),
-                );
-            }
-        }
+        // A supported MCP-Protocol-Version is accepted even when it differs from the
+        // negotiated one (the spec asks for 400 only when it is invalid or unsupported, and
+        // the official conformance suite sends 2025-03-26 on a 2025-11-25 session).
+        let _ = header_version;
         self.dispatch(Arc::new(SessionRef::Http(session)), payload, parts, None)
             .await
     }
@@ -289,7 +281,11 @@ impl ServiceInner {
         });
         let first = tokio::select! {
             biased;
-            response = &mut call => return json_response(StatusCode::OK, &Message::Response(response)),
+            response = &mut call => return match response {
+                Some(response) => json_response(StatusCode::OK, &Message::Response(response)),
+                // Cancelled: no JSON-RPC response; an event stream that just ends.
+                None => with_body(StatusCode::OK, EVENT_STREAM, Bytes::new()),
+            },
             first = rx.recv() => first,
         };
         let stream = match &*session {
@@ -309,13 +305,24 @@ impl ServiceInner {
         };
         let forward_stream = stream.clone();
         tokio::spawn(async move {
-            let mut next = first;
-            while let Some(outgoing) = next {
+            if let Some(outgoing) = first {
                 push(&forward_stream, &outgoing);
-                next = rx.recv().await;
             }
-            let response = call.await;
-            push(&forward_stream, &Outgoing::One(Message::Response(response)));
+            // Drive the call while forwarding what it sends; once it is done, whatever it
+            // sent is already queued, and the response goes last.
+            let response = loop {
+                tokio::select! {
+                    biased;
+                    Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
+                    response = &mut call => break response,
+                }
+            };
+            while let Ok(outgoing) = rx.try_recv() {
+                push(&forward_stream, &outgoing);
+            }
+            if let Some(response) = response {
+                push(&forward_stream, &Outgoing::One(Message::Response(response)));
+            }
             forward_stream.finish();
         });
         sse_response(conn, self.config.keep_alive)
@@ -372,9 +379,9 @@ impl ServiceInner {
                                 extensions: extensions.clone(),
                                 outbound: None,
                             };
-                            replies.push(Message::Response(
-                                server.handle_request(core, r, scope).await,
-                            ));
+                            if let Some(reply) = server.handle_request(core, r, scope).await {
+                                replies.push(Message::Response(reply));
+                            }
                         }
                         Ok(Message::Notification(n)) => server.handle_notification(core, n),
                         Ok(Message::Response(r)) => server.handle_response(core, r),
@@ -510,11 +517,11 @@ impl ServiceInner {
 /// The session a POST runs in: a real one, or a throwaway one in stateless mode.
 enum SessionRef {
     Http(Arc<HttpSession>),
-    Stateless(Session),
+    Stateless(Arc<Session>),
 }
 
 impl SessionRef {
-    fn core(&self) -> &Session {
+    fn core(&self) -> &Arc<Session> {
         match self {
             SessionRef::Http(s) => &s.core,
             SessionRef::Stateless(s) => s,
@@ -526,6 +533,7 @@ fn push(stream: &EventStream, outgoing: &Outgoing) {
     let json = match outgoing {
         Outgoing::One(m) => serde_json::to_vec(m),
         Outgoing::Batch(ms) => serde_json::to_vec(ms),
+        Outgoing::CloseStream => return stream.disconnect(),
     };
     match json {
         Ok(json) => stream.push(&json),

@@ -13,7 +13,7 @@ const KEPT_STREAMS: usize = 8;
 
 /// One client's session over HTTP.
 pub(crate) struct HttpSession {
-    pub(crate) core: Session,
+    pub(crate) core: Arc<Session>,
     last_used: Mutex<Instant>,
     next_stream: AtomicU64,
     /// The GET stream (id 0) for server-initiated messages.
@@ -25,12 +25,19 @@ pub(crate) struct HttpSession {
 }
 
 impl HttpSession {
-    fn new(replay: usize, queue: usize) -> Self {
+    fn new(core: Arc<Session>, replay: usize, queue: usize) -> Self {
+        let standalone = Arc::new(EventStream::new(0, replay, queue));
+        let stream = Arc::downgrade(&standalone);
+        core.set_notifier(Arc::new(move |message| {
+            if let (Some(stream), Ok(json)) = (stream.upgrade(), serde_json::to_vec(&message)) {
+                stream.push(&json);
+            }
+        }));
         HttpSession {
-            core: Session::new(),
+            core,
             last_used: Mutex::new(Instant::now()),
             next_stream: AtomicU64::new(1),
-            standalone: Arc::new(EventStream::new(0, replay, queue)),
+            standalone,
             streams: Mutex::default(),
             replay,
             queue,
@@ -72,8 +79,9 @@ impl HttpSession {
         streams.iter().find(|s| s.id() == id).cloned()
     }
 
-    /// Ends every stream: their connections close.
+    /// Ends every stream (their connections close) and cancels the calls in flight.
     pub(crate) fn close(&self) {
+        self.core.cancel_all();
         self.standalone.finish();
         for s in self
             .streams
@@ -119,7 +127,10 @@ impl SessionStore {
     }
 
     /// Starts a session with a fresh, cryptographically random id.
-    pub(crate) fn create(&self) -> Result<(String, Arc<HttpSession>), CreateError> {
+    pub(crate) fn create(
+        &self,
+        core: Arc<Session>,
+    ) -> Result<(String, Arc<HttpSession>), CreateError> {
         let mut map = self.lock();
         if map.len() >= self.max {
             let idle = self.idle;
@@ -135,7 +146,7 @@ impl SessionStore {
             }
         }
         let id = new_session_id().map_err(CreateError::Random)?;
-        let session = Arc::new(HttpSession::new(self.replay, self.queue));
+        let session = Arc::new(HttpSession::new(core, self.replay, self.queue));
         map.insert(id.clone(), session.clone());
         Ok((id, session))
     }
@@ -199,13 +210,14 @@ mod tests {
     #[test]
     fn bounded_and_expiring() {
         let store = SessionStore::new(2, Duration::from_millis(0), 4, 4);
-        let (a, _) = store.create().ok().unwrap();
+        let core = || Arc::new(Session::new());
+        let (a, _) = store.create(core()).ok().unwrap();
         assert!(store.get(&a).is_none(), "idle timeout 0 expires at once");
         let store = SessionStore::new(1, Duration::from_secs(60), 4, 4);
-        let (a, _) = store.create().ok().unwrap();
-        assert!(store.create().is_err());
+        let (a, _) = store.create(core()).ok().unwrap();
+        assert!(store.create(core()).is_err());
         assert!(store.remove(&a));
-        assert!(store.create().is_ok());
+        assert!(store.create(core()).is_ok());
         assert_eq!(store.len(), 1);
     }
 }

@@ -80,8 +80,8 @@ impl EventStream {
         st.conn = None;
     }
 
-    /// Drops the current connection (the stream itself goes on).
-    #[cfg(test)]
+    /// Drops the current connection (the stream itself goes on: the client resumes it
+    /// with `Last-Event-ID` after the advised `retry`).
     pub(crate) fn disconnect(&self) {
         self.lock().conn = None;
     }

@@ -1,0 +1,448 @@
+//! The fixture server of the official MCP conformance suite
+//! (`@modelcontextprotocol/conformance`), written as a user would write it: every tool,
+//! resource and prompt the suite's scenarios call, nothing special-cased in the runtime.
+//!
+//! ```text
+//! cargo run --bin everything -- --transport streamable-http --port 3000
+//! npx @modelcontextprotocol/conformance server --url http://localhost:3000/mcp
+//! ```
+
+use mcp_runtime::prelude::*;
+use mcp_runtime::protocol::{CreateMessageRequest, SamplingMessage};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Duration;
+
+/// A 1×1 red PNG, base64.
+const TEST_IMAGE_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+/// A minimal WAV file, base64.
+const TEST_AUDIO_BASE64: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
+
+fn image() -> Content {
+    Content::Image {
+        data: TEST_IMAGE_BASE64.into(),
+        mime_type: "image/png".into(),
+        annotations: None,
+    }
+}
+
+// ----- tools --------------------------------------------------------------------------
+
+/// Tests simple text content response
+#[tool]
+fn test_simple_text() -> &'static str {
+    "This is a simple text response for testing."
+}
+
+/// Tests image content response
+#[tool]
+fn test_image_content() -> Content {
+    image()
+}
+
+/// Tests audio content response
+#[tool]
+fn test_audio_content() -> Content {
+    Content::Audio {
+        data: TEST_AUDIO_BASE64.into(),
+        mime_type: "audio/wav".into(),
+        annotations: None,
+    }
+}
+
+/// Tests embedded resource content response
+#[tool]
+fn test_embedded_resource() -> Content {
+    Content::resource(
+        ResourceContents::text(
+            "test://embedded-resource",
+            "This is an embedded resource content.",
+        )
+        .with_mime_type("text/plain"),
+    )
+}
+
+/// Tests response with multiple content types (text, image, resource)
+#[tool]
+fn test_multiple_content_types() -> Vec<Content> {
+    let data = json!({ "test": "data", "value": 123 }).to_string();
+    vec![
+        Content::text("Multiple content types test:"),
+        image(),
+        Content::resource(
+            ResourceContents::text("test://mixed-content-resource", data)
+                .with_mime_type("application/json"),
+        ),
+    ]
+}
+
+/// Tests tool that emits log messages during execution
+#[tool]
+async fn test_tool_with_logging(ctx: Context) -> &'static str {
+    ctx.info("Tool execution started").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    ctx.info("Tool processing data").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    ctx.info("Tool execution completed").await;
+    "Tool with logging executed successfully"
+}
+
+/// Tests tool that reports progress notifications
+#[tool]
+async fn test_tool_with_progress(ctx: Context) -> String {
+    for step in [0.0, 50.0, 100.0] {
+        ctx.progress(
+            step,
+            Some(100.0),
+            Some(&format!("Completed step {step} of 100")),
+        )
+        .await;
+        if step < 100.0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    ctx.progress_token()
+        .map(|t| t.to_string().trim_matches('"').to_owned())
+        .unwrap_or_default()
+}
+
+/// Tests error response handling
+#[tool]
+fn test_error_handling() -> Result<String, String> {
+    Err("This tool intentionally returns an error for testing".into())
+}
+
+/// Tests SSE stream disconnection and client reconnection (SEP-1699). Server will close the stream mid-call and send the result after client reconnects.
+#[tool]
+async fn test_reconnection(ctx: Context) -> &'static str {
+    ctx.close_sse_stream().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure."
+}
+
+/// Tests server-initiated sampling (LLM completion request)
+#[tool]
+async fn test_sampling(
+    /// The prompt to send to the LLM
+    prompt: String,
+    ctx: Context,
+) -> String {
+    let request = CreateMessageRequest {
+        messages: vec![SamplingMessage::user(prompt)],
+        max_tokens: 100,
+        ..Default::default()
+    };
+    match ctx.sample(request).await {
+        Ok(answer) => format!(
+            "LLM response: {}",
+            answer.content.as_text().unwrap_or("No response")
+        ),
+        Err(e) => format!("Sampling not supported or error: {e}"),
+    }
+}
+
+/// The form of `test_elicitation`.
+#[derive(Debug, Deserialize, JsonSchema, serde::Serialize)]
+struct UserResponse {
+    /// User's response
+    response: String,
+}
+
+/// Tests server-initiated elicitation (user input request)
+#[tool]
+async fn test_elicitation(
+    /// The message to show the user
+    message: String,
+    ctx: Context,
+) -> String {
+    match ctx.elicit::<UserResponse>(&message).await {
+        Ok(Elicitation::Accept(form)) => {
+            format!("User response: action=accept, content={}", json!(form))
+        }
+        Ok(Elicitation::Decline) => "User response: action=decline, content={}".into(),
+        Ok(Elicitation::Cancel) => "User response: action=cancel, content={}".into(),
+        Err(e) => format!("Elicitation not supported or error: {e}"),
+    }
+}
+
+/// A user's status.
+#[derive(Debug, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Active,
+    Inactive,
+    Pending,
+}
+
+/// A form whose every field has a default (SEP-1034).
+#[derive(Debug, Deserialize, JsonSchema, serde::Serialize)]
+struct Defaults {
+    /// User name
+    #[serde(default = "default_name")]
+    name: String,
+    /// User age
+    #[serde(default = "default_age")]
+    age: i64,
+    /// User score
+    #[serde(default = "default_score")]
+    score: f64,
+    /// User status
+    #[serde(default = "default_status")]
+    status: Status,
+    /// Verification status
+    #[serde(default = "default_verified")]
+    verified: bool,
+}
+
+fn default_name() -> String {
+    "John Doe".into()
+}
+fn default_age() -> i64 {
+    30
+}
+fn default_score() -> f64 {
+    95.5
+}
+fn default_status() -> Status {
+    Status::Active
+}
+fn default_verified() -> bool {
+    true
+}
+
+/// Tests elicitation with default values per SEP-1034
+#[tool]
+async fn test_elicitation_sep1034_defaults(ctx: Context) -> String {
+    match ctx
+        .elicit::<Defaults>("Please review and update the form fields with defaults")
+        .await
+    {
+        Ok(Elicitation::Accept(form)) => format!(
+            "Elicitation completed: action=accept, content={}",
+            json!(form)
+        ),
+        Ok(Elicitation::Decline) => "Elicitation completed: action=decline, content={}".into(),
+        Ok(Elicitation::Cancel) => "Elicitation completed: action=cancel, content={}".into(),
+        Err(e) => format!("Elicitation not supported or error: {e}"),
+    }
+}
+
+/// Tests elicitation with enum schema improvements per SEP-1330
+#[tool]
+async fn test_elicitation_sep1330_enums(ctx: Context) -> String {
+    // The five enum forms of SEP-1330 (one of them the deprecated `enumNames`), as a
+    // hand-written schema.
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "untitledSingle": { "type": "string", "description": "Select one option", "enum": ["option1", "option2", "option3"] },
+            "titledSingle": {
+                "type": "string",
+                "description": "Select one option with titles",
+                "oneOf": [
+                    { "const": "value1", "title": "First Option" },
+                    { "const": "value2", "title": "Second Option" },
+                    { "const": "value3", "title": "Third Option" }
+                ]
+            },
+            "legacyEnum": {
+                "type": "string",
+                "description": "Select one option (legacy)",
+                "enum": ["opt1", "opt2", "opt3"],
+                "enumNames": ["Option One", "Option Two", "Option Three"]
+            },
+            "untitledMulti": {
+                "type": "array",
+                "description": "Select multiple options",
+                "minItems": 1,
+                "maxItems": 3,
+                "items": { "type": "string", "enum": ["option1", "option2", "option3"] }
+            },
+            "titledMulti": {
+                "type": "array",
+                "description": "Select multiple options with titles",
+                "minItems": 1,
+                "maxItems": 3,
+                "items": {
+                    "anyOf": [
+                        { "const": "value1", "title": "First Choice" },
+                        { "const": "value2", "title": "Second Choice" },
+                        { "const": "value3", "title": "Third Choice" }
+                    ]
+                }
+            }
+        },
+        "required": []
+    });
+    let schema = schema.as_object().cloned().unwrap_or_default();
+    match ctx
+        .elicit_with_schema("Please select options from the enum fields", schema)
+        .await
+    {
+        Ok(result) => format!(
+            "Elicitation completed: action={}, content={}",
+            json!(result.action).as_str().unwrap_or_default(),
+            json!(result.content.unwrap_or_default())
+        ),
+        Err(e) => format!("Elicitation not supported or error: {e}"),
+    }
+}
+
+/// A postal address.
+#[derive(Debug, Deserialize, JsonSchema, serde::Serialize)]
+struct Address {
+    street: Option<String>,
+    city: Option<String>,
+}
+
+/// Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)
+#[tool(input_schema = json!({
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "$defs": {
+        "address": {
+            "type": "object",
+            "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
+        }
+    },
+    "properties": {
+        "name": { "type": "string" },
+        "address": { "$ref": "#/$defs/address" }
+    },
+    "additionalProperties": false
+}))]
+fn json_schema_2020_12_tool(name: Option<String>, address: Option<Address>) -> String {
+    format!(
+        "JSON Schema 2020-12 tool called with: {}",
+        json!({ "name": name, "address": address })
+    )
+}
+
+// ----- resources ----------------------------------------------------------------------
+
+/// A static text resource for testing
+#[resource(
+    "test://static-text",
+    name = "static-text",
+    title = "Static Text Resource",
+    mime_type = "text/plain"
+)]
+fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource (image) for testing
+#[resource(
+    "test://static-binary",
+    name = "static-binary",
+    title = "Static Binary Resource",
+    mime_type = "image/png"
+)]
+fn static_binary() -> ResourceContents {
+    ResourceContents::Blob {
+        uri: "test://static-binary".into(),
+        mime_type: Some("image/png".into()),
+        blob: TEST_IMAGE_BASE64.into(),
+        meta: None,
+    }
+}
+
+/// A resource template with parameter substitution
+#[resource(
+    "test://template/{id}/data",
+    name = "template",
+    title = "Resource Template",
+    mime_type = "application/json"
+)]
+fn template(id: String) -> String {
+    json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") }).to_string()
+}
+
+/// A resource that auto-updates every 3 seconds
+#[resource(
+    "test://watched-resource",
+    name = "watched-resource",
+    title = "Watched Resource",
+    mime_type = "text/plain"
+)]
+fn watched_resource() -> &'static str {
+    "Watched resource content"
+}
+
+// ----- prompts ------------------------------------------------------------------------
+
+/// A simple prompt without arguments
+#[prompt(title = "Simple Test Prompt")]
+fn test_simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+fn complete_arg1(prefix: &str) -> Vec<String> {
+    ["alpha", "beta", "gamma", "test"]
+        .into_iter()
+        .filter(|v| v.starts_with(prefix))
+        .map(String::from)
+        .collect()
+}
+
+/// A prompt with required arguments
+#[prompt(title = "Prompt With Arguments", complete(arg1 = complete_arg1))]
+fn test_prompt_with_arguments(
+    /// First test argument
+    arg1: String,
+    /// Second test argument
+    arg2: String,
+) -> String {
+    format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
+}
+
+/// A prompt that includes an embedded resource
+#[prompt(title = "Prompt With Embedded Resource")]
+#[allow(non_snake_case)]
+fn test_prompt_with_embedded_resource(
+    /// URI of the resource to embed
+    resourceUri: String,
+) -> Vec<PromptMessage> {
+    let embedded = ResourceContents::text(resourceUri, "Embedded resource content for testing.")
+        .with_mime_type("text/plain");
+    vec![
+        PromptMessage {
+            role: Role::User,
+            content: Content::resource(embedded),
+        },
+        PromptMessage::user("Please process the embedded resource above."),
+    ]
+}
+
+/// A prompt that includes image content
+#[prompt(title = "Prompt With Image")]
+fn test_prompt_with_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage {
+            role: Role::User,
+            content: image(),
+        },
+        PromptMessage::user("Please analyze the image above."),
+    ]
+}
+
+#[tokio::main]
+async fn main() -> mcp_runtime::Result<()> {
+    mcp_runtime::init_logging();
+    let server = Server::builder()
+        .registered()
+        .name("mcp-conformance-test-server")
+        .version("1.0.0")
+        .build()?;
+    let watcher = server.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            watcher.notify_resource_updated("test://watched-resource");
+        }
+    });
+    server.run(Transport::from_args()).await
+}
