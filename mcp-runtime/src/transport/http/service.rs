@@ -309,12 +309,21 @@ impl ServiceInner {
         };
         let forward_stream = stream.clone();
         tokio::spawn(async move {
-            let mut next = first;
-            while let Some(outgoing) = next {
+            if let Some(outgoing) = first {
                 push(&forward_stream, &outgoing);
-                next = rx.recv().await;
             }
-            let response = call.await;
+            // Drive the call while forwarding what it sends; once it is done, whatever it
+            // sent is already queued, and the response goes last.
+            let response = loop {
+                tokio::select! {
+                    biased;
+                    Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
+                    response = &mut call => break response,
+                }
+            };
+            while let Ok(outgoing) = rx.try_recv() {
+                push(&forward_stream, &outgoing);
+            }
             push(&forward_stream, &Outgoing::One(Message::Response(response)));
             forward_stream.finish();
         });
