@@ -249,18 +249,10 @@ impl ServiceInner {
             Ok(s) => s,
             Err(resp) => return resp,
         };
-        if let Some(version) = header_version {
-            let negotiated = session.core.protocol_version();
-            if version != negotiated {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::INVALID_REQUEST,
-                    format!(
-                        "Bad Request: MCP-Protocol-Version {version} does not match the negotiated version {negotiated}"
-                    ),
-                );
-            }
-        }
+        // A supported MCP-Protocol-Version is accepted even when it differs from the
+        // negotiated one (the spec asks for 400 only when it is invalid or unsupported, and
+        // the official conformance suite sends 2025-03-26 on a 2025-11-25 session).
+        let _ = header_version;
         self.dispatch(Arc::new(SessionRef::Http(session)), payload, parts, None)
             .await
     }
