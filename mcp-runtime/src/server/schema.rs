@@ -1,6 +1,8 @@
 //! JSON Schema generation (schemars, draft 2020-12) for tool inputs and outputs.
 //!
-//! Schemas are inlined: popular clients drop tools whose schemas use `$ref`/`$defs`.
+//! Schemas are inlined: popular clients drop tools whose schemas use `$ref`/`$defs`. Only a
+//! recursive type cannot be: its schema refers to itself through `$defs`, which then sit at
+//! the root of the tool's schema, where the references resolve.
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
@@ -17,20 +19,69 @@ impl Default for SchemaGen {
 }
 
 impl SchemaGen {
-    /// The schema of `T`, inlined, without `$schema`.
+    /// The schema of `T`, inlined, without `$schema`. The definitions its `$ref`s need (a
+    /// recursive type's) come along under `$defs`, for [`InputSchema::property`] to move
+    /// to the root.
     pub fn schema_for<T: JsonSchema + ?Sized>(&mut self) -> Map<String, Value> {
         let schema: Schema = self.0.subschema_for::<T>();
         let mut map = into_object(schema.to_value());
         map.remove("$schema");
+        let defs = referenced_definitions(&map, self.0.definitions());
+        if !defs.is_empty() {
+            map.insert("$defs".into(), Value::Object(defs));
+        }
         map
     }
 
-    /// The root schema of `T` (keeps `$defs` if a recursive type needs them).
+    /// The root schema of `T`, with `$defs` only if a recursive type needs them.
     pub fn root_schema_for<T: JsonSchema + ?Sized>(&mut self) -> Map<String, Value> {
-        let schema: Schema = self.0.root_schema_for::<T>();
+        // A generator of its own: the definitions collected for a tool's arguments are not
+        // part of its output.
+        let schema: Schema = SchemaGen::default().0.into_root_schema_for::<T>();
         let mut map = into_object(schema.to_value());
         map.remove("$schema");
         map
+    }
+}
+
+/// The entries of `all` that `schema` refers to, directly or through one another.
+fn referenced_definitions(
+    schema: &Map<String, Value>,
+    all: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut found = Map::new();
+    let mut queue = Vec::new();
+    collect_definition_refs(schema, &mut queue);
+    while let Some(name) = queue.pop() {
+        if found.contains_key(&name) {
+            continue;
+        }
+        if let Some(Value::Object(def)) = all.get(&name) {
+            collect_definition_refs(def, &mut queue);
+            found.insert(name, Value::Object(def.clone()));
+        }
+    }
+    found
+}
+
+/// The names behind every `"$ref": "#/$defs/<name>"` in `schema`.
+fn collect_definition_refs(schema: &Map<String, Value>, names: &mut Vec<String>) {
+    for (key, value) in schema {
+        match value {
+            Value::String(target) if key == "$ref" => {
+                if let Some(name) = target.strip_prefix("#/$defs/") {
+                    let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+                    names.push(name.replace("~1", "/").replace("~0", "~"));
+                }
+            }
+            Value::Object(sub) => collect_definition_refs(sub, names),
+            Value::Array(items) => {
+                for sub in items.iter().filter_map(Value::as_object) {
+                    collect_definition_refs(sub, names);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -53,6 +104,8 @@ fn into_object(value: Value) -> Map<String, Value> {
 pub struct InputSchema {
     properties: Map<String, Value>,
     required: Vec<Value>,
+    /// Definitions of recursive argument types, shared by all arguments.
+    defs: Map<String, Value>,
 }
 
 impl InputSchema {
@@ -64,6 +117,15 @@ impl InputSchema {
         required: bool,
         description: Option<&str>,
     ) {
+        // `#/$defs/...` references resolve from the root of the input schema.
+        if let Some(Value::Object(defs)) = schema.remove("$defs") {
+            for (name, mut def) in defs {
+                if let Value::Object(def) = &mut def {
+                    strip_optional_nulls(def);
+                }
+                self.defs.entry(name).or_insert(def);
+            }
+        }
         strip_optional_nulls(&mut schema);
         if let Some(d) = description {
             schema.insert("description".into(), Value::String(d.to_owned()));
@@ -85,15 +147,21 @@ impl InputSchema {
         }
         // Arguments are checked by name: one the tool does not take is an error, not ignored.
         map.insert("additionalProperties".into(), Value::Bool(false));
+        if !self.defs.is_empty() {
+            map.insert("$defs".into(), Value::Object(self.defs));
+        }
         map
     }
 }
 
 /// An `outputSchema` must have an object root: other schemas are wrapped as `{"result": ...}`.
-pub fn output_schema(schema: Map<String, Value>) -> (Map<String, Value>, bool) {
+pub fn output_schema(mut schema: Map<String, Value>) -> (Map<String, Value>, bool) {
     if schema.get("type").and_then(Value::as_str) == Some("object") {
         return (schema, false);
     }
+    // A recursive type refers to itself as `#` and to its parts as `#/$defs/...`: once
+    // wrapped, it lives at `#/properties/result`, and its definitions move to the root.
+    let defs = schema.remove("$defs");
     let mut wrapped = Map::new();
     wrapped.insert("type".into(), json!("object"));
     wrapped.insert(
@@ -101,7 +169,36 @@ pub fn output_schema(schema: Map<String, Value>) -> (Map<String, Value>, bool) {
         json!({ "result": Value::Object(schema) }),
     );
     wrapped.insert("required".into(), json!(["result"]));
+    if let Some(defs) = defs {
+        wrapped.insert("$defs".into(), defs);
+    }
+    retarget_root_refs(&mut wrapped, "#/properties/result");
     (wrapped, true)
+}
+
+/// Points every `$ref` to the old root (`#`, `#/...` other than `#/$defs/...`) at `new_root`.
+fn retarget_root_refs(schema: &mut Map<String, Value>, new_root: &str) {
+    for (key, value) in schema.iter_mut() {
+        match value {
+            Value::String(target) if key == "$ref" => {
+                if target == "#" {
+                    *target = new_root.to_owned();
+                } else if let Some(rest) = target.strip_prefix('#')
+                    && rest.starts_with('/')
+                    && !rest.starts_with("/$defs/")
+                {
+                    *target = format!("{new_root}{rest}");
+                }
+            }
+            Value::Object(sub) => retarget_root_refs(sub, new_root),
+            Value::Array(items) => {
+                for sub in items.iter_mut().filter_map(Value::as_object_mut) {
+                    retarget_root_refs(sub, new_root);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// In argument schemas, a property that need not be given is described by its inner type:
@@ -198,6 +295,64 @@ mod tests {
             schema["properties"]["o"]["properties"]["inner"]["properties"]["a"]["type"],
             "integer"
         );
+    }
+
+    /// A tree: recursive, so it cannot be inlined.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Tree {
+        label: Option<String>,
+        children: Vec<Tree>,
+    }
+
+    /// A recursive enum: wrapped when it is an output.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    enum Expr {
+        Num(i64),
+        Neg(Box<Expr>),
+    }
+
+    #[test]
+    fn recursive_arguments_bring_their_definitions_to_the_root() {
+        let mut generator = SchemaGen::default();
+        let mut input = InputSchema::default();
+        input.property("tree", generator.schema_for::<Tree>(), true, None);
+        input.property("other", generator.schema_for::<Vec<Tree>>(), false, None);
+        let schema = Value::Object(input.finish());
+        let tree = &schema["properties"]["tree"];
+        assert!(tree.get("$defs").is_none(), "{schema}");
+        assert_eq!(
+            tree["properties"]["children"]["items"]["$ref"],
+            "#/$defs/Tree"
+        );
+        assert_eq!(
+            schema["$defs"]["Tree"]["properties"]["children"]["items"]["$ref"],
+            "#/$defs/Tree"
+        );
+        assert_eq!(
+            schema["$defs"]["Tree"]["properties"]["label"]["type"],
+            "string"
+        );
+        assert_eq!(schema["$defs"].as_object().map(Map::len), Some(1));
+    }
+
+    #[test]
+    fn outputs_do_not_inherit_the_definitions_of_arguments() {
+        let mut generator = SchemaGen::default();
+        generator.schema_for::<Tree>();
+        let output = Value::Object(generator.root_schema_for::<i64>());
+        assert!(output.get("$defs").is_none(), "{output}");
+    }
+
+    #[test]
+    fn wrapped_recursive_outputs_still_refer_to_themselves() {
+        let mut generator = SchemaGen::default();
+        let (schema, wrapped) = output_schema(generator.root_schema_for::<Expr>());
+        assert!(wrapped);
+        let text = Value::Object(schema).to_string();
+        assert!(text.contains(r##""$ref":"#/properties/result""##), "{text}");
+        assert!(!text.contains(r##""$ref":"#""##), "{text}");
     }
 
     #[test]

@@ -1,13 +1,21 @@
 """Drive the `notes` example server with the official MCP Python SDK (mcp==2.3.0).
 
-Usage: python stdio_client.py PATH_TO_NOTES_BINARY
+Usage:
+    python notes_client.py stdio PATH_TO_NOTES_BINARY
+    python notes_client.py streamable-http URL        (e.g. http://127.0.0.1:8000/mcp)
 
-Launches the server over stdio with the SDK's high-level `Client` in its
-default `mode="auto"`: the client first probes `server/discover` (a
-2026-07-28 method), and on any JSON-RPC error (ours: -32601) falls back to
-the `initialize` handshake, offering protocol 2025-11-25. Every result is
-validated by the SDK against the protocol's schema before we see it; the
-checks below then compare it with what the server is meant to expose.
+With `stdio` the SDK launches the server itself; with `streamable-http` it
+connects to a server that is already listening at URL (the SDK's Streamable
+HTTP client: POST per message, `Mcp-Session-Id`, DELETE on close).
+
+Either way the SDK's high-level `Client` runs in its default `mode="auto"`:
+it first probes `server/discover` (a 2026-07-28 method), and on any error
+falls back to the `initialize` handshake, offering protocol 2025-11-25. Our
+server's error is -32601 over stdio, and over HTTP a 400 for the probe's
+`MCP-Protocol-Version: 2026-07-28` header. Every result is validated by the
+SDK against the protocol's schema before we see it; the checks below then
+compare it with what the server is meant to expose. They are the same for
+both transports.
 
 Exits 0 after printing a one-line summary, or 1 with a message naming the
 first check that failed. Run by `tests/python_sdk.rs` (`cargo xtask test`).
@@ -314,13 +322,17 @@ async def prompt_text(client: Client, name: str, arguments: dict[str, str]) -> s
 # --- main ---------------------------------------------------------------------
 
 
-async def run(server: str) -> str:
+TRANSPORTS = ("stdio", "streamable-http")
+
+
+async def run(transport: str, target: str) -> str:
     global step
-    params = StdioServerParameters(command=server)
+    # A URL string makes the SDK use its Streamable HTTP client.
+    server = StdioServerParameters(command=target) if transport == "stdio" else target
     # No response cache (we want every answer from the server); no request waits forever.
     step = "connect (server/discover, then initialize)"
     started = time.monotonic()
-    async with Client(params, read_timeout_seconds=30, cache=None) as client:
+    async with Client(server, read_timeout_seconds=30, cache=None) as client:
         check_initialize(client, time.monotonic() - started)
         for step, checks in [
             ("tools/list", check_tool_list),
@@ -341,11 +353,12 @@ def leaf_exceptions(error: BaseException) -> list[BaseException]:
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
-        print(f"usage: {sys.argv[0]} PATH_TO_NOTES_BINARY", file=sys.stderr)
+    if len(sys.argv) != 3 or sys.argv[1] not in TRANSPORTS:
+        print(f"usage: {sys.argv[0]} stdio PATH_TO_NOTES_BINARY | streamable-http URL", file=sys.stderr)
         return 2
+    transport, target = sys.argv[1:]
     try:
-        version = anyio.run(run, sys.argv[1])
+        version = anyio.run(run, transport, target)
     except BaseException as group:  # noqa: BLE001 - reported below, with the step it happened in
         errors = leaf_exceptions(group)
         failed = next((error for error in errors if isinstance(error, CheckFailed)), None)
@@ -359,7 +372,7 @@ def main() -> int:
             message = str(failed)
         print(f"FAIL ({step}; after {checks_passed} checks passed): {message}", file=sys.stderr)
         return 1
-    print(f"python SDK client: {checks_passed} checks passed against {sys.argv[1]} (protocol {version})")
+    print(f"python SDK client: {checks_passed} checks passed over {transport} against {target} (protocol {version})")
     return 0
 
 

@@ -1,0 +1,52 @@
+//! The official MCP TypeScript SDK (@modelcontextprotocol/sdk 1.32.2), as a real client
+//! of the `notes` example server: its `Client` over `StdioClientTransport` and over
+//! `StreamableHTTPClientTransport`.
+//!
+//! The client script, `tests/typescript/notes_client.mjs`, makes the same checks as the
+//! Python one. It runs under Node 22 (`MCP_NODE22`) and loads the SDK from the npm
+//! project `cargo xtask test` installs (`MCP_NODE_MODULES`, i.e.
+//! `target/peers/node/node_modules`) through a `require` anchored in that directory, so
+//! nothing is copied or linked next to the script; see the script's `loadSdk`.
+
+mod peers;
+
+use peers::{NotesHttp, peer_paths, run_peer};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The script gives up after 60 s without finishing; this bounds a peer that hangs anyway.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn client(node: &Path, node_modules: &Path) -> Command {
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/typescript/notes_client.mjs");
+    let mut command = Command::new(node);
+    command.arg(script).env("MCP_NODE_MODULES", node_modules);
+    command
+}
+
+#[test]
+fn typescript_sdk_client_uses_every_feature_over_stdio() {
+    let Some([node, node_modules]) = peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
+        return;
+    };
+    let output = run_peer(
+        client(&node, &node_modules).args(["stdio", env!("CARGO_BIN_EXE_notes")]),
+        TIMEOUT,
+    );
+    output.assert_success(None);
+}
+
+#[test]
+fn typescript_sdk_client_uses_every_feature_over_streamable_http() {
+    let Some([node, node_modules]) = peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
+        return;
+    };
+    let server = NotesHttp::start();
+    let output = run_peer(
+        client(&node, &node_modules).args(["streamable-http", server.url()]),
+        TIMEOUT,
+    );
+    output.assert_success(Some(&server));
+}
