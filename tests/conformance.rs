@@ -27,6 +27,11 @@
 //! - `logging-set-level`: `notes` declares no `logging` capability, so it rightly
 //!   answers `logging/setLevel` with -32601.
 //!
+//! The whole suite runs against `examples/everything`, the fixture server written with our
+//! macros: the 0.1.16 active suite, its pending suite (`json-schema-2020-12`,
+//! `server-sse-polling`), and every 2025-11-25 scenario of 0.2.0-alpha.12 (installed as
+//! `conformance-next`). Each must end with 0 failures.
+//!
 //! Runs when `MCP_NODE22` and `MCP_NODE_MODULES` are set (`cargo xtask test` does).
 
 mod peers;
@@ -89,6 +94,73 @@ fn conformance_scenarios_pass_against_notes_over_streamable_http() {
         failures.join("\n\n")
     );
 }
+
+/// The whole fixture suite: `(package, extra arguments)`.
+const SUITES: &[(&str, &[&str])] = &[
+    ("@modelcontextprotocol/conformance", &[]),
+    ("@modelcontextprotocol/conformance", &["--suite", "pending"]),
+    (
+        "conformance-next",
+        &["--spec-version", "2025-11-25", "--suite", "all"],
+    ),
+];
+
+#[test]
+fn every_conformance_scenario_passes_against_the_everything_fixture() {
+    let Some([node, node_modules]) = peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
+        return;
+    };
+    let mut failures = Vec::new();
+    for (package, args) in SUITES {
+        let suite = node_modules.join(package).join("dist/index.js");
+        assert!(
+            suite.is_file(),
+            "{} is missing; run `cargo xtask peers`",
+            suite.display()
+        );
+        let results = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("conformance-everything-{}", failures.len()));
+        let _ = std::fs::remove_dir_all(&results);
+        std::fs::create_dir_all(&results)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", results.display()));
+        let server = NotesHttp::start_binary(env!("CARGO_BIN_EXE_everything"));
+        let mut output = run_peer(
+            Command::new(&node)
+                .arg(&suite)
+                .args(["server", "--url", server.url()])
+                .args(*args)
+                .arg("--output-dir")
+                .arg(&results)
+                .current_dir(&results),
+            SUITE_TIMEOUT,
+        );
+        output.stdout = strip_ansi(&output.stdout);
+        output.stderr = strip_ansi(&output.stderr);
+        let summary = output
+            .stdout
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("Total:"))
+            .unwrap_or("no summary")
+            .to_owned();
+        println!("conformance {package} {}: {summary}", args.join(" "));
+        if !output.success() || !summary.contains(" 0 failed") {
+            failures.push(format!(
+                "=== {package} {} ===\n{}",
+                args.join(" "),
+                output.report(Some(&server))
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "conformance failures:\n\n{}",
+        failures.join("\n\n")
+    );
+}
+
+/// A whole suite takes about a minute; allow for a loaded machine.
+const SUITE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// `conformance server --scenario`: exits 1 when any check fails (warnings pass).
 /// `--verbose` prints every check as JSON, with the details that explain a failure.

@@ -81,7 +81,7 @@ impl Handler {
         for arg in item.sig.inputs.iter_mut() {
             match arg {
                 FnArg::Receiver(recv) => cx.error(
-                    &recv.self_token,
+                    recv.self_token,
                     format_args!(
                         "#[{macro_name}] goes on a free function, not a method: `self` cannot be passed by a client; move the function out of the `impl` block and take shared data as `State<T>`"
                     ),

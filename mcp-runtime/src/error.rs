@@ -12,6 +12,9 @@ pub enum Error {
     /// The peer answered a request with a JSON-RPC error.
     #[error("the server answered with an error: {0}")]
     Rpc(ErrorObject),
+    /// The request was cancelled by this side.
+    #[error("the request was cancelled")]
+    Cancelled,
     /// The connection closed before the answer arrived.
     #[error("the connection closed before the answer arrived")]
     Closed,

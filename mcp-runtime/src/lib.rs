@@ -32,7 +32,9 @@ pub mod protocol;
 mod server;
 pub mod transport;
 
-pub use client::{Client, ClientBuilder, Inspector};
+pub use client::{
+    Client, ClientBuilder, ElicitationHandler, Inspector, NotificationHandler, SamplingHandler,
+};
 pub use error::{Error, Result};
 pub use mcp_macros::{prompt, resource, tool};
 pub use protocol::{

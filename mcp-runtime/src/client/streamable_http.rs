@@ -17,6 +17,26 @@ use tokio::sync::mpsc;
 
 type Hyper = HyperClient<HttpConnector, Full<Bytes>>;
 
+/// How often a call's stream may be resumed before the client gives up.
+const MAX_RESUMES: usize = 10;
+
+/// Where a stream was left: its last event id and the advised reconnection delay.
+struct StreamCursor {
+    last_id: Option<String>,
+    retry: std::time::Duration,
+    answered: bool,
+}
+
+impl Default for StreamCursor {
+    fn default() -> Self {
+        StreamCursor {
+            last_id: None,
+            retry: std::time::Duration::from_millis(1000),
+            answered: false,
+        }
+    }
+}
+
 /// What the connection learned at `initialize`.
 #[derive(Default)]
 struct SessionInfo {
@@ -50,6 +70,7 @@ pub(super) async fn run(
         max_bytes,
     });
     let mut tasks = tokio::task::JoinSet::new();
+    let mut listener: Option<tokio::task::JoinHandle<()>> = None;
     while let Some(message) = rx.recv().await {
         while tasks.try_join_next().is_some() {}
         let is_initialize = matches!(&message, Message::Request(r) if r.method == "initialize");
@@ -57,11 +78,17 @@ pub(super) async fn run(
         if is_initialize {
             // Everything after initialize needs its session id: wait for it.
             conn.post(message).await;
+            if listener.is_none() && conn.session().id.is_some() {
+                listener = Some(tokio::spawn(conn.clone().listen()));
+            }
         } else {
             tasks.spawn(async move { conn.post(message).await });
         }
     }
     while tasks.join_next().await.is_some() {}
+    if let Some(listener) = listener {
+        listener.abort();
+    }
     conn.delete_session().await;
     conn.inbound.close(None);
 }
@@ -138,15 +165,7 @@ impl Conn {
             }));
         }
         if is_sse {
-            let mut events = sse_stream::SseStream::new(resp.into_body());
-            while let Some(event) = events.next().await {
-                let event =
-                    event.map_err(|e| Error::Transport(format!("SSE stream broke: {e}")))?;
-                if let Some(data) = event.data.filter(|d| !d.is_empty()) {
-                    self.deliver(&data).await;
-                }
-            }
-            return Ok(());
+            return self.read_call_stream(resp.into_body(), id).await;
         }
         let body = self.read_body(resp.into_body()).await?;
         if !body.is_empty() {
@@ -154,6 +173,107 @@ impl Conn {
         }
         let _ = id;
         Ok(())
+    }
+
+    /// Reads a POST's SSE stream until its response; if the server closes the connection
+    /// first (SEP-1699 polling), resumes it with GET and `Last-Event-ID`.
+    async fn read_call_stream(
+        &self,
+        body: hyper::body::Incoming,
+        id: Option<&RequestId>,
+    ) -> Result<(), Error> {
+        let mut cursor = StreamCursor::default();
+        self.read_events(body, id, &mut cursor).await?;
+        let mut attempts = 0;
+        while !cursor.answered && id.is_some() {
+            let Some(last) = cursor.last_id.clone() else {
+                return Err(Error::Transport(
+                    "the server closed the stream before answering".into(),
+                ));
+            };
+            attempts += 1;
+            if attempts > MAX_RESUMES {
+                return Err(Error::Transport(format!(
+                    "the stream was cut {MAX_RESUMES} times without an answer"
+                )));
+            }
+            tokio::time::sleep(cursor.retry).await;
+            let resp = self.get_stream(Some(&last)).await?;
+            if !resp.status().is_success() {
+                return Err(Error::Transport(format!(
+                    "resuming the stream failed: HTTP {}",
+                    resp.status()
+                )));
+            }
+            self.read_events(resp.into_body(), id, &mut cursor).await?;
+        }
+        Ok(())
+    }
+
+    async fn read_events(
+        &self,
+        body: hyper::body::Incoming,
+        id: Option<&RequestId>,
+        cursor: &mut StreamCursor,
+    ) -> Result<(), Error> {
+        let mut events = sse_stream::SseStream::new(body);
+        while let Some(event) = events.next().await {
+            let Ok(event) = event else { break };
+            if let Some(event_id) = event.id {
+                cursor.last_id = Some(event_id);
+            }
+            if let Some(retry) = event.retry {
+                cursor.retry = std::time::Duration::from_millis(retry.min(60_000));
+            }
+            if let Some(data) = event.data.filter(|d| !d.trim().is_empty()) {
+                if let (Some(id), Ok(value)) = (id, serde_json::from_str::<Value>(&data)) {
+                    let is_answer = value.get("method").is_none()
+                        && value.get("id").is_some_and(|v| {
+                            serde_json::from_value::<RequestId>(v.clone()).ok().as_ref() == Some(id)
+                        });
+                    cursor.answered |= is_answer;
+                }
+                self.deliver(&data).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn get_stream(
+        &self,
+        last_event_id: Option<&str>,
+    ) -> Result<http::Response<hyper::body::Incoming>, Error> {
+        let mut req = self.request(Method::GET, Bytes::new())?;
+        req.headers_mut()
+            .insert(ACCEPT, http::HeaderValue::from_static("text/event-stream"));
+        req.headers_mut().remove(CONTENT_TYPE);
+        if let Some(last) = last_event_id.and_then(|l| http::HeaderValue::from_str(l).ok()) {
+            req.headers_mut().insert("last-event-id", last);
+        }
+        self.hyper
+            .request(req)
+            .await
+            .map_err(|e| Error::Transport(format!("GET {} failed: {e}", self.uri)))
+    }
+
+    /// Listens on the session's GET stream for what the server sends outside any call
+    /// (list changes, resource updates), reconnecting with `Last-Event-ID` when it drops.
+    async fn listen(self: Arc<Self>) {
+        let mut cursor = StreamCursor::default();
+        loop {
+            match self.get_stream(cursor.last_id.as_deref()).await {
+                Ok(resp) if resp.status().is_success() => {
+                    let _ = self.read_events(resp.into_body(), None, &mut cursor).await;
+                }
+                // 405: no GET stream here; 404: the session ended; 409: another is open.
+                Ok(resp) => {
+                    tracing::debug!(status = %resp.status(), "no GET stream");
+                    return;
+                }
+                Err(e) => tracing::debug!(error = %e, "GET stream failed"),
+            }
+            tokio::time::sleep(cursor.retry).await;
+        }
     }
 
     async fn read_body(&self, body: hyper::body::Incoming) -> Result<Bytes, Error> {
@@ -173,10 +293,9 @@ impl Conn {
         if let Some(version) = value
             .pointer("/result/protocolVersion")
             .and_then(Value::as_str)
+            && ProtocolVersion::parse(version).is_some()
         {
-            if ProtocolVersion::parse(version).is_some() {
-                self.session().version = Some(version.to_owned());
-            }
+            self.session().version = Some(version.to_owned());
         }
         self.inbound.handle(value).await;
     }

@@ -177,6 +177,8 @@ impl Payload {
 
 impl Message {
     /// Classifies a JSON value as a request, notification or response, checking the envelope.
+    // The error is the rare path and is answered at once; boxing it would cost the common path.
+    #[allow(clippy::result_large_err)]
     pub fn from_value(value: Value) -> Result<Message, DecodeError> {
         let Value::Object(mut obj) = value else {
             return Err(DecodeError::new(

@@ -281,10 +281,15 @@ async fn call_tool(tables: &Tables, params: &Params, ctx: Context) -> MethodResu
             CallToolResult::error(format!("tool `{name}` failed: it panicked: {msg}"))
         }
     };
-    if def.wrap_output {
-        if let Some(value) = result.structured_content.take() {
-            result.structured_content = Some(json!({ "result": value }));
+    if def.wrap_output
+        && let Some(value) = result.structured_content.take()
+    {
+        let wrapped = json!({ "result": value });
+        // The text copy is the serialized structured content, as the spec advises.
+        if let [crate::protocol::Content::Text { text, .. }] = result.content.as_mut_slice() {
+            *text = wrapped.to_string();
         }
+        result.structured_content = Some(wrapped);
     }
     Ok(to_value(&result))
 }

@@ -12,6 +12,8 @@ use crate::server::Server;
 use clap::{Parser, ValueEnum};
 
 /// Where a server listens.
+// Built once per process; the size of the HTTP variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Transport {

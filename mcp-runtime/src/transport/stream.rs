@@ -36,7 +36,16 @@ where
         reader,
         LinesCodec::new_with_max_length(limits.max_message_bytes),
     );
-    while let Some(line) = lines.next().await {
+    // After a decoding error the reader yields `None` once, then reads on: that `None`
+    // is not the end of the input.
+    let mut after_error = false;
+    loop {
+        let Some(line) = lines.next().await else {
+            if std::mem::take(&mut after_error) {
+                continue;
+            }
+            break;
+        };
         while tasks.try_join_next().is_some() {}
         let line = match line {
             Ok(line) if line.trim().is_empty() => continue,
@@ -51,6 +60,7 @@ where
                         None, error,
                     ))))
                     .await;
+                after_error = true;
                 continue;
             }
             Err(LinesCodecError::Io(e)) => {
