@@ -279,10 +279,14 @@ impl ServiceInner {
                 .handle_request(task_session.core(), request, scope)
                 .await
         });
-        let first = tokio::select! {
+        let (first, done) = tokio::select! {
             biased;
-            response = &mut call => return json_response(StatusCode::OK, &Message::Response(response)),
-            first = rx.recv() => first,
+            response = &mut call => match rx.try_recv() {
+                // It sent messages and finished within one poll: they still go first.
+                Ok(first) => (Some(first), Some(response)),
+                Err(_) => return json_response(StatusCode::OK, &Message::Response(response)),
+            },
+            first = rx.recv() => (first, None),
         };
         let stream = match &*session {
             SessionRef::Http(s) => s.new_stream(),
@@ -306,12 +310,15 @@ impl ServiceInner {
             }
             // Drive the call while forwarding what it sends; once it is done, whatever it
             // sent is already queued, and the response goes last.
-            let response = loop {
-                tokio::select! {
-                    biased;
-                    Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
-                    response = &mut call => break response,
-                }
+            let response = match done {
+                Some(response) => response,
+                None => loop {
+                    tokio::select! {
+                        biased;
+                        Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
+                        response = &mut call => break response,
+                    }
+                },
             };
             while let Ok(outgoing) = rx.try_recv() {
                 push(&forward_stream, &outgoing);
