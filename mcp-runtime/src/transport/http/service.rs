@@ -479,7 +479,7 @@ impl ServiceInner {
             Err(AttachError::Busy) => error(
                 StatusCode::CONFLICT,
                 ErrorCode::INVALID_REQUEST,
-                "Conflict: this session's stream is already open on another connection",
+                "Conflict: this session's stream is already open on another connection (a GET with Last-Event-ID takes it over)",
             ),
         }
     }
