@@ -73,7 +73,8 @@ impl Server {
 }
 
 impl McpService {
-    /// Ends every session and closes their streams (used on shutdown).
+    /// Ends every session (used on shutdown): their GET streams close at once, while a
+    /// request in flight still sends its response on its own stream.
     pub fn close_sessions(&self) {
         self.inner.sessions.close_all();
     }
