@@ -497,6 +497,9 @@ impl ServiceInner {
                 .insert(ALLOW, HeaderValue::from_static("POST"));
             return resp;
         }
+        if let Err(resp) = protocol_version_header(headers) {
+            return resp;
+        }
         let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
             return error(
                 StatusCode::BAD_REQUEST,
