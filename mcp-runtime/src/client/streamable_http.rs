@@ -6,16 +6,30 @@ use crate::protocol::{Message, ProtocolVersion, RequestId};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use http::header::{ACCEPT, CONTENT_TYPE};
-use http::{Method, Request, StatusCode, Uri};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use serde::Deserialize as _;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 type Hyper = HyperClient<HttpConnector, Full<Bytes>>;
+
+/// How long to wait before resuming a broken SSE answer when the server gave no `retry`.
+const DEFAULT_RETRY: Duration = Duration::from_secs(1);
+
+/// How far the client got in the SSE answer to one request, to resume it after the
+/// connection breaks.
+#[derive(Default)]
+struct Cursor {
+    last_event_id: Option<String>,
+    retry: Option<Duration>,
+    answered: bool,
+}
 
 /// What the connection learned at `initialize`.
 #[derive(Default)]
@@ -72,11 +86,14 @@ impl Conn {
     }
 
     fn request(&self, method: Method, body: Bytes) -> Result<Request<Full<Bytes>>, Error> {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(self.uri.clone())
-            .header(ACCEPT, "application/json, text/event-stream")
-            .header(CONTENT_TYPE, "application/json");
+        let mut builder = Request::builder().method(&method).uri(self.uri.clone());
+        if method == Method::POST {
+            builder = builder
+                .header(ACCEPT, "application/json, text/event-stream")
+                .header(CONTENT_TYPE, "application/json");
+        } else if method == Method::GET {
+            builder = builder.header(ACCEPT, "text/event-stream");
+        }
         let session = self.session();
         if let Some(id) = &session.id {
             builder = builder.header("mcp-session-id", id);
@@ -119,11 +136,7 @@ impl Conn {
         {
             self.session().id = Some(sid.to_owned());
         }
-        let is_sse = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/event-stream"));
+        let is_sse = is_event_stream(resp.headers());
         if status == StatusCode::ACCEPTED {
             return Ok(());
         }
@@ -138,22 +151,95 @@ impl Conn {
             }));
         }
         if is_sse {
-            let mut events = sse_stream::SseStream::new(resp.into_body());
-            while let Some(event) = events.next().await {
-                let event =
-                    event.map_err(|e| Error::Transport(format!("SSE stream broke: {e}")))?;
-                if let Some(data) = event.data.filter(|d| !d.is_empty()) {
-                    self.deliver(&data).await;
-                }
-            }
-            return Ok(());
+            let mut cursor = Cursor::default();
+            self.read_events(resp.into_body(), id, &mut cursor).await;
+            return match id {
+                Some(id) => self.resume(id, cursor).await,
+                None => Ok(()),
+            };
         }
         let body = self.read_body(resp.into_body()).await?;
-        if !body.is_empty() {
-            self.deliver(&String::from_utf8_lossy(&body)).await;
+        if let Some(value) = parse(&body) {
+            self.deliver(value).await;
         }
-        let _ = id;
         Ok(())
+    }
+
+    /// Delivers the messages of an SSE body until it ends or its connection breaks;
+    /// `cursor` keeps where it stopped.
+    async fn read_events(
+        &self,
+        body: hyper::body::Incoming,
+        id: Option<&RequestId>,
+        cursor: &mut Cursor,
+    ) {
+        let mut events = sse_stream::SseStream::new(body);
+        while let Some(event) = events.next().await {
+            let event = match event {
+                Ok(event) => event,
+                Err(e) => {
+                    tracing::debug!(error = %e, "the SSE stream broke");
+                    return;
+                }
+            };
+            if let Some(event_id) = event.id {
+                cursor.last_event_id = Some(event_id);
+            }
+            if let Some(retry) = event.retry {
+                cursor.retry = Some(Duration::from_millis(retry));
+            }
+            let Some(value) = event.data.as_deref().and_then(|d| parse(d.as_bytes())) else {
+                continue;
+            };
+            cursor.answered |= id.is_some_and(|id| answers(&value, id));
+            self.deliver(value).await;
+        }
+    }
+
+    /// Resumes the SSE answer to request `id` after its connection ended without the
+    /// response: waits the server's `retry`, then GETs the stream from the last event id
+    /// seen, as long as the request is awaited and the server resumes it.
+    async fn resume(&self, id: &RequestId, mut cursor: Cursor) -> Result<(), Error> {
+        while !cursor.answered {
+            let Some(last) = cursor.last_event_id.clone() else {
+                return Err(Error::Transport(
+                    "the server's event stream ended before the response and cannot be resumed (its events have no id)".into(),
+                ));
+            };
+            if !self.awaits(id) {
+                return Ok(());
+            }
+            tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
+            let mut req = self.request(Method::GET, Bytes::new())?;
+            let last = HeaderValue::from_str(&last).map_err(|_| {
+                Error::Transport(format!(
+                    "the server sent an event id that is not a header value: {last:?}"
+                ))
+            })?;
+            req.headers_mut().insert("last-event-id", last);
+            let resp = self.hyper.request(req).await.map_err(|e| {
+                Error::Transport(format!(
+                    "resuming the answer (GET {}) failed: {e}",
+                    self.uri
+                ))
+            })?;
+            let status = resp.status();
+            if status != StatusCode::OK || !is_event_stream(resp.headers()) {
+                let text = self.read_body(resp.into_body()).await.unwrap_or_default();
+                return Err(Error::Transport(format!(
+                    "the answer's event stream broke and resuming it failed: HTTP {status}: {}",
+                    String::from_utf8_lossy(&text)
+                )));
+            }
+            self.read_events(resp.into_body(), Some(id), &mut cursor)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// True while a caller waits for the response to `id` (not yet answered or timed out).
+    fn awaits(&self, id: &RequestId) -> bool {
+        super::lock(&self.inbound.pending).contains_key(id)
     }
 
     async fn read_body(&self, body: hyper::body::Incoming) -> Result<Bytes, Error> {
@@ -165,18 +251,13 @@ impl Conn {
     }
 
     /// Hands a received JSON message to the client, noting the negotiated version.
-    async fn deliver(&self, text: &str) {
-        let Ok(value) = serde_json::from_str::<Value>(text) else {
-            tracing::warn!(text, "the server sent invalid JSON");
-            return;
-        };
+    async fn deliver(&self, value: Value) {
         if let Some(version) = value
             .pointer("/result/protocolVersion")
             .and_then(Value::as_str)
+            && ProtocolVersion::parse(version).is_some()
         {
-            if ProtocolVersion::parse(version).is_some() {
-                self.session().version = Some(version.to_owned());
-            }
+            self.session().version = Some(version.to_owned());
         }
         self.inbound.handle(value).await;
     }
@@ -196,4 +277,34 @@ impl Conn {
             Err(e) => tracing::debug!(error = %e, "DELETE of the session failed"),
         }
     }
+}
+
+/// The JSON of a message the server sent; `None` (logged) when it is empty or not JSON.
+fn parse(bytes: &[u8]) -> Option<Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            let text = String::from_utf8_lossy(bytes);
+            tracing::warn!(error = %e, %text, "the server sent invalid JSON");
+            None
+        }
+    }
+}
+
+fn is_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
+/// True when `message` is the response to request `id`.
+fn answers(message: &Value, id: &RequestId) -> bool {
+    message.get("method").is_none()
+        && message
+            .get("id")
+            .is_some_and(|v| RequestId::deserialize(v).is_ok_and(|v| v == *id))
 }
