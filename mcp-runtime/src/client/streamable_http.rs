@@ -6,35 +6,29 @@ use crate::protocol::{Message, ProtocolVersion, RequestId};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use http::header::{ACCEPT, CONTENT_TYPE};
-use http::{Method, Request, StatusCode, Uri};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use serde::Deserialize as _;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 type Hyper = HyperClient<HttpConnector, Full<Bytes>>;
 
-/// How often a call's stream may be resumed before the client gives up.
-const MAX_RESUMES: usize = 10;
+/// How long to wait before resuming a broken SSE answer when the server gave no `retry`.
+const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 
-/// Where a stream was left: its last event id and the advised reconnection delay.
-struct StreamCursor {
-    last_id: Option<String>,
-    retry: std::time::Duration,
+/// How far the client got in the SSE answer to one request, to resume it after the
+/// connection breaks.
+#[derive(Default)]
+struct Cursor {
+    last_event_id: Option<String>,
+    retry: Option<Duration>,
     answered: bool,
-}
-
-impl Default for StreamCursor {
-    fn default() -> Self {
-        StreamCursor {
-            last_id: None,
-            retry: std::time::Duration::from_millis(1000),
-            answered: false,
-        }
-    }
 }
 
 /// What the connection learned at `initialize`.
@@ -50,6 +44,8 @@ struct Conn {
     session: Mutex<SessionInfo>,
     inbound: Inbound,
     max_bytes: usize,
+    /// The initialize request, to start a new session when the server ends this one.
+    initialize: Mutex<Option<Message>>,
 }
 
 /// Posts every outgoing message; ends the session with DELETE when the client closes.
@@ -68,6 +64,7 @@ pub(super) async fn run(
         session: Mutex::default(),
         inbound,
         max_bytes,
+        initialize: Mutex::default(),
     });
     let mut tasks = tokio::task::JoinSet::new();
     let mut listener: Option<tokio::task::JoinHandle<()>> = None;
@@ -76,6 +73,7 @@ pub(super) async fn run(
         let is_initialize = matches!(&message, Message::Request(r) if r.method == "initialize");
         let conn = conn.clone();
         if is_initialize {
+            *lock(&conn.initialize) = Some(message.clone());
             // Everything after initialize needs its session id: wait for it.
             conn.post(message).await;
             if listener.is_none() && conn.session().id.is_some() {
@@ -99,11 +97,14 @@ impl Conn {
     }
 
     fn request(&self, method: Method, body: Bytes) -> Result<Request<Full<Bytes>>, Error> {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(self.uri.clone())
-            .header(ACCEPT, "application/json, text/event-stream")
-            .header(CONTENT_TYPE, "application/json");
+        let mut builder = Request::builder().method(&method).uri(self.uri.clone());
+        if method == Method::POST {
+            builder = builder
+                .header(ACCEPT, "application/json, text/event-stream")
+                .header(CONTENT_TYPE, "application/json");
+        } else if method == Method::GET {
+            builder = builder.header(ACCEPT, "text/event-stream");
+        }
         let session = self.session();
         if let Some(id) = &session.id {
             builder = builder.header("mcp-session-id", id);
@@ -131,26 +132,25 @@ impl Conn {
     }
 
     async fn exchange(&self, message: &Message, id: Option<&RequestId>) -> Result<(), Error> {
+        let is_initialize = matches!(message, Message::Request(r) if r.method == "initialize");
         let body = serde_json::to_vec(message).map_err(|e| Error::Protocol(e.to_string()))?;
-        let req = self.request(Method::POST, Bytes::from(body))?;
-        let resp = self
-            .hyper
-            .request(req)
-            .await
-            .map_err(|e| Error::Transport(format!("POST {} failed: {e}", self.uri)))?;
+        let mut resp = self.send_post(Bytes::from(body.clone())).await?;
+        // The server ended the session: start a new one and send the message again, once
+        // (a client MUST re-initialize after a 404 on its session).
+        if resp.status() == StatusCode::NOT_FOUND && !is_initialize && self.session().id.is_some() {
+            self.start_new_session().await?;
+            resp = self.send_post(Bytes::from(body)).await?;
+        }
         let status = resp.status();
-        if let Some(sid) = resp
-            .headers()
-            .get("mcp-session-id")
-            .and_then(|v| v.to_str().ok())
+        if is_initialize
+            && let Some(sid) = resp
+                .headers()
+                .get("mcp-session-id")
+                .and_then(|v| v.to_str().ok())
         {
             self.session().id = Some(sid.to_owned());
         }
-        let is_sse = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/event-stream"));
+        let is_sse = is_event_stream(resp.headers());
         if status == StatusCode::ACCEPTED {
             return Ok(());
         }
@@ -165,114 +165,169 @@ impl Conn {
             }));
         }
         if is_sse {
-            return self.read_call_stream(resp.into_body(), id).await;
+            let mut cursor = Cursor::default();
+            self.read_events(resp.into_body(), id, &mut cursor).await;
+            return match id {
+                Some(id) => self.resume(id, cursor).await,
+                None => Ok(()),
+            };
         }
         let body = self.read_body(resp.into_body()).await?;
-        if !body.is_empty() {
-            self.deliver(&String::from_utf8_lossy(&body)).await;
-        }
-        let _ = id;
-        Ok(())
-    }
-
-    /// Reads a POST's SSE stream until its response; if the server closes the connection
-    /// first (SEP-1699 polling), resumes it with GET and `Last-Event-ID`.
-    async fn read_call_stream(
-        &self,
-        body: hyper::body::Incoming,
-        id: Option<&RequestId>,
-    ) -> Result<(), Error> {
-        let mut cursor = StreamCursor::default();
-        self.read_events(body, id, &mut cursor).await?;
-        let mut attempts = 0;
-        while !cursor.answered && id.is_some() {
-            let Some(last) = cursor.last_id.clone() else {
-                return Err(Error::Transport(
-                    "the server closed the stream before answering".into(),
-                ));
-            };
-            attempts += 1;
-            if attempts > MAX_RESUMES {
-                return Err(Error::Transport(format!(
-                    "the stream was cut {MAX_RESUMES} times without an answer"
-                )));
-            }
-            tokio::time::sleep(cursor.retry).await;
-            let resp = self.get_stream(Some(&last)).await?;
-            if !resp.status().is_success() {
-                return Err(Error::Transport(format!(
-                    "resuming the stream failed: HTTP {}",
-                    resp.status()
-                )));
-            }
-            self.read_events(resp.into_body(), id, &mut cursor).await?;
+        if let Some(value) = parse(&body) {
+            self.deliver(value).await;
         }
         Ok(())
     }
 
+    /// Delivers the messages of an SSE body until it ends or its connection breaks;
+    /// `cursor` keeps where it stopped.
     async fn read_events(
         &self,
         body: hyper::body::Incoming,
         id: Option<&RequestId>,
-        cursor: &mut StreamCursor,
-    ) -> Result<(), Error> {
+        cursor: &mut Cursor,
+    ) {
         let mut events = sse_stream::SseStream::new(body);
         while let Some(event) = events.next().await {
-            let Ok(event) = event else { break };
+            let event = match event {
+                Ok(event) => event,
+                Err(e) => {
+                    tracing::debug!(error = %e, "the SSE stream broke");
+                    return;
+                }
+            };
             if let Some(event_id) = event.id {
-                cursor.last_id = Some(event_id);
+                cursor.last_event_id = Some(event_id);
             }
             if let Some(retry) = event.retry {
-                cursor.retry = std::time::Duration::from_millis(retry.min(60_000));
+                cursor.retry = Some(Duration::from_millis(retry));
             }
-            if let Some(data) = event.data.filter(|d| !d.trim().is_empty()) {
-                if let (Some(id), Ok(value)) = (id, serde_json::from_str::<Value>(&data)) {
-                    let is_answer = value.get("method").is_none()
-                        && value.get("id").is_some_and(|v| {
-                            serde_json::from_value::<RequestId>(v.clone()).ok().as_ref() == Some(id)
-                        });
-                    cursor.answered |= is_answer;
-                }
-                self.deliver(&data).await;
+            let Some(value) = event.data.as_deref().and_then(|d| parse(d.as_bytes())) else {
+                continue;
+            };
+            cursor.answered |= id.is_some_and(|id| answers(&value, id));
+            self.deliver(value).await;
+        }
+    }
+
+    /// Resumes the SSE answer to request `id` after its connection ended without the
+    /// response: waits the server's `retry`, then GETs the stream from the last event id
+    /// seen, as long as the request is awaited and the server resumes it.
+    async fn resume(&self, id: &RequestId, mut cursor: Cursor) -> Result<(), Error> {
+        while !cursor.answered {
+            let Some(last) = cursor.last_event_id.clone() else {
+                return Err(Error::Transport(
+                    "the server's event stream ended before the response and cannot be resumed (its events have no id)".into(),
+                ));
+            };
+            if !self.awaits(id) {
+                return Ok(());
             }
+            tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
+            let mut req = self.request(Method::GET, Bytes::new())?;
+            let last = HeaderValue::from_str(&last).map_err(|_| {
+                Error::Transport(format!(
+                    "the server sent an event id that is not a header value: {last:?}"
+                ))
+            })?;
+            req.headers_mut().insert("last-event-id", last);
+            let resp = self.hyper.request(req).await.map_err(|e| {
+                Error::Transport(format!(
+                    "resuming the answer (GET {}) failed: {e}",
+                    self.uri
+                ))
+            })?;
+            let status = resp.status();
+            if status != StatusCode::OK || !is_event_stream(resp.headers()) {
+                let text = self.read_body(resp.into_body()).await.unwrap_or_default();
+                return Err(Error::Transport(format!(
+                    "the answer's event stream broke and resuming it failed: HTTP {status}: {}",
+                    String::from_utf8_lossy(&text)
+                )));
+            }
+            self.read_events(resp.into_body(), Some(id), &mut cursor)
+                .await;
         }
         Ok(())
     }
 
-    async fn get_stream(
-        &self,
-        last_event_id: Option<&str>,
-    ) -> Result<http::Response<hyper::body::Incoming>, Error> {
-        let mut req = self.request(Method::GET, Bytes::new())?;
-        req.headers_mut()
-            .insert(ACCEPT, http::HeaderValue::from_static("text/event-stream"));
-        req.headers_mut().remove(CONTENT_TYPE);
-        if let Some(last) = last_event_id.and_then(|l| http::HeaderValue::from_str(l).ok()) {
-            req.headers_mut().insert("last-event-id", last);
-        }
+    /// True while a caller waits for the response to `id` (not yet answered or timed out).
+    fn awaits(&self, id: &RequestId) -> bool {
+        super::lock(&self.inbound.pending).contains_key(id)
+    }
+
+    async fn send_post(&self, body: Bytes) -> Result<http::Response<hyper::body::Incoming>, Error> {
+        let req = self.request(Method::POST, body)?;
         self.hyper
             .request(req)
             .await
-            .map_err(|e| Error::Transport(format!("GET {} failed: {e}", self.uri)))
+            .map_err(|e| Error::Transport(format!("POST {} failed: {e}", self.uri)))
+    }
+
+    /// Sends the initialize request again, without the old session id, and then
+    /// `notifications/initialized`.
+    async fn start_new_session(&self) -> Result<(), Error> {
+        let Some(Message::Request(mut init)) = lock(&self.initialize).clone() else {
+            return Err(Error::Transport(
+                "the server ended the session (404)".into(),
+            ));
+        };
+        init.id = RequestId::String("reinitialize".into());
+        self.session().id = None;
+        let body = serde_json::to_vec(&Message::Request(init))
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        let resp = self.send_post(Bytes::from(body)).await?;
+        let sid = resp
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if resp.status() != StatusCode::OK || sid.is_none() {
+            return Err(Error::Transport(format!(
+                "the server ended the session (404) and refused a new one (HTTP {})",
+                resp.status()
+            )));
+        }
+        self.session().id = sid;
+        let _ = self.read_body(resp.into_body()).await;
+        let initialized = Message::Notification(crate::protocol::Notification {
+            method: "notifications/initialized".into(),
+            params: None,
+        });
+        let body = serde_json::to_vec(&initialized).map_err(|e| Error::Protocol(e.to_string()))?;
+        self.send_post(Bytes::from(body)).await.map(drop)
     }
 
     /// Listens on the session's GET stream for what the server sends outside any call
     /// (list changes, resource updates), reconnecting with `Last-Event-ID` when it drops.
     async fn listen(self: Arc<Self>) {
-        let mut cursor = StreamCursor::default();
+        let mut cursor = Cursor::default();
         loop {
-            match self.get_stream(cursor.last_id.as_deref()).await {
-                Ok(resp) if resp.status().is_success() => {
-                    let _ = self.read_events(resp.into_body(), None, &mut cursor).await;
+            let resp = match self.request(Method::GET, Bytes::new()) {
+                Ok(mut req) => {
+                    if let Some(last) = cursor
+                        .last_event_id
+                        .as_deref()
+                        .and_then(|l| HeaderValue::from_str(l).ok())
+                    {
+                        req.headers_mut().insert("last-event-id", last);
+                    }
+                    self.hyper.request(req).await
+                }
+                Err(_) => return,
+            };
+            match resp {
+                Ok(resp) if resp.status() == StatusCode::OK && is_event_stream(resp.headers()) => {
+                    self.read_events(resp.into_body(), None, &mut cursor).await;
                 }
                 // 405: no GET stream here; 404: the session ended; 409: another is open.
                 Ok(resp) => {
                     tracing::debug!(status = %resp.status(), "no GET stream");
                     return;
                 }
-                Err(e) => tracing::debug!(error = %e, "GET stream failed"),
+                Err(e) => tracing::debug!(error = %e, "the GET stream failed"),
             }
-            tokio::time::sleep(cursor.retry).await;
+            tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
         }
     }
 
@@ -285,11 +340,7 @@ impl Conn {
     }
 
     /// Hands a received JSON message to the client, noting the negotiated version.
-    async fn deliver(&self, text: &str) {
-        let Ok(value) = serde_json::from_str::<Value>(text) else {
-            tracing::warn!(text, "the server sent invalid JSON");
-            return;
-        };
+    async fn deliver(&self, value: Value) {
         if let Some(version) = value
             .pointer("/result/protocolVersion")
             .and_then(Value::as_str)
@@ -315,4 +366,38 @@ impl Conn {
             Err(e) => tracing::debug!(error = %e, "DELETE of the session failed"),
         }
     }
+}
+
+/// The JSON of a message the server sent; `None` (logged) when it is empty or not JSON.
+fn parse(bytes: &[u8]) -> Option<Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            let text = String::from_utf8_lossy(bytes);
+            tracing::warn!(error = %e, %text, "the server sent invalid JSON");
+            None
+        }
+    }
+}
+
+fn is_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
+/// True when `message` is the response to request `id`.
+fn answers(message: &Value, id: &RequestId) -> bool {
+    message.get("method").is_none()
+        && message
+            .get("id")
+            .is_some_and(|v| RequestId::deserialize(v).is_ok_and(|v| v == *id))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -17,8 +17,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
-/// Serves `server` on `listener` until SIGINT/SIGTERM (or `shutdown` resolves): stops
-/// accepting, ends the sessions' streams, and lets in-flight requests finish within
+/// Serves `server` on `listener` until `shutdown` resolves (pass [`shutdown_signal`] for
+/// SIGINT/SIGTERM); then stops accepting, ends the sessions' GET streams, and lets
+/// in-flight requests (and the event streams of their answers) finish within
 /// `config.shutdown_grace`.
 pub async fn serve_http(
     server: &Server,

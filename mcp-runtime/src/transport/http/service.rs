@@ -76,7 +76,8 @@ impl Server {
 }
 
 impl McpService {
-    /// Ends every session and closes their streams (used on shutdown).
+    /// Ends every session (used on shutdown): their GET streams close at once, while a
+    /// request in flight still sends its response on its own stream.
     pub fn close_sessions(&self) {
         self.inner.sessions.close_all();
     }
@@ -276,20 +277,28 @@ impl ServiceInner {
         };
         let server = self.server.clone();
         let task_session = session.clone();
-        // Not spawned unless it streams: the common case (a plain JSON answer) costs no task.
-        let mut call = Box::pin(async move {
+        // A task of its own: a client that disconnects does not cancel the call (the spec
+        // asks for an explicit notifications/cancelled).
+        let mut call = tokio::spawn(async move {
             server
                 .handle_request(task_session.core(), request, scope)
                 .await
         });
-        let first = tokio::select! {
+        let (first, done) = tokio::select! {
             biased;
-            response = &mut call => return match response {
-                Some(response) => json_response(StatusCode::OK, &Message::Response(response)),
-                // Cancelled: no JSON-RPC response; an event stream that just ends.
-                None => with_body(StatusCode::OK, EVENT_STREAM, Bytes::new()),
-            },
-            first = rx.recv() => first,
+            joined = &mut call => {
+                let response = joined_response(joined);
+                match rx.try_recv() {
+                    // It sent messages and finished within one poll: they still go first.
+                    Ok(first) => (Some(first), Some(response)),
+                    Err(_) => return match response {
+                        Some(response) => json_response(StatusCode::OK, &Message::Response(response)),
+                        // Cancelled: no JSON-RPC response; an event stream that just ends.
+                        None => with_body(StatusCode::OK, EVENT_STREAM, Bytes::new()),
+                    },
+                }
+            }
+            first = rx.recv() => (first, None),
         };
         let stream = match &*session {
             SessionRef::Http(s) => s.new_stream(),
@@ -313,12 +322,15 @@ impl ServiceInner {
             }
             // Drive the call while forwarding what it sends; once it is done, whatever it
             // sent is already queued, and the response goes last.
-            let response = loop {
-                tokio::select! {
-                    biased;
-                    Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
-                    response = &mut call => break response,
-                }
+            let response = match done {
+                Some(response) => response,
+                None => loop {
+                    tokio::select! {
+                        biased;
+                        Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
+                        joined = &mut call => break joined_response(joined),
+                    }
+                },
             };
             while let Ok(outgoing) = rx.try_recv() {
                 push(&forward_stream, &outgoing);
@@ -481,7 +493,7 @@ impl ServiceInner {
             Err(AttachError::Busy) => error(
                 StatusCode::CONFLICT,
                 ErrorCode::INVALID_REQUEST,
-                "Conflict: this session's stream is already open on another connection",
+                "Conflict: this session's stream is already open on another connection (a GET with Last-Event-ID takes it over)",
             ),
         }
     }
@@ -496,6 +508,9 @@ impl ServiceInner {
             );
             resp.headers_mut()
                 .insert(ALLOW, HeaderValue::from_static("POST"));
+            return resp;
+        }
+        if let Err(resp) = protocol_version_header(headers) {
             return resp;
         }
         let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
@@ -515,6 +530,17 @@ impl ServiceInner {
             )
         }
     }
+}
+
+/// The response of a call's task; a task that failed (it cannot panic: handlers' panics
+/// are caught) is logged and answers nothing.
+fn joined_response(
+    joined: Result<Option<RpcResponse>, tokio::task::JoinError>,
+) -> Option<RpcResponse> {
+    joined.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a request's task failed");
+        None
+    })
 }
 
 /// The session a POST runs in: a real one, or a throwaway one in stateless mode.

@@ -175,10 +175,11 @@ impl SessionStore {
         }
     }
 
-    /// Ends every session (shutdown).
+    /// Ends every session (shutdown): their GET streams close now; a POST stream ends
+    /// with its response, so a call in flight still answers.
     pub(crate) fn close_all(&self) {
         for (_, s) in self.lock().drain() {
-            s.close();
+            s.standalone.finish();
         }
     }
 

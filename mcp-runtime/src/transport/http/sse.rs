@@ -88,13 +88,17 @@ impl EventStream {
 
     /// Attaches a new connection: a priming event, then events after `after` (all that
     /// were not yet sent when `None`), then live events until the stream finishes.
+    ///
+    /// A resumption (`after` given) replaces the connection attached before: the client
+    /// lost it, even if the server has not noticed yet (a half-open TCP connection can
+    /// look alive for minutes). Only a fresh attach is refused while one is connected.
     pub(crate) fn attach(
         &self,
         after: Option<u64>,
         retry: Duration,
     ) -> Result<mpsc::Receiver<Bytes>, AttachError> {
         let mut st = self.lock();
-        if st.conn.as_ref().is_some_and(|c| !c.is_closed()) {
+        if after.is_none() && st.conn.as_ref().is_some_and(|c| !c.is_closed()) {
             return Err(AttachError::Busy);
         }
         let after = after.unwrap_or(st.sent);
@@ -187,6 +191,19 @@ mod tests {
         assert_eq!(events.len(), 3, "{events:?}");
         assert!(events[1].contains("{\"a\":2}") && events[2].contains("{\"a\":3}"));
         assert_eq!(parse_event_id("3-2"), Some((3, 2)));
+    }
+
+    #[test]
+    fn resuming_replaces_the_connection() {
+        let stream = EventStream::new(0, 8, 8);
+        let retry = Duration::from_millis(500);
+        let mut old = stream.attach(None, retry).ok().unwrap();
+        assert!(matches!(stream.attach(None, retry), Err(AttachError::Busy)));
+        let mut new = stream.attach(Some(0), retry).ok().unwrap();
+        stream.push(b"{}");
+        assert_eq!(drain(&mut old).len(), 1, "only the old priming event");
+        assert!(old.is_closed(), "the replaced connection ends");
+        assert_eq!(drain(&mut new).len(), 2, "priming, then the live event");
     }
 
     #[test]
