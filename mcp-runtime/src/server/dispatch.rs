@@ -101,15 +101,21 @@ impl Server {
                 other => Err(ErrorObject::method_not_found(other)),
             }
         };
-        // A cancelled request is dropped where it waits and gets no response; initialize
-        // cannot be cancelled.
+        // A cancelled request gets no response; initialize cannot be cancelled. The handler
+        // is polled first: one that watches `ctx.cancelled()` sees the cancellation and runs
+        // its branch for it; one that does not is dropped where it waits.
         let outcome = if method == "initialize" {
             work.await
         } else {
-            tokio::select! {
+            let outcome = tokio::select! {
+                biased;
                 outcome = work => outcome,
                 () = token.cancelled() => return None,
+            };
+            if token.is_cancelled() {
+                return None;
             }
+            outcome
         };
         drop(in_flight);
         Some(Response {
