@@ -71,6 +71,8 @@ pub(super) async fn run(
     while let Some(message) = rx.recv().await {
         while tasks.try_join_next().is_some() {}
         let is_initialize = matches!(&message, Message::Request(r) if r.method == "initialize");
+        let is_initialized =
+            matches!(&message, Message::Notification(n) if n.method == "notifications/initialized");
         let conn = conn.clone();
         if is_initialize {
             *lock(&conn.initialize) = Some(message.clone());
@@ -79,6 +81,10 @@ pub(super) async fn run(
             if listener.is_none() && conn.session().id.is_some() {
                 listener = Some(tokio::spawn(conn.clone().listen()));
             }
+        } else if is_initialized {
+            // In order too: until it arrives, the server sends the session no list changes
+            // or resource updates, and a request posted alongside could overtake it.
+            conn.post(message).await;
         } else {
             tasks.spawn(async move { conn.post(message).await });
         }
