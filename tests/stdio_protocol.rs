@@ -348,8 +348,6 @@ async fn every_request_written_before_end_of_input_is_answered() {
 }
 
 #[tokio::test]
-#[ignore = "transport bug: after an over-long line the stdio transport stops reading and the \
-            server exits (tokio_util's FramedRead yields None after a decoder error)"]
 async fn an_over_long_line_is_refused_and_the_server_keeps_going() {
     let mut server = Raw::start();
     server.initialize().await;

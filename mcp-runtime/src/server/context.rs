@@ -599,12 +599,14 @@ pub enum ClientRequestError {
 /// use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// #[derive(Default)]
-/// struct Counter(AtomicU64);
+/// struct Counter {
+///     calls: AtomicU64,
+/// }
 ///
 /// /// Count calls.
 /// #[tool]
 /// fn bump(counter: State<Counter>) -> u64 {
-///     counter.0.fetch_add(1, Ordering::Relaxed) + 1
+///     counter.calls.fetch_add(1, Ordering::Relaxed) + 1
 /// }
 ///
 /// let server = Server::builder().tool(bump).state(Counter::default()).build();

@@ -20,18 +20,26 @@ use std::sync::Arc;
 type Params = Map<String, Value>;
 type MethodResult = Result<Value, ErrorObject>;
 
+/// What the server offers, from its tables at `initialize`: a kind with no item is not
+/// declared (a server that may add the first tool later should start with one).
 fn capabilities(tables: &Tables) -> Value {
     let mut caps = Map::new();
     caps.insert("logging".into(), json!({}));
     if tables.completable() {
         caps.insert("completions".into(), json!({}));
     }
-    caps.insert("tools".into(), json!({ "listChanged": true }));
-    caps.insert(
-        "resources".into(),
-        json!({ "subscribe": true, "listChanged": true }),
-    );
-    caps.insert("prompts".into(), json!({ "listChanged": true }));
+    if !tables.tools.is_empty() {
+        caps.insert("tools".into(), json!({ "listChanged": true }));
+    }
+    if !(tables.static_resources.is_empty() && tables.templates.is_empty()) {
+        caps.insert(
+            "resources".into(),
+            json!({ "subscribe": true, "listChanged": true }),
+        );
+    }
+    if !tables.prompts.is_empty() {
+        caps.insert("prompts".into(), json!({ "listChanged": true }));
+    }
     Value::Object(caps)
 }
 

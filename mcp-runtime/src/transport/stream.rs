@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
-use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
+use tokio_util::codec::{Decoder, FramedRead, LinesCodec, LinesCodecError};
 
 /// Messages waiting to be written; when full, handlers wait (the client reads too slowly).
 const OUTBOX: usize = 256;
@@ -32,40 +32,31 @@ where
     let writer_task = tokio::spawn(write_lines(writer, rx));
     let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
     let mut tasks = JoinSet::new();
-    let mut lines = FramedRead::new(
-        reader,
-        LinesCodec::new_with_max_length(limits.max_message_bytes),
-    );
-    // After a decoding error the reader yields `None` once, then reads on: that `None`
-    // is not the end of the input.
-    let mut after_error = false;
-    loop {
-        let Some(line) = lines.next().await else {
-            if std::mem::take(&mut after_error) {
-                continue;
-            }
-            break;
-        };
+    let mut lines = FramedRead::new(reader, BoundedLines::new(limits.max_message_bytes));
+    while let Some(frame) = lines.next().await {
         while tasks.try_join_next().is_some() {}
-        let line = match line {
-            Ok(line) if line.trim().is_empty() => continue,
-            Ok(line) => line,
-            Err(LinesCodecError::MaxLineLengthExceeded) => {
-                let error = ErrorObject::new(
-                    ErrorCode::INVALID_REQUEST,
-                    format!("message larger than {} bytes", limits.max_message_bytes),
-                );
-                outbox
-                    .send(Outgoing::One(Message::Response(Response::error(
-                        None, error,
-                    ))))
-                    .await;
-                after_error = true;
-                continue;
-            }
-            Err(LinesCodecError::Io(e)) => {
+        let refusal = match frame {
+            Ok(Frame::Line(line)) if line.trim().is_empty() => continue,
+            Ok(Frame::Line(line)) => Ok(line),
+            Ok(Frame::TooLong) => Err(ErrorObject::new(
+                ErrorCode::INVALID_REQUEST,
+                format!("message larger than {} bytes", limits.max_message_bytes),
+            )),
+            Ok(Frame::NotUtf8) => Err(ErrorObject::new(
+                ErrorCode::PARSE_ERROR,
+                "Parse error: the message is not UTF-8",
+            )),
+            Err(e) => {
                 tracing::warn!(error = %e, "reading from the client failed");
                 break;
+            }
+        };
+        let line = match refusal {
+            Ok(line) => line,
+            Err(error) => {
+                let reply = Message::Response(Response::error(None, error));
+                outbox.send(Outgoing::One(reply)).await;
+                continue;
             }
         };
         let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -106,6 +97,48 @@ where
     drop(outbox);
     writer_task.await.map_err(std::io::Error::other)??;
     Ok(())
+}
+
+/// One line of input, or why it cannot be one.
+enum Frame {
+    Line(String),
+    TooLong,
+    NotUtf8,
+}
+
+/// Newline-delimited frames of bounded size. Unlike `LinesCodec`, a line that is too long
+/// or not UTF-8 is a frame of its own, not a stream error: the reader goes on with the
+/// next line (tokio-util's reader pauses after an error, even with lines buffered).
+struct BoundedLines(LinesCodec);
+
+impl BoundedLines {
+    fn new(max: usize) -> Self {
+        BoundedLines(LinesCodec::new_with_max_length(max))
+    }
+
+    fn lift(result: Result<Option<String>, LinesCodecError>) -> std::io::Result<Option<Frame>> {
+        match result {
+            Ok(line) => Ok(line.map(Frame::Line)),
+            Err(LinesCodecError::MaxLineLengthExceeded) => Ok(Some(Frame::TooLong)),
+            Err(LinesCodecError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Ok(Some(Frame::NotUtf8))
+            }
+            Err(LinesCodecError::Io(e)) => Err(e),
+        }
+    }
+}
+
+impl Decoder for BoundedLines {
+    type Item = Frame;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, buf: &mut bytes::BytesMut) -> std::io::Result<Option<Frame>> {
+        Self::lift(self.0.decode(buf))
+    }
+
+    fn decode_eof(&mut self, buf: &mut bytes::BytesMut) -> std::io::Result<Option<Frame>> {
+        Self::lift(self.0.decode_eof(buf))
+    }
 }
 
 /// The response a decoded message deserves, if any.
