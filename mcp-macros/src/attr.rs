@@ -32,14 +32,14 @@ impl Parse for Opt {
 
 /// A string option with the span of its value.
 #[derive(Clone)]
-pub struct Spanned<T> {
+pub struct WithSpan<T> {
     pub value: T,
     pub span: Span,
 }
 
 #[derive(Default)]
 pub struct Common {
-    pub name: Option<Spanned<String>>,
+    pub name: Option<WithSpan<String>>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub meta: Option<Expr>,
@@ -57,7 +57,7 @@ pub struct ToolAttr {
 #[derive(Default)]
 pub struct ResourceAttr {
     pub common: Common,
-    pub uri: Option<Spanned<String>>,
+    pub uri: Option<WithSpan<String>>,
     pub mime_type: Option<String>,
 }
 
@@ -80,11 +80,19 @@ fn parse_opts(cx: &Ctxt, args: TokenStream) -> Vec<Opt> {
     }
 }
 
-fn lit_str(cx: &Ctxt, key: &Ident, expr: &Expr) -> Option<Spanned<String>> {
+fn lit_str(cx: &Ctxt, key: &Ident, expr: &Expr) -> Option<WithSpan<String>> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(Spanned { value: s.value(), span: s.span() }),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(WithSpan {
+            value: s.value(),
+            span: s.span(),
+        }),
         _ => {
-            cx.error(expr, format_args!("`{key}` takes a string literal: `{key} = \"...\"`"));
+            cx.error(
+                expr,
+                format_args!("`{key}` takes a string literal: `{key} = \"...\"`"),
+            );
             None
         }
     }
@@ -93,9 +101,17 @@ fn lit_str(cx: &Ctxt, key: &Ident, expr: &Expr) -> Option<Spanned<String>> {
 fn flag_value(cx: &Ctxt, key: &Ident, expr: Option<&Expr>) -> Option<bool> {
     match expr {
         None => Some(true),
-        Some(Expr::Lit(ExprLit { lit: Lit::Bool(LitBool { value, .. }), .. })) => Some(*value),
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Bool(LitBool { value, .. }),
+            ..
+        })) => Some(*value),
         Some(other) => {
-            cx.error(other, format_args!("`{key}` takes `true` or `false`, or nothing: `{key}`"));
+            cx.error(
+                other,
+                format_args!(
+                    "`{key}` is a flag: write `{key}` alone, or `{key} = true` / `{key} = false`"
+                ),
+            );
             None
         }
     }
@@ -104,7 +120,7 @@ fn flag_value(cx: &Ctxt, key: &Ident, expr: Option<&Expr>) -> Option<bool> {
 /// Sets an option once; a second time is an error.
 fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, key: &Ident, value: Option<T>) {
     if slot.is_some() {
-        cx.error(key, format_args!("`{key}` is given twice"));
+        cx.error(key, format_args!("`{key}` is given twice: remove one"));
     } else {
         *slot = value;
     }
@@ -113,18 +129,44 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, key: &Ident, value: Option<T>) {
 fn unknown(cx: &Ctxt, macro_name: &str, key: &Ident, allowed: &[&str]) {
     let got = key.to_string();
     let mut msg = format!("unknown option `{got}` for #[{macro_name}]");
-    match closest(&got, allowed) {
-        Some(best) => msg.push_str(&format!(": did you mean `{best}`?")),
-        None => msg.push_str(&format!("; the options are: {}", allowed.join(", "))),
+    let elsewhere = [("tool", TOOL), ("resource", RESOURCE)]
+        .into_iter()
+        .find(|(other, options)| *other != macro_name && options.contains(&got.as_str()));
+    if let Some((other, _)) = elsewhere {
+        msg = format!("`{got}` is an option of #[{other}], not of #[{macro_name}]");
+        msg.push_str(&format!("; the options are: {}", allowed.join(", ")));
+    } else {
+        match closest(&got, allowed) {
+            Some(best) => msg.push_str(&format!(": did you mean `{best}`?")),
+            None => msg.push_str(&format!("; the options are: {}", allowed.join(", "))),
+        }
     }
     cx.error(key, msg);
 }
 
+/// The option the user most likely meant: the same letters but for `_` and case
+/// (`readonly`, `mimeType`), then one it abbreviates (`mime`, `desc`), then the nearest by
+/// edit distance, if near enough.
 fn closest<'a>(got: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let normalize = |s: &str| s.replace('_', "").to_lowercase();
+    let got_n = normalize(got);
     candidates
         .iter()
-        .map(|c| (levenshtein(got, c), *c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .filter_map(|c| {
+            let c_n = normalize(c);
+            let rank = if c_n == got_n {
+                (0, 0)
+            } else if got_n.len() >= 3 && c_n.starts_with(&got_n) {
+                (1, c_n.len() - got_n.len())
+            } else {
+                let d = levenshtein(got, c);
+                if d > (c.len() / 3).max(2) {
+                    return None;
+                }
+                (2, d)
+            };
+            Some((rank, *c))
+        })
         .min()
         .map(|(_, c)| c)
 }
@@ -137,7 +179,11 @@ fn levenshtein(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(cur) };
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(cur)
+            };
             prev = cur;
         }
     }
@@ -155,10 +201,18 @@ fn common(cx: &Ctxt, c: &mut Common, key: &Ident, value: Option<&Expr>) -> bool 
     };
     match key.to_string().as_str() {
         "name" => set_once(cx, &mut c.name, key, lit_str(cx, key, value)),
-        "title" => set_once(cx, &mut c.title, key, lit_str(cx, key, value).map(|s| s.value)),
-        "description" => {
-            set_once(cx, &mut c.description, key, lit_str(cx, key, value).map(|s| s.value))
-        }
+        "title" => set_once(
+            cx,
+            &mut c.title,
+            key,
+            lit_str(cx, key, value).map(|s| s.value),
+        ),
+        "description" => set_once(
+            cx,
+            &mut c.description,
+            key,
+            lit_str(cx, key, value).map(|s| s.value),
+        ),
         "meta" => set_once(cx, &mut c.meta, key, Some(value.clone())),
         _ => return false,
     }
@@ -204,40 +258,58 @@ impl ToolAttr {
 impl ResourceAttr {
     pub fn parse(cx: &Ctxt, args: TokenStream) -> ResourceAttr {
         let mut attr = ResourceAttr::default();
-        let mut first = true;
+        let mut first_option = None;
         for opt in parse_opts(cx, args) {
             let (key, value) = match &opt {
-                Opt::Positional(lit) if first => {
-                    attr.uri = Some(Spanned { value: lit.value(), span: lit.span() });
-                    first = false;
-                    continue;
-                }
                 Opt::Positional(lit) => {
-                    cx.error(lit, "the URI template comes first, once: #[resource(\"scheme://{var}\", ...)]");
+                    attr.set_uri(cx, lit, first_option.is_some());
                     continue;
                 }
                 Opt::Flag(k) => (k, None),
                 Opt::Value(k, v) => (k, Some(v)),
             };
-            first = false;
+            first_option.get_or_insert(key.span());
             if common(cx, &mut attr.common, key, value) {
                 continue;
             }
-            if key == "uri" {
-                cx.error(key, "write the URI template first, as a plain string: #[resource(\"scheme://{var}\")]");
-            } else if key == "mime_type" {
-                match value {
-                    Some(v) => {
-                        let mime = lit_str(cx, key, v).map(|s| s.value);
-                        set_once(cx, &mut attr.mime_type, key, mime);
-                    }
-                    None => cx.error(key, "`mime_type` needs a value: `mime_type = \"text/plain\"`"),
+            match (key.to_string().as_str(), value) {
+                ("uri", Some(Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }))) => {
+                    attr.set_uri(cx, lit, true)
                 }
-            } else {
-                unknown(cx, "resource", key, &all_options(RESOURCE));
+                ("uri", _) => cx.error(key, "the URI template comes first, as a string literal: #[resource(\"notes://{id}\")]"),
+                ("mime_type", Some(v)) => {
+                    let mime = lit_str(cx, key, v).map(|s| s.value);
+                    set_once(cx, &mut attr.mime_type, key, mime);
+                }
+                ("mime_type", None) => cx.error(key, "`mime_type` needs a value: `mime_type = \"text/plain\"`"),
+                _ => unknown(cx, "resource", key, &all_options(RESOURCE)),
             }
         }
+        if attr.uri.is_none() {
+            // Under the first option when there is one: `Span::call_site()` would add a
+            // note about the macro's expansion.
+            cx.error_at(
+                first_option.unwrap_or_else(Span::call_site),
+                "#[resource] needs a URI template first: #[resource(\"notes://{id}\")] (or a fixed URI: #[resource(\"notes://index\")])",
+            );
+        }
         attr
+    }
+
+    /// The URI template, which belongs first and once; when it is misplaced it is still
+    /// taken, so that the one mistake gets one message.
+    fn set_uri(&mut self, cx: &Ctxt, lit: &LitStr, misplaced: bool) {
+        if self.uri.is_some() {
+            cx.error(lit, "a #[resource] has one URI template; for another URI, write another #[resource] function");
+            return;
+        }
+        if misplaced {
+            cx.error(lit, "the URI template comes first, as a plain string: #[resource(\"notes://{id}\", mime_type = ...)]");
+        }
+        self.uri = Some(WithSpan {
+            value: lit.value(),
+            span: lit.span(),
+        });
     }
 }
 
@@ -268,8 +340,19 @@ mod tests {
     #[test]
     fn suggests_close_options() {
         assert_eq!(closest("readonly", &all_options(TOOL)), Some("read_only"));
-        assert_eq!(closest("descripton", &all_options(TOOL)), Some("description"));
-        assert_eq!(closest("mime", &all_options(RESOURCE)), None);
-        assert_eq!(closest("mimetype", &all_options(RESOURCE)), Some("mime_type"));
+        assert_eq!(closest("readOnly", &all_options(TOOL)), Some("read_only"));
+        assert_eq!(
+            closest("descripton", &all_options(TOOL)),
+            Some("description")
+        );
+        assert_eq!(closest("desc", &all_options(TOOL)), Some("description"));
+        assert_eq!(closest("mime", &all_options(RESOURCE)), Some("mime_type"));
+        assert_eq!(
+            closest("mimetype", &all_options(RESOURCE)),
+            Some("mime_type")
+        );
+        assert_eq!(closest("nmae", &all_options(TOOL)), Some("name"));
+        assert_eq!(closest("colour", &all_options(TOOL)), None);
+        assert_eq!(closest("uri", &all_options(RESOURCE)), None);
     }
 }

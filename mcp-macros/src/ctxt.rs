@@ -10,7 +10,9 @@ pub struct Ctxt {
 
 impl Ctxt {
     pub fn error(&self, spanned: impl quote::ToTokens, msg: impl Display) {
-        self.errors.borrow_mut().push(syn::Error::new_spanned(spanned, msg));
+        self.errors
+            .borrow_mut()
+            .push(syn::Error::new_spanned(spanned, msg));
     }
 
     pub fn error_at(&self, span: proc_macro2::Span, msg: impl Display) {
@@ -24,7 +26,9 @@ impl Ctxt {
     /// All errors combined into one, or `Ok` when there were none.
     pub fn finish(self) -> syn::Result<()> {
         let mut errors = self.errors.into_inner().into_iter();
-        let Some(mut first) = errors.next() else { return Ok(()) };
+        let Some(mut first) = errors.next() else {
+            return Ok(());
+        };
         for e in errors {
             first.combine(e);
         }

@@ -14,7 +14,9 @@ pub fn variables(template: &str) -> Result<Vec<String>, String> {
             .ok_or("unclosed `{` in the URI template")?
             + i;
         let body = &rest[i + 1..close];
-        let list = body.strip_prefix(['+', '#', '.', '/', ';', '?', '&']).unwrap_or(body);
+        let list = body
+            .strip_prefix(['+', '#', '.', '/', ';', '?', '&'])
+            .unwrap_or(body);
         for spec in list.split(',') {
             let name = spec.trim_end_matches('*');
             let name = name.split_once(':').map_or(name, |(n, _)| n);
@@ -24,14 +26,18 @@ pub fn variables(template: &str) -> Result<Vec<String>, String> {
                 ));
             }
             if vars.iter().any(|v| v == name) {
-                return Err(format!("the variable `{name}` appears twice in the URI template"));
+                return Err(format!(
+                    "the variable `{name}` appears twice in the URI template"
+                ));
             }
             vars.push(name.to_owned());
         }
         rest = &rest[close + 1..];
     }
     if !template.contains("://") && !template.contains(':') {
-        return Err(format!("`{template}` is not a URI: it needs a scheme, e.g. `notes://{{id}}`"));
+        return Err(format!(
+            "`{template}` is not a URI: it needs a scheme, e.g. `notes://{{id}}`"
+        ));
     }
     Ok(vars)
 }
@@ -43,7 +49,10 @@ mod tests {
     #[test]
     fn reads_variables() {
         assert_eq!(variables("notes://{id}").unwrap(), ["id"]);
-        assert_eq!(variables("file:///{+path}{?q,lang}").unwrap(), ["path", "q", "lang"]);
+        assert_eq!(
+            variables("file:///{+path}{?q,lang}").unwrap(),
+            ["path", "q", "lang"]
+        );
         assert_eq!(variables("x://static").unwrap(), Vec::<String>::new());
         assert!(variables("x://{id").is_err());
         assert!(variables("x://{a-b}").is_err());

@@ -10,17 +10,26 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
-    run(input, "tool", |cx, h| {
-        let attr = ToolAttr::parse(cx, args);
-        generate(cx, h, &attr)
-    })
+    run(args, input, "tool", ToolAttr::parse, generate)
 }
 
 fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
-    let name = attr.common.name.as_ref().map_or_else(|| h.fn_name(), |n| n.value.clone());
-    let name_span = attr.common.name.as_ref().map_or(h.item.sig.ident.span(), |n| n.span);
+    let name = attr
+        .common
+        .name
+        .as_ref()
+        .map_or_else(|| h.fn_name(), |n| n.value.clone());
+    let name_span = attr
+        .common
+        .name
+        .as_ref()
+        .map_or(h.item.sig.ident.span(), |n| n.span);
     if let Some(problem) = tool_name_problem(&name) {
-        let hint = if attr.common.name.is_some() { "" } else { "; rename it with `#[tool(name = \"...\")]`" };
+        let hint = if attr.common.name.is_some() {
+            ""
+        } else {
+            "; rename it with `#[tool(name = \"...\")]`"
+        };
         cx.error_at(name_span, format_args!("{problem}{hint}"));
     }
     let fn_ident = &h.item.sig.ident;
@@ -50,7 +59,8 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
     let ret = h.ret_tokens();
     let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output());
-    let output_schema = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output_schema(&mut __mcp_gen));
+    let output_schema =
+        quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output_schema(&mut __mcp_gen));
     let call = call_user_fn(h, &args);
     let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
     let title = opt_str(attr.common.title.as_deref());
@@ -58,8 +68,12 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
         Some(b) => quote!(::mcp_runtime::__private::Some(#b)),
         None => quote!(::mcp_runtime::__private::None),
     };
-    let (ro, de, id, ow) =
-        (hint(attr.read_only), hint(attr.destructive), hint(attr.idempotent), hint(attr.open_world));
+    let (ro, de, id, ow) = (
+        hint(attr.read_only),
+        hint(attr.destructive),
+        hint(attr.idempotent),
+        hint(attr.open_world),
+    );
     let meta = meta_tokens(&attr.common);
     let guard = duplicate_guard("tool", &name, name_span);
     let register = register("Tool", fn_ident, &quote::format_ident!("__mcp_def"));
@@ -72,18 +86,9 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
                 ToolOutputStructured as _,
             };
 
-            fn __mcp_call(
-                __mcp_ctx: ::mcp_runtime::__private::Context,
-                mut __mcp_args: ::mcp_runtime::__private::glue::Arguments,
-            ) -> ::mcp_runtime::__private::BoxFuture<::mcp_runtime::__private::CallToolResult> {
-                ::mcp_runtime::__private::Box::pin(async move {
-                    #(#extract)*
-                    let __mcp_out = #call;
-                    let __mcp_convert = #convert;
-                    __mcp_convert(__mcp_out)
-                })
-            }
-
+            // The call is a closure inside `__mcp_def` so that every probe of a type sits
+            // in one function body: rustc then reports a type that fits nowhere once, not
+            // once for its schema and again for its extraction.
             fn __mcp_def() -> ::mcp_runtime::__private::ToolDef {
                 let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
                 let mut __mcp_input = ::mcp_runtime::__private::InputSchema::default();
@@ -105,7 +110,15 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
                     annotations: if annotations.is_empty() { ::mcp_runtime::__private::None } else { ::mcp_runtime::__private::Some(annotations) },
                     meta: #meta,
                 };
-                ::mcp_runtime::__private::ToolDef::new(tool, __mcp_call).with_requirements(__mcp_needs)
+                ::mcp_runtime::__private::ToolDef::new(tool, |__mcp_ctx, mut __mcp_args| {
+                    ::mcp_runtime::__private::Box::pin(async move {
+                        #(#extract)*
+                        let __mcp_out = #call;
+                        let __mcp_convert = #convert;
+                        __mcp_convert(__mcp_out)
+                    })
+                })
+                .with_requirements(__mcp_needs)
             }
 
             #register
