@@ -46,7 +46,14 @@ impl Server {
         let Request { id, method, params } = request;
         let in_flight = session.begin(&id);
         let inner = &*self.inner;
-        let params = params.unwrap_or_default();
+        let mut params = params.unwrap_or_default();
+        // The extensions (for HTTP, the request's headers) move into the one `Context` a
+        // request makes rather than being copied; the outbound sender is cloned so the
+        // original lives until the request ends, as the transport expects.
+        let RequestScope {
+            extensions,
+            outbound,
+        } = scope;
         let ctx = || {
             let meta = params.get("_meta").and_then(Value::as_object).cloned();
             Context::new(
@@ -55,14 +62,20 @@ impl Server {
                 session.facts(),
                 in_flight.token.clone(),
                 inner.states.clone(),
-                scope.clone(),
+                RequestScope {
+                    extensions,
+                    outbound: outbound.clone(),
+                },
             )
         };
         let outcome = match method.as_str() {
             "initialize" => initialize(inner, session, &params),
             "ping" => Ok(json!({})),
             "tools/list" => list(&params, inner, "tools", &inner.tools, |t| to_value(&t.tool)),
-            "tools/call" => call_tool(inner, &params, ctx()).await,
+            "tools/call" => {
+                let ctx = ctx();
+                call_tool(inner, &mut params, ctx).await
+            }
             "resources/list" => list(&params, inner, "resources", &inner.static_resources, |r| {
                 to_value(&r.as_resource())
             }),
@@ -202,9 +215,17 @@ fn object_param(
     key: &str,
     method: &str,
 ) -> Result<Map<String, Value>, ErrorObject> {
-    match params.get(key) {
+    object_value(params.get(key).cloned(), key, method)
+}
+
+fn object_value(
+    value: Option<Value>,
+    key: &str,
+    method: &str,
+) -> Result<Map<String, Value>, ErrorObject> {
+    match value {
         None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(Value::Object(map)) => Ok(map),
         Some(_) => Err(ErrorObject::invalid_params(format!(
             "{method}: `{key}` must be an object"
         ))),
@@ -219,14 +240,16 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-async fn call_tool(inner: &ServerInner, params: &Params, ctx: Context) -> MethodResult {
+async fn call_tool(inner: &ServerInner, params: &mut Params, ctx: Context) -> MethodResult {
+    // Taken, not cloned: the tool consumes its arguments.
+    let args = params.remove("arguments");
     let name = required_str(params, "name", "tools/call")?;
     let def = inner
         .tool_index
         .get(name)
         .map(|&i| &inner.tools[i])
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
-    let args = object_param(params, "arguments", "tools/call")?;
+    let args = object_value(args, "arguments", "tools/call")?;
     if let Some(message) = unknown_argument(&def.tool.input_schema, &args) {
         return Ok(to_value(&CallToolResult::error(message)));
     }
