@@ -34,7 +34,7 @@ pub fn parse_item(input: TokenStream, macro_name: &str) -> Result<ItemFn, syn::E
             item_span(&other),
             format!(
                 "#[{macro_name}] goes on a function, not on {}",
-                describe(&other)
+                describe(&other, macro_name)
             ),
         )),
         Err(_) => Err(syn::Error::new(
@@ -57,13 +57,18 @@ fn item_span(item: &syn::Item) -> Span {
     }
 }
 
-fn describe(item: &syn::Item) -> &'static str {
+fn describe(item: &syn::Item, macro_name: &str) -> &'static str {
     match item {
+        syn::Item::Struct(_) if macro_name == "tool" => {
+            "a struct: to take a struct as input, derive `serde::Deserialize` and `schemars::JsonSchema` on it and make it a parameter of the function"
+        }
         syn::Item::Struct(_) => "a struct",
         syn::Item::Enum(_) => "an enum",
         syn::Item::Const(_) => "a const",
         syn::Item::Static(_) => "a static",
-        syn::Item::Impl(_) => "an impl block: put it on each free function instead",
+        syn::Item::Impl(_) => {
+            "an impl block: handlers are free functions; move each method out of the `impl` as a free function with its own attribute, taking shared data as a `State<T>` parameter"
+        }
         syn::Item::Mod(_) => "a module",
         syn::Item::Trait(_) => "a trait",
         syn::Item::Type(_) => "a type alias",
@@ -81,9 +86,9 @@ impl Handler {
         for arg in item.sig.inputs.iter_mut() {
             match arg {
                 FnArg::Receiver(recv) => cx.error(
-                    recv.self_token,
+                    &*recv,
                     format_args!(
-                        "#[{macro_name}] goes on a free function, not a method: `self` cannot be passed by a client; move the function out of the `impl` block and take shared data as `State<T>`"
+                        "#[{macro_name}] goes on a free function, not a method: a client cannot pass `self`; move the function out of the `impl` block and take shared data as a `State<T>` parameter"
                     ),
                 ),
                 FnArg::Typed(pt) => {
@@ -96,7 +101,9 @@ impl Handler {
                         }
                         other => cx.error(
                             other,
-                            "give this parameter a plain name (`name: Type`): the name is what clients send",
+                            format_args!(
+                                "a #[{macro_name}] parameter needs a plain name (`name: Type`), not a pattern: the name is what clients send; destructure it in the function body instead"
+                            ),
                         ),
                     }
                 }

@@ -57,14 +57,14 @@ impl Parse for Opt {
 
 /// A string option with the span of its value.
 #[derive(Clone)]
-pub struct Spanned<T> {
+pub struct WithSpan<T> {
     pub value: T,
     pub span: Span,
 }
 
 #[derive(Default)]
 pub struct Common {
-    pub name: Option<Spanned<String>>,
+    pub name: Option<WithSpan<String>>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub meta: Option<Expr>,
@@ -86,7 +86,7 @@ pub struct ToolAttr {
 #[derive(Default)]
 pub struct ResourceAttr {
     pub common: Common,
-    pub uri: Option<Spanned<String>>,
+    pub uri: Option<WithSpan<String>>,
     pub mime_type: Option<String>,
 }
 
@@ -104,26 +104,24 @@ const TOOL: &[&str] = &[
     "input_schema",
 ];
 const RESOURCE: &[&str] = &["mime_type", "complete"];
+const PROMPT: &[&str] = &["complete"];
 
+/// `complete(arg = function, ...)`; any other `name(...)` is an unknown option.
 fn completers(
     cx: &Ctxt,
     c: &mut Common,
     key: &Ident,
     specs: &[(Ident, syn::Path)],
     macro_name: &str,
+    allowed: &[&str],
 ) {
     if key != "complete" {
-        let allowed = if macro_name == "prompt" {
-            all_options(&["complete"])
-        } else {
-            all_options(RESOURCE)
-        };
-        unknown(cx, macro_name, key, &allowed);
+        unknown(cx, macro_name, key, allowed);
         return;
     }
     for (arg, path) in specs {
         if c.completers.iter().any(|(a, _)| a == arg) {
-            cx.error(arg, format_args!("`{arg}` has two completers"));
+            cx.error(arg, format_args!("`{arg}` has two completers: remove one"));
         } else {
             c.completers.push((arg.clone(), path.clone()));
         }
@@ -140,11 +138,11 @@ fn parse_opts(cx: &Ctxt, args: TokenStream) -> Vec<Opt> {
     }
 }
 
-fn lit_str(cx: &Ctxt, key: &Ident, expr: &Expr) -> Option<Spanned<String>> {
+fn lit_str(cx: &Ctxt, key: &Ident, expr: &Expr) -> Option<WithSpan<String>> {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
-        }) => Some(Spanned {
+        }) => Some(WithSpan {
             value: s.value(),
             span: s.span(),
         }),
@@ -168,7 +166,9 @@ fn flag_value(cx: &Ctxt, key: &Ident, expr: Option<&Expr>) -> Option<bool> {
         Some(other) => {
             cx.error(
                 other,
-                format_args!("`{key}` takes `true` or `false`, or nothing: `{key}`"),
+                format_args!(
+                    "`{key}` is a flag: write `{key}` alone, or `{key} = true` / `{key} = false`"
+                ),
             );
             None
         }
@@ -178,7 +178,7 @@ fn flag_value(cx: &Ctxt, key: &Ident, expr: Option<&Expr>) -> Option<bool> {
 /// Sets an option once; a second time is an error.
 fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, key: &Ident, value: Option<T>) {
     if slot.is_some() {
-        cx.error(key, format_args!("`{key}` is given twice"));
+        cx.error(key, format_args!("`{key}` is given twice: remove one"));
     } else {
         *slot = value;
     }
@@ -187,18 +187,44 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, key: &Ident, value: Option<T>) {
 fn unknown(cx: &Ctxt, macro_name: &str, key: &Ident, allowed: &[&str]) {
     let got = key.to_string();
     let mut msg = format!("unknown option `{got}` for #[{macro_name}]");
-    match closest(&got, allowed) {
-        Some(best) => msg.push_str(&format!(": did you mean `{best}`?")),
-        None => msg.push_str(&format!("; the options are: {}", allowed.join(", "))),
+    let elsewhere = [("tool", TOOL), ("resource", RESOURCE)]
+        .into_iter()
+        .find(|(other, options)| *other != macro_name && options.contains(&got.as_str()));
+    if let Some((other, _)) = elsewhere {
+        msg = format!("`{got}` is an option of #[{other}], not of #[{macro_name}]");
+        msg.push_str(&format!("; the options are: {}", allowed.join(", ")));
+    } else {
+        match closest(&got, allowed) {
+            Some(best) => msg.push_str(&format!(": did you mean `{best}`?")),
+            None => msg.push_str(&format!("; the options are: {}", allowed.join(", "))),
+        }
     }
     cx.error(key, msg);
 }
 
+/// The option the user most likely meant: the same letters but for `_` and case
+/// (`readonly`, `mimeType`), then one it abbreviates (`mime`, `desc`), then the nearest by
+/// edit distance, if near enough.
 pub(crate) fn closest<'a>(got: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let normalize = |s: &str| s.replace('_', "").to_lowercase();
+    let got_n = normalize(got);
     candidates
         .iter()
-        .map(|c| (levenshtein(got, c), *c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .filter_map(|c| {
+            let c_n = normalize(c);
+            let rank = if c_n == got_n {
+                (0, 0)
+            } else if got_n.len() >= 3 && c_n.starts_with(&got_n) {
+                (1, c_n.len() - got_n.len())
+            } else {
+                let d = levenshtein(got, c);
+                if d > (c.len() / 3).max(2) {
+                    return None;
+                }
+                (2, d)
+            };
+            Some((rank, *c))
+        })
         .min()
         .map(|(_, c)| c)
 }
@@ -304,56 +330,71 @@ impl ToolAttr {
 impl ResourceAttr {
     pub fn parse(cx: &Ctxt, args: TokenStream) -> ResourceAttr {
         let mut attr = ResourceAttr::default();
-        let mut first = true;
+        let mut first_option = None;
         for opt in parse_opts(cx, args) {
             let (key, value) = match &opt {
-                Opt::Positional(lit) if first => {
-                    attr.uri = Some(Spanned {
-                        value: lit.value(),
-                        span: lit.span(),
-                    });
-                    first = false;
-                    continue;
-                }
                 Opt::Positional(lit) => {
-                    cx.error(
-                        lit,
-                        "the URI template comes first, once: #[resource(\"scheme://{var}\", ...)]",
-                    );
+                    attr.set_uri(cx, lit, first_option.is_some());
                     continue;
                 }
                 Opt::Flag(k) => (k, None),
                 Opt::Value(k, v) => (k, Some(v)),
                 Opt::List(k, specs) => {
-                    first = false;
-                    completers(cx, &mut attr.common, k, specs, "resource");
+                    first_option.get_or_insert(k.span());
+                    completers(
+                        cx,
+                        &mut attr.common,
+                        k,
+                        specs,
+                        "resource",
+                        &all_options(RESOURCE),
+                    );
                     continue;
                 }
             };
-            first = false;
+            first_option.get_or_insert(key.span());
             if common(cx, &mut attr.common, key, value) {
                 continue;
             }
-            if key == "uri" {
-                cx.error(key, "write the URI template first, as a plain string: #[resource(\"scheme://{var}\")]");
-            } else if key == "complete" {
-                cx.error(key, "write `complete(argument = function, ...)`");
-            } else if key == "mime_type" {
-                match value {
-                    Some(v) => {
-                        let mime = lit_str(cx, key, v).map(|s| s.value);
-                        set_once(cx, &mut attr.mime_type, key, mime);
-                    }
-                    None => cx.error(
-                        key,
-                        "`mime_type` needs a value: `mime_type = \"text/plain\"`",
-                    ),
+            match (key.to_string().as_str(), value) {
+                ("uri", Some(Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }))) => {
+                    attr.set_uri(cx, lit, true)
                 }
-            } else {
-                unknown(cx, "resource", key, &all_options(RESOURCE));
+                ("uri", _) => cx.error(key, "the URI template comes first, as a string literal: #[resource(\"notes://{id}\")]"),
+                ("mime_type", Some(v)) => {
+                    let mime = lit_str(cx, key, v).map(|s| s.value);
+                    set_once(cx, &mut attr.mime_type, key, mime);
+                }
+                ("mime_type", None) => cx.error(key, "`mime_type` needs a value: `mime_type = \"text/plain\"`"),
+                ("complete", _) => cx.error(key, "write `complete(variable = function, ...)`"),
+                _ => unknown(cx, "resource", key, &all_options(RESOURCE)),
             }
         }
+        if attr.uri.is_none() {
+            // Under the first option when there is one: `Span::call_site()` would add a
+            // note about the macro's expansion.
+            cx.error_at(
+                first_option.unwrap_or_else(Span::call_site),
+                "#[resource] needs a URI template first: #[resource(\"notes://{id}\")] (or a fixed URI: #[resource(\"notes://index\")])",
+            );
+        }
         attr
+    }
+
+    /// The URI template, which belongs first and once; when it is misplaced it is still
+    /// taken, so that the one mistake gets one message.
+    fn set_uri(&mut self, cx: &Ctxt, lit: &LitStr, misplaced: bool) {
+        if self.uri.is_some() {
+            cx.error(lit, "a #[resource] has one URI template; for another URI, write another #[resource] function");
+            return;
+        }
+        if misplaced {
+            cx.error(lit, "the URI template comes first, as a plain string: #[resource(\"notes://{id}\", mime_type = ...)]");
+        }
+        self.uri = Some(WithSpan {
+            value: lit.value(),
+            span: lit.span(),
+        });
     }
 }
 
@@ -365,11 +406,15 @@ impl PromptAttr {
                 Opt::Positional(lit) => {
                     cx.error(lit, "#[prompt] takes no positional argument; to rename the prompt write `name = \"...\"`")
                 }
-                Opt::List(k, specs) => completers(cx, &mut attr.common, k, specs, "prompt"),
+                Opt::List(k, specs) => {
+                    completers(cx, &mut attr.common, k, specs, "prompt", &all_options(PROMPT))
+                }
                 Opt::Flag(k) | Opt::Value(k, _) => {
                     let value = if let Opt::Value(_, v) = &opt { Some(v) } else { None };
-                    if !common(cx, &mut attr.common, k, value) {
-                        unknown(cx, "prompt", k, &all_options(&["complete"]));
+                    if k == "complete" {
+                        cx.error(k, "write `complete(argument = function, ...)`");
+                    } else if !common(cx, &mut attr.common, k, value) {
+                        unknown(cx, "prompt", k, &all_options(PROMPT));
                     }
                 }
             }
@@ -385,14 +430,19 @@ mod tests {
     #[test]
     fn suggests_close_options() {
         assert_eq!(closest("readonly", &all_options(TOOL)), Some("read_only"));
+        assert_eq!(closest("readOnly", &all_options(TOOL)), Some("read_only"));
         assert_eq!(
             closest("descripton", &all_options(TOOL)),
             Some("description")
         );
-        assert_eq!(closest("mime", &all_options(RESOURCE)), None);
+        assert_eq!(closest("desc", &all_options(TOOL)), Some("description"));
+        assert_eq!(closest("mime", &all_options(RESOURCE)), Some("mime_type"));
         assert_eq!(
             closest("mimetype", &all_options(RESOURCE)),
             Some("mime_type")
         );
+        assert_eq!(closest("nmae", &all_options(TOOL)), Some("name"));
+        assert_eq!(closest("colour", &all_options(TOOL)), None);
+        assert_eq!(closest("uri", &all_options(RESOURCE)), None);
     }
 }

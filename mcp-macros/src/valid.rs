@@ -2,24 +2,29 @@
 
 use crate::ast::Handler;
 use crate::ctxt::Ctxt;
-use syn::spanned::Spanned;
-use syn::{GenericParam, Type, TypeReference};
+use syn::{GenericArgument, GenericParam, PathArguments, Type};
 
 /// Checks shared by every kind of handler.
 pub fn check_signature(cx: &Ctxt, h: &Handler, macro_name: &str) {
     let sig = &h.item.sig;
     if let Some(param) = sig.generics.params.first() {
-        let what = match param {
-            GenericParam::Lifetime(_) => "lifetime parameters",
-            GenericParam::Type(_) => "type parameters",
-            GenericParam::Const(_) => "const parameters",
+        let problem = match param {
+            GenericParam::Lifetime(l) => format!(
+                "cannot have lifetime parameters: its arguments are built anew for each call and must own their data; remove `{}` and use owned types such as `String`",
+                l.lifetime
+            ),
+            GenericParam::Type(t) => format!(
+                "cannot be generic: its schema is generated from concrete types; replace the type parameter `{}` with a concrete type",
+                t.ident
+            ),
+            GenericParam::Const(c) => format!(
+                "cannot have const parameters: remove `{}` and use a concrete value",
+                c.ident
+            ),
         };
         cx.error(
             &sig.generics,
-            format_args!(
-                "a #[{macro_name}] function cannot have {what}: its schema is generated from concrete types; remove `{}` and use concrete types",
-                quote::quote!(#param)
-            ),
+            format_args!("a #[{macro_name}] function {problem}"),
         );
     }
     if let Some(wc) = &sig.generics.where_clause {
@@ -34,7 +39,7 @@ pub fn check_signature(cx: &Ctxt, h: &Handler, macro_name: &str) {
         cx.error(
             token,
             format_args!(
-                "a #[{macro_name}] function cannot be `unsafe`: clients call it with any input"
+                "a #[{macro_name}] function cannot be `unsafe`: clients call it with any input, so no caller can uphold its safety contract; make it a safe function and check the input before an `unsafe` block inside"
             ),
         );
     }
@@ -66,25 +71,110 @@ fn check_param_type(cx: &Ctxt, ty: &Type, name: &str) {
             it,
             format_args!("`{name}` cannot be `impl Trait`: arguments are built from JSON, so they need a concrete type"),
         ),
-        Type::Reference(TypeReference { elem, .. }) => {
-            let owned = match &**elem {
-                Type::Path(p) if p.path.is_ident("str") => "String".to_owned(),
-                Type::Slice(s) => {
-                    let inner = &s.elem;
-                    format!("Vec<{}>", quote::quote!(#inner))
-                }
-                other => quote::quote!(#other).to_string(),
-            };
-            cx.error_at(
-                ty.span(),
+        Type::Paren(p) => check_param_type(cx, &p.elem, name),
+        _ if borrows(ty) => {
+            let what = if matches!(ty, Type::Reference(_)) { "be a reference" } else { "borrow" };
+            cx.error(
+                ty,
                 format_args!(
-                    "`{name}` cannot be a reference: arguments are built from JSON for each call and must own their data; use `{owned}`"
+                    "`{name}` cannot {what}: arguments are built from JSON for each call and must own their data; take `{}` instead",
+                    type_to_string(&owned(ty))
                 ),
             );
         }
-        Type::Paren(p) => check_param_type(cx, &p.elem, name),
         _ => {}
     }
+}
+
+/// The generic arguments of a path's last segment (`Option<&str>` → `&str`).
+fn type_args(path: &syn::TypePath) -> impl Iterator<Item = &Type> {
+    path.path
+        .segments
+        .last()
+        .into_iter()
+        .flat_map(|seg| match &seg.arguments {
+            PathArguments::AngleBracketed(args) => args
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+}
+
+/// Whether `ty` holds a reference anywhere: `&str`, `Option<&str>`, `(u8, &[u8])`.
+fn borrows(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) => true,
+        Type::Path(p) => type_args(p).any(borrows),
+        Type::Tuple(t) => t.elems.iter().any(borrows),
+        Type::Array(a) => borrows(&a.elem),
+        Type::Slice(s) => borrows(&s.elem),
+        Type::Paren(p) => borrows(&p.elem),
+        Type::Group(g) => borrows(&g.elem),
+        _ => false,
+    }
+}
+
+/// `ty` with every reference replaced by what owns the same data: `&str` → `String`,
+/// `&[T]` → `Vec<T>`, `&T` → `T`.
+fn owned(ty: &Type) -> Type {
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Path(p) if p.path.is_ident("str") => syn::parse_quote!(String),
+            Type::Slice(s) => {
+                let elem = owned(&s.elem);
+                syn::parse_quote!(Vec<#elem>)
+            }
+            elem => owned(elem),
+        },
+        Type::Path(p) => {
+            let mut p = p.clone();
+            if let Some(PathArguments::AngleBracketed(args)) =
+                p.path.segments.last_mut().map(|seg| &mut seg.arguments)
+            {
+                for arg in args.args.iter_mut() {
+                    if let GenericArgument::Type(t) = arg {
+                        *t = owned(t);
+                    }
+                }
+            }
+            Type::Path(p)
+        }
+        Type::Tuple(t) => {
+            let mut t = t.clone();
+            t.elems.iter_mut().for_each(|e| *e = owned(e));
+            Type::Tuple(t)
+        }
+        Type::Array(a) => {
+            let mut a = a.clone();
+            *a.elem = owned(&a.elem);
+            Type::Array(a)
+        }
+        Type::Paren(p) => owned(&p.elem),
+        Type::Group(g) => owned(&g.elem),
+        other => other.clone(),
+    }
+}
+
+/// A type as a user would write it (`Vec<String>`, not `Vec < String >`).
+fn type_to_string(ty: &Type) -> String {
+    let mut out = quote::quote!(#ty).to_string();
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("& ", "&"),
+    ] {
+        out = out.replace(from, to);
+    }
+    out
 }
 
 /// A tool name: 1 to 128 characters of `[A-Za-z0-9_.-]` (MCP 2025-11-25).
@@ -95,13 +185,73 @@ pub fn tool_name_problem(name: &str) -> Option<String> {
             name.len()
         ));
     }
-    let bad: String = name
-        .chars()
-        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-        .collect();
-    (!bad.is_empty()).then(|| {
-        format!(
-            "invalid tool name `{name}`: {bad:?} not allowed; a tool name uses only letters, digits, `_`, `.` and `-`"
-        )
-    })
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let mut bad: Vec<char> = Vec::new();
+    for c in name.chars().filter(|&c| !allowed(c)) {
+        if !bad.contains(&c) {
+            bad.push(c);
+        }
+    }
+    if bad.is_empty() {
+        return None;
+    }
+    let bad: Vec<String> = bad.iter().map(|c| format!("{:?}", c.to_string())).collect();
+    let suggestion = name
+        .split(|c: char| !allowed(c))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let hint = if suggestion.is_empty() {
+        String::new()
+    } else {
+        format!(", such as \"{suggestion}\"")
+    };
+    Some(format!(
+        "invalid tool name \"{name}\": it contains {}; a tool name uses only ASCII letters, digits, `_`, `.` and `-`{hint}",
+        bad.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names() {
+        assert_eq!(tool_name_problem("get_weather.v2-beta"), None);
+        let problem = tool_name_problem("say hello!").unwrap();
+        assert!(problem.contains(r#"" ", "!""#), "{problem}");
+        assert!(problem.contains(r#"such as "say_hello""#), "{problem}");
+        assert!(
+            tool_name_problem(&"a".repeat(129))
+                .unwrap()
+                .contains("not 129")
+        );
+        assert!(tool_name_problem("").is_some());
+    }
+
+    #[test]
+    fn owned_types() {
+        let cases: [(Type, &str); 5] = [
+            (syn::parse_quote!(&'a str), "String"),
+            (syn::parse_quote!(&[u8]), "Vec<u8>"),
+            (syn::parse_quote!(Option<&str>), "Option<String>"),
+            (syn::parse_quote!(Vec<(&str, &Note)>), "Vec<(String, Note)>"),
+            (syn::parse_quote!(&mut Context), "Context"),
+        ];
+        for (ty, expected) in cases {
+            assert!(borrows(&ty));
+            assert_eq!(type_to_string(&owned(&ty)), expected);
+        }
+        assert!(!borrows(&syn::parse_quote!(Vec<String>)));
+    }
+
+    #[test]
+    fn types_read_as_written() {
+        let ty: Type = syn::parse_quote!(std::collections::HashMap<String, Vec<u8>>);
+        assert_eq!(
+            type_to_string(&ty),
+            "std::collections::HashMap<String, Vec<u8>>"
+        );
+    }
 }

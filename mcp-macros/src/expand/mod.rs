@@ -3,6 +3,8 @@
 
 mod prompt;
 mod resource;
+#[cfg(test)]
+mod snapshots;
 mod tool;
 
 pub use prompt::prompt;
@@ -16,12 +18,16 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-/// Parses the item, runs `body`, and on any error emits the function unchanged (minus
-/// parameter docs) next to the errors, so one mistake does not cascade.
-fn run(
+/// The pipeline every kind shares: parse the item, then the attribute's options (so
+/// errors come in reading order), check, generate. On any error the function is emitted
+/// unchanged (minus parameter docs) next to every message, so one mistake does not cascade
+/// into "cannot find function".
+fn run<A>(
+    args: TokenStream,
     input: TokenStream,
     macro_name: &str,
-    body: impl FnOnce(&Ctxt, &Handler) -> TokenStream,
+    parse_attr: impl FnOnce(&Ctxt, TokenStream) -> A,
+    generate: impl FnOnce(&Ctxt, &Handler, &A) -> TokenStream,
 ) -> TokenStream {
     let item = match ast::parse_item(input.clone(), macro_name) {
         Ok(item) => item,
@@ -31,9 +37,10 @@ fn run(
         }
     };
     let cx = Ctxt::default();
+    let attr = parse_attr(&cx, args);
     let handler = Handler::from_syn(&cx, item, macro_name);
     crate::valid::check_signature(&cx, &handler, macro_name);
-    let generated = body(&cx, &handler);
+    let generated = generate(&cx, &handler, &attr);
     let item = &handler.item;
     match cx.finish() {
         Ok(()) => quote!(#item #generated),
@@ -63,7 +70,9 @@ fn meta_tokens(common: &Common) -> TokenStream {
     }
 }
 
-/// Fails the build when two handlers in one module share a name: rustc reports both.
+/// Fails the build when two handlers in one module share a name. A proc macro cannot see
+/// its neighbours, so the check is a const named after the name: rustc's "defined
+/// multiple times" error then reads as the message and points at both names.
 fn duplicate_guard(kind: &str, name: &str, span: Span) -> TokenStream {
     let sanitized: String = name
         .chars()
@@ -75,12 +84,10 @@ fn duplicate_guard(kind: &str, name: &str, span: Span) -> TokenStream {
         })
         .collect();
     let ident = Ident::new(
-        &format!(
-            "__{kind}_named_{sanitized}_is_defined_twice_in_this_module__rename_one_with_name"
-        ),
+        &format!("__two_{kind}s_in_this_module_are_named_{sanitized}"),
         span,
     );
-    quote! {
+    quote_spanned! {span=>
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         const #ident: () = ();
@@ -122,7 +129,6 @@ fn arg_idents(h: &Handler) -> Vec<Ident> {
         .map(|i| format_ident!("__mcp_arg_{}", i))
         .collect()
 }
-
 /// The completion functions and the table of completers of a prompt or resource:
 /// explicit `complete(arg = function)` entries, and enum-typed arguments, whose variants
 /// complete without code. `args` are (name, type) of the completable arguments.

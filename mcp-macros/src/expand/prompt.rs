@@ -9,10 +9,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 pub fn prompt(args: TokenStream, input: TokenStream) -> TokenStream {
-    run(input, "prompt", |cx, h| {
-        let attr = PromptAttr::parse(cx, args);
-        generate(cx, h, &attr)
-    })
+    run(args, input, "prompt", PromptAttr::parse, generate)
 }
 
 fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
@@ -75,24 +72,8 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
 
             #complete_fns
 
-            fn __mcp_get(
-                __mcp_ctx: ::mcp_runtime::__private::Context,
-                __mcp_args: ::mcp_runtime::__private::glue::Arguments,
-            ) -> ::mcp_runtime::__private::BoxFuture<
-                ::mcp_runtime::__private::Result<
-                    ::mcp_runtime::__private::GetPromptResult,
-                    ::mcp_runtime::__private::ErrorObject,
-                >,
-            > {
-                ::mcp_runtime::__private::Box::pin(async move {
-                    let _ = (&__mcp_ctx, &__mcp_args);
-                    #(#extract)*
-                    let __mcp_out = #call;
-                    let __mcp_convert = #convert;
-                    __mcp_convert(__mcp_out, "", ::mcp_runtime::__private::None)
-                })
-            }
-
+            // The get is a closure inside `__mcp_def` so that every probe of a type sits
+            // in one function body and a type that fits nowhere is reported once.
             fn __mcp_def() -> ::mcp_runtime::__private::PromptDef {
                 let mut __mcp_arguments = ::mcp_runtime::__private::Vec::new();
                 let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
@@ -107,9 +88,17 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
                     arguments: ::mcp_runtime::__private::Some(__mcp_arguments),
                     meta: #meta,
                 };
-                ::mcp_runtime::__private::PromptDef::new(prompt, __mcp_get)
-                    .with_requirements(__mcp_needs)
-                    .with_completers(__mcp_completers)
+                ::mcp_runtime::__private::PromptDef::new(prompt, |__mcp_ctx, __mcp_args| {
+                    ::mcp_runtime::__private::Box::pin(async move {
+                        let _ = (&__mcp_ctx, &__mcp_args);
+                        #(#extract)*
+                        let __mcp_out = #call;
+                        let __mcp_convert = #convert;
+                        __mcp_convert(__mcp_out, "", ::mcp_runtime::__private::None)
+                    })
+                })
+                .with_requirements(__mcp_needs)
+                .with_completers(__mcp_completers)
             }
 
             #register

@@ -2,7 +2,7 @@
 
 use super::{arg_idents, call_user_fn, meta_tokens, opt_str, register, run};
 use crate::ast::Handler;
-use crate::attr::ResourceAttr;
+use crate::attr::{ResourceAttr, WithSpan};
 use crate::ctxt::Ctxt;
 use crate::template;
 use proc_macro2::{Span, TokenStream};
@@ -10,18 +10,12 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 pub fn resource(args: TokenStream, input: TokenStream) -> TokenStream {
-    run(input, "resource", |cx, h| {
-        let attr = ResourceAttr::parse(cx, args);
-        generate(cx, h, &attr)
-    })
+    run(args, input, "resource", ResourceAttr::parse, generate)
 }
 
 fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
+    // A missing URI template was reported with the options.
     let Some(uri) = &attr.uri else {
-        cx.error_at(
-            Span::call_site(),
-            "#[resource] needs a URI template first: #[resource(\"notes://{id}\")] (or a fixed URI: #[resource(\"notes://index\")])",
-        );
         return TokenStream::new();
     };
     let vars = match template::variables(&uri.value) {
@@ -42,21 +36,31 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
     let (complete_fns, complete_entries) =
         super::completers(cx, &attr.common, &completable, "URI variable");
     let args = arg_idents(h);
-    let bind = h.params.iter().zip(&args).map(|(p, arg)| {
+    let bind = h.params.iter().zip(&args).enumerate().map(|(i, (p, arg))| {
         let (ty, pname) = (&p.ty, &p.name);
         if vars.contains(pname) {
             quote_spanned! {ty.span()=>
                 let #arg: #ty = (&&__Probe::<#ty>::new()).uri_var(&__mcp_req.vars, #pname)?;
             }
         } else {
+            let extract = format_ident!("__mcp_extract_{}", i);
             quote_spanned! {ty.span()=>
-                let #arg: #ty = ::mcp_runtime::__private::glue::resource_extractor::<#ty>(&__mcp_ctx)?;
+                let #arg: #ty = #extract::<#ty>(&__mcp_ctx)?;
             }
         }
     });
-    let needs = h.params.iter().filter(|p| !vars.contains(&p.name)).map(|p| {
-        let ty = &p.ty;
-        quote_spanned!(ty.span()=> __mcp_needs.extend(::mcp_runtime::__private::glue::extractor_requirement::<#ty>());)
+    let extractors = h
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !vars.contains(&p.name));
+    let checks: Vec<TokenStream> = extractors
+        .clone()
+        .map(|(i, p)| extractor_check(i, &p.name, uri, &vars))
+        .collect();
+    let needs = extractors.map(|(i, p)| {
+        let (ty, requirement) = (&p.ty, format_ident!("__mcp_requirement_{}", i));
+        quote_spanned!(ty.span()=> __mcp_needs.extend(#requirement::<#ty>());)
     });
     let ret = h.ret_tokens();
     let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
@@ -88,24 +92,10 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
 
             #complete_fns
 
-            fn __mcp_read(
-                __mcp_ctx: ::mcp_runtime::__private::Context,
-                __mcp_req: ::mcp_runtime::__private::ResourceRequest,
-            ) -> ::mcp_runtime::__private::BoxFuture<
-                ::mcp_runtime::__private::Result<
-                    ::mcp_runtime::__private::Vec<::mcp_runtime::__private::ResourceContents>,
-                    ::mcp_runtime::__private::ErrorObject,
-                >,
-            > {
-                ::mcp_runtime::__private::Box::pin(async move {
-                    let _ = &__mcp_ctx;
-                    #(#bind)*
-                    let __mcp_out = #call;
-                    let __mcp_convert = #convert;
-                    __mcp_convert(__mcp_out, &__mcp_req.uri, #mime_lit)
-                })
-            }
+            #(#checks)*
 
+            // The read is a closure inside `__mcp_def` so that every probe of a type sits
+            // in one function body and a type that fits nowhere is reported once.
             fn __mcp_def() -> ::mcp_runtime::__private::Result<::mcp_runtime::__private::ResourceDef, ::mcp_runtime::__private::String> {
                 let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
                 let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
@@ -119,12 +109,69 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
                     mime_type: #mime,
                     meta: #meta,
                 };
-                ::mcp_runtime::__private::ResourceDef::new(#uri_value, info, __mcp_read)
-                    .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers))
+                ::mcp_runtime::__private::ResourceDef::new(#uri_value, info, |__mcp_ctx, __mcp_req| {
+                    ::mcp_runtime::__private::Box::pin(async move {
+                        let _ = &__mcp_ctx;
+                        #(#bind)*
+                        let __mcp_out = #call;
+                        let __mcp_convert = #convert;
+                        __mcp_convert(__mcp_out, &__mcp_req.uri, #mime_lit)
+                    })
+                })
+                .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers))
             }
 
             #register
         };
+    }
+}
+
+/// A parameter that is not a template variable must be an extractor. The check is a trait
+/// of its own, so that the error can name the parameter and the template, not only the
+/// type; its items are spanned at the template, which the notes under the error then show.
+fn extractor_check(
+    index: usize,
+    name: &str,
+    uri: &WithSpan<String>,
+    vars: &[String],
+) -> TokenStream {
+    let template = &uri.value;
+    let check = format_ident!("__mcp_extractor_{}", name, span = uri.span);
+    let extract = format_ident!("__mcp_extract_{}", index);
+    let requirement = format_ident!("__mcp_requirement_{}", index);
+    // `on_unimplemented` reads `{...}` as a format argument.
+    let escape = |s: &str| s.replace('{', "{{").replace('}', "}}");
+    let message =
+        format!("parameter `{name}` is neither a variable of the URI template nor an extractor");
+    let label = escape(&format!("no `{{{name}}}` in \"{template}\""))
+        + ", and `{Self}` is not an extractor";
+    let variables = if vars.is_empty() {
+        escape(&format!("\"{template}\" has no variables"))
+    } else {
+        let list: Vec<String> = vars.iter().map(|v| format!("`{v}`")).collect();
+        escape(&format!(
+            "the variables of \"{template}\" are {}",
+            list.join(", ")
+        ))
+    };
+    let fix = escape(&format!(
+        "to bind `{name}` from the URI, add `{{{name}}}` to the template; to inject it, take an extractor such as `Context` or `State<T>`"
+    ));
+    quote_spanned! {uri.span=>
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #variables, note = #fix)]
+        #[allow(non_camel_case_types)]
+        trait #check: ::mcp_runtime::FromContext {}
+        impl<T: ::mcp_runtime::FromContext> #check for T {}
+
+        fn #extract<T: #check>(
+            ctx: &::mcp_runtime::__private::Context,
+        ) -> ::mcp_runtime::__private::Result<T, ::mcp_runtime::__private::ErrorObject> {
+            ::mcp_runtime::__private::glue::resource_extractor::<T>(ctx)
+        }
+
+        fn #requirement<T: #check>() -> ::mcp_runtime::__private::Option<::mcp_runtime::Requirement> {
+            ::mcp_runtime::__private::glue::extractor_requirement::<T>()
+        }
     }
 }
 
@@ -141,13 +188,15 @@ fn check_bindings(cx: &Ctxt, h: &Handler, vars: &[String], span: Span) {
         .iter()
         .filter(|v| !h.params.iter().any(|p| &p.name == *v))
     {
-        let hint = if others.is_empty() {
-            format!("add a parameter `{var}: String` (or any type that implements `FromStr`)")
-        } else {
-            format!(
+        let hint = match others.as_slice() {
+            [] => format!(
+                "add a parameter `{var}: String` (or of any type that implements `FromStr`)"
+            ),
+            [one] => format!("add a parameter `{var}`, or rename {one} to `{var}`"),
+            many => format!(
                 "add a parameter `{var}`, or rename one of {} to `{var}`",
-                others.join(", ")
-            )
+                many.join(", ")
+            ),
         };
         cx.error_at(
             span,

@@ -10,10 +10,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
-    run(input, "tool", |cx, h| {
-        let attr = ToolAttr::parse(cx, args);
-        generate(cx, h, &attr)
-    })
+    run(args, input, "tool", ToolAttr::parse, generate)
 }
 
 fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
@@ -95,18 +92,9 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
                 ToolOutputStructured as _,
             };
 
-            fn __mcp_call(
-                __mcp_ctx: ::mcp_runtime::__private::Context,
-                mut __mcp_args: ::mcp_runtime::__private::glue::Arguments,
-            ) -> ::mcp_runtime::__private::BoxFuture<::mcp_runtime::__private::CallToolResult> {
-                ::mcp_runtime::__private::Box::pin(async move {
-                    #(#extract)*
-                    let __mcp_out = #call;
-                    let __mcp_convert = #convert;
-                    __mcp_convert(__mcp_out)
-                })
-            }
-
+            // The call is a closure inside `__mcp_def` so that every probe of a type sits
+            // in one function body: rustc then reports a type that fits nowhere once, not
+            // once for its schema and again for its extraction.
             fn __mcp_def() -> ::mcp_runtime::__private::ToolDef {
                 let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
                 let mut __mcp_input = ::mcp_runtime::__private::InputSchema::default();
@@ -128,7 +116,15 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
                     annotations: if annotations.is_empty() { ::mcp_runtime::__private::None } else { ::mcp_runtime::__private::Some(annotations) },
                     meta: #meta,
                 };
-                ::mcp_runtime::__private::ToolDef::new(tool, __mcp_call).with_requirements(__mcp_needs)
+                ::mcp_runtime::__private::ToolDef::new(tool, |__mcp_ctx, mut __mcp_args| {
+                    ::mcp_runtime::__private::Box::pin(async move {
+                        #(#extract)*
+                        let __mcp_out = #call;
+                        let __mcp_convert = #convert;
+                        __mcp_convert(__mcp_out)
+                    })
+                })
+                .with_requirements(__mcp_needs)
             }
 
             #register

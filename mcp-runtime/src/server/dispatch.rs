@@ -57,16 +57,26 @@ impl Server {
         let token = in_flight.token.clone();
         let inner = &*self.inner;
         let tables = self.tables();
-        let params = params.unwrap_or_default();
+        let mut params = params.unwrap_or_default();
+        // The extensions (for HTTP, the request's headers) move into the one `Context` a
+        // request makes rather than being copied; the outbound sender is cloned so the
+        // original lives until the request ends, as the transport expects.
+        let RequestScope {
+            extensions,
+            outbound,
+        } = scope;
+        let meta = params.get("_meta").and_then(Value::as_object).cloned();
         let ctx = || {
-            let meta = params.get("_meta").and_then(Value::as_object).cloned();
             Context::new(
                 id.clone(),
                 meta,
                 session.facts(),
                 token.clone(),
                 inner.states.clone(),
-                scope.clone(),
+                RequestScope {
+                    extensions,
+                    outbound: outbound.clone(),
+                },
                 session.clone(),
                 inner.limits.client_request_timeout,
             )
@@ -78,7 +88,10 @@ impl Server {
                 "tools/list" => list(&params, inner, "tools", &tables.tools, |t| {
                     to_value(&t.tool)
                 }),
-                "tools/call" => call_tool(&tables, &params, ctx()).await,
+                "tools/call" => {
+                    let ctx = ctx();
+                    call_tool(&tables, &mut params, ctx).await
+                }
                 "resources/list" => {
                     list(&params, inner, "resources", &tables.static_resources, |r| {
                         to_value(&r.as_resource())
@@ -109,9 +122,8 @@ impl Server {
                 other => Err(ErrorObject::method_not_found(other)),
             }
         };
-        // A cancelled request gets no response; initialize cannot be cancelled. The handler
-        // is polled first: one that watches `ctx.cancelled()` sees the cancellation and runs
-        // its branch for it; one that does not is dropped where it waits.
+        // A cancelled request is dropped where it waits and gets no response; initialize
+        // cannot be cancelled.
         let outcome = if method == "initialize" {
             work.await
         } else {
@@ -261,9 +273,17 @@ fn object_param(
     key: &str,
     method: &str,
 ) -> Result<Map<String, Value>, ErrorObject> {
-    match params.get(key) {
+    object_value(params.get(key).cloned(), key, method)
+}
+
+fn object_value(
+    value: Option<Value>,
+    key: &str,
+    method: &str,
+) -> Result<Map<String, Value>, ErrorObject> {
+    match value {
         None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(Value::Object(map)) => Ok(map),
         Some(_) => Err(ErrorObject::invalid_params(format!(
             "{method}: `{key}` must be an object"
         ))),
@@ -278,12 +298,14 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-async fn call_tool(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
+async fn call_tool(tables: &Tables, params: &mut Params, ctx: Context) -> MethodResult {
+    // Taken, not cloned: the tool consumes its arguments.
+    let args = params.remove("arguments");
     let name = required_str(params, "name", "tools/call")?;
     let def = tables
         .tool(name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
-    let args = object_param(params, "arguments", "tools/call")?;
+    let args = object_value(args, "arguments", "tools/call")?;
     if let Some(message) = unknown_argument(&def.tool.input_schema, &args) {
         return Ok(to_value(&CallToolResult::error(message)));
     }

@@ -83,7 +83,8 @@ impl<T: IntoPromptResult> PromptOutput for T {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be parsed from a string",
     label = "prompt arguments and URI variables arrive as strings",
-    note = "use `String`, a number, `bool`, `Option<T>` of those, or a type that implements `FromStr` with an error that implements `Display`"
+    note = "use `String`, a number, `bool`, `Option<T>` of those, or a type that implements `FromStr` with an error that implements `Display`",
+    note = "for a list or structured data, take a `String` and parse it in the function (for example with `serde_json::from_str`)"
 )]
 pub trait StringArgument: FromStr<Err: Display> {}
 impl<T: FromStr<Err: Display>> StringArgument for T {}

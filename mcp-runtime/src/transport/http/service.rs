@@ -615,7 +615,9 @@ fn accepts(headers: &HeaderMap, mime: &str) -> bool {
             let range = item.split(';').next().unwrap_or("").trim();
             range.eq_ignore_ascii_case(mime)
                 || range == "*/*"
-                || range.eq_ignore_ascii_case(&format!("{kind}/*"))
+                || range
+                    .strip_suffix("/*")
+                    .is_some_and(|k| k.eq_ignore_ascii_case(kind))
         })
 }
 

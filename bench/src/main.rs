@@ -1,0 +1,166 @@
+//! Benchmark of the Streamable HTTP transport: `tools/call` throughput and latency of our
+//! server (stateless, and with a session) against a bare hyper server that answers the same
+//! bytes, plus the memory an idle session costs.
+//!
+//! ```text
+//! cargo run --release -p mcp-bench
+//! cargo run --release -p mcp-bench -- --help
+//! ```
+//!
+//! Each server runs in a child process: this binary re-executed with `--serve <kind>`, with
+//! its own tokio runtime. The parent is the load generator. Separate processes keep the
+//! server's RSS apart from the load generator's, and let the parent read the server's CPU
+//! time from `/proc/<pid>/stat`, so "server CPU per call" is measured on the server alone.
+//! All three servers stay up for the whole run and the scenarios are interleaved in rounds,
+//! so a burst of outside load (other builds on a small machine) hits every server alike.
+//!
+//! On a small machine the load generator needs about as much CPU per call as the bare
+//! server, so throughput ratios understate the server's own cost. The "srv CPU/call"
+//! column (user + system time of the server process over the measured window, from
+//! `/proc/<pid>/stat`, 10 ms ticks) shows that cost undiluted.
+//!
+//! To profile the servers, run the whole benchmark under `perf record -g` and split the
+//! samples by pid (the servers start in the order stateless, session, bare), or run each
+//! server under a wrapper: `MCP_BENCH_SERVER_WRAPPER=heaptrack` writes one file per server.
+
+mod child;
+mod load;
+mod memory;
+mod report;
+mod serve;
+
+use child::ServerChild;
+use clap::Parser;
+use load::{Mode, Target};
+use report::{Row, Scenario};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Benchmarks `tools/call` over Streamable HTTP against a bare hyper ceiling.
+#[derive(Parser, Debug)]
+#[command(name = "mcp-bench")]
+struct Args {
+    /// Internal: serve one kind of server on 127.0.0.1 (the child side).
+    #[arg(long, value_enum, hide = true)]
+    serve: Option<serve::Kind>,
+    /// Internal: the response body the bare server answers with.
+    #[arg(long, hide = true, default_value = "")]
+    body: String,
+    /// Concurrent connections of each scenario.
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 32])]
+    connections: Vec<usize>,
+    /// Rounds: each round runs every scenario once, for `--slice` seconds.
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// Measured seconds per scenario and round.
+    #[arg(long, default_value_t = 2.0)]
+    slice: f64,
+    /// Warm-up seconds before each measured slice (fresh connections every slice).
+    #[arg(long, default_value_t = 0.5)]
+    warmup: f64,
+    /// Idle sessions created for the memory measurement (0: skip it).
+    #[arg(long, default_value_t = 2000)]
+    sessions: usize,
+    /// Worker threads of each server's runtime (default: one per core).
+    #[arg(long)]
+    server_threads: Option<usize>,
+    /// Worker threads of the load generator's runtime (default: one per core).
+    #[arg(long)]
+    client_threads: Option<usize>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(kind) = args.serve {
+        return match serve::run(kind, &args.body, args.server_threads) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mcp-bench server ({kind:?}): {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.client_threads {
+        runtime.worker_threads(n);
+    }
+    let result = runtime
+        .enable_all()
+        .build()
+        .map_err(Into::into)
+        .and_then(|rt| rt.block_on(bench(&args)));
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("mcp-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Runs every scenario and prints the report; false when a scenario saw errors.
+async fn bench(args: &Args) -> Result<bool, BoxError> {
+    let threads = args.server_threads;
+    let stateless = ServerChild::spawn(serve::Kind::Stateless, "", threads)?;
+    let session = ServerChild::spawn(serve::Kind::Session, "", threads)?;
+    // The ceiling answers with the exact bytes our server answers the call with.
+    let body = load::probe(stateless.addr, Mode::Stateless).await?;
+    let session_body = load::probe(session.addr, Mode::Session).await?;
+    if session_body != body {
+        return Err(format!(
+            "the session server answers differently from the stateless one:\n  {}\n  {}",
+            String::from_utf8_lossy(&body),
+            String::from_utf8_lossy(&session_body)
+        )
+        .into());
+    }
+    let text = std::str::from_utf8(&body)?;
+    let bare = ServerChild::spawn(serve::Kind::Bare, text, threads)?;
+    if load::probe(bare.addr, Mode::Bare).await? != body {
+        return Err("the bare server does not answer the captured body".into());
+    }
+    println!("tools/call response ({} bytes): {text}", body.len());
+    println!(
+        "{} rounds x {:.1} s measured (+{:.1} s warm-up) per scenario; servers are child processes\n",
+        args.rounds, args.slice, args.warmup
+    );
+
+    let servers = [
+        (Scenario::Stateless, &stateless, Mode::Stateless),
+        (Scenario::Session, &session, Mode::Session),
+        (Scenario::Bare, &bare, Mode::Bare),
+    ];
+    let mut rows: Vec<Row> = Vec::new();
+    for _ in 0..args.rounds {
+        for &conns in &args.connections {
+            for (scenario, child, mode) in &servers {
+                let target = Target {
+                    addr: child.addr,
+                    mode: *mode,
+                    expected: body.clone(),
+                    server_pid: child.pid(),
+                };
+                let outcome = load::run(
+                    &target,
+                    conns,
+                    Duration::from_secs_f64(args.warmup),
+                    Duration::from_secs_f64(args.slice),
+                )
+                .await?;
+                report::merge(&mut rows, *scenario, conns, outcome);
+            }
+        }
+    }
+    let valid = report::print(&mut rows, &args.connections);
+    drop((stateless, session, bare));
+
+    if args.sessions > 0 {
+        let child = ServerChild::spawn(serve::Kind::Session, "", threads)?;
+        let mem = memory::idle_sessions(&child, args.sessions).await?;
+        report::print_memory(&mem);
+    }
+    Ok(valid)
+}

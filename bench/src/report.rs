@@ -1,0 +1,225 @@
+//! Percentiles, the results table, and the ratios against the targets.
+
+use crate::load::Outcome;
+use crate::memory::MemoryReport;
+use std::time::Duration;
+
+/// Throughput of ours / bare at least this, or the target is missed.
+const STATELESS_TARGET: f64 = 0.8;
+const SESSION_TARGET: f64 = 0.7;
+/// Bytes of RSS per idle session at most.
+const SESSION_BYTES_TARGET: f64 = 8192.0;
+
+/// Which server a row measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    Stateless,
+    Session,
+    Bare,
+}
+
+impl Scenario {
+    fn label(self) -> &'static str {
+        match self {
+            Scenario::Stateless => "ours, stateless",
+            Scenario::Session => "ours, session",
+            Scenario::Bare => "bare hyper",
+        }
+    }
+}
+
+/// One scenario, summed over the rounds.
+pub struct Row {
+    scenario: Scenario,
+    conns: usize,
+    calls: u64,
+    errors: u64,
+    first_error: Option<String>,
+    elapsed: Duration,
+    latencies: Vec<u64>,
+    server_cpu: Duration,
+    client_cpu: Duration,
+    /// Throughput of each round, calls/s.
+    rounds: Vec<f64>,
+}
+
+impl Row {
+    fn throughput(&self) -> f64 {
+        self.calls as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn cpu_per_call(&self, cpu: Duration) -> f64 {
+        cpu.as_secs_f64() * 1e6 / self.calls.max(1) as f64
+    }
+}
+
+/// Adds one round of a scenario to its row.
+pub fn merge(rows: &mut Vec<Row>, scenario: Scenario, conns: usize, outcome: Outcome) {
+    let index = match rows
+        .iter()
+        .position(|r| r.scenario == scenario && r.conns == conns)
+    {
+        Some(i) => i,
+        None => {
+            rows.push(Row {
+                scenario,
+                conns,
+                calls: 0,
+                errors: 0,
+                first_error: None,
+                elapsed: Duration::ZERO,
+                latencies: Vec::new(),
+                server_cpu: Duration::ZERO,
+                client_cpu: Duration::ZERO,
+                rounds: Vec::new(),
+            });
+            rows.len() - 1
+        }
+    };
+    let row = &mut rows[index];
+    row.rounds
+        .push(outcome.calls as f64 / outcome.elapsed.as_secs_f64().max(1e-9));
+    row.calls += outcome.calls;
+    row.errors += outcome.errors;
+    row.first_error = row.first_error.take().or(outcome.first_error);
+    row.elapsed += outcome.elapsed;
+    row.latencies.extend(outcome.latencies);
+    row.server_cpu += outcome.server_cpu;
+    row.client_cpu += outcome.client_cpu;
+}
+
+/// The `q`-quantile (0..=1) of sorted values, nearest rank.
+fn percentile(sorted: &[u64], q: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn micros(nanos: u64) -> f64 {
+    nanos as f64 / 1000.0
+}
+
+/// Prints the table and the ratios; false when any scenario saw an error (then the
+/// numbers mean nothing).
+pub fn print(rows: &mut [Row], connections: &[usize]) -> bool {
+    println!(
+        "{:<16} {:>5} {:>10} {:>17} {:>9} {:>9} {:>11} {:>11} {:>6}",
+        "server",
+        "conns",
+        "calls/s",
+        "rounds min-max",
+        "p50 µs",
+        "p99 µs",
+        "srv CPU/call",
+        "gen CPU/call",
+        "errors"
+    );
+    for row in rows.iter_mut() {
+        row.latencies.sort_unstable();
+        let (min, max) = row
+            .rounds
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        println!(
+            "{:<16} {:>5} {:>10.0} {:>8.0}-{:<8.0} {:>9.1} {:>9.1} {:>9.1}µs {:>9.1}µs {:>6}",
+            row.scenario.label(),
+            row.conns,
+            row.throughput(),
+            min,
+            max,
+            micros(percentile(&row.latencies, 0.50)),
+            micros(percentile(&row.latencies, 0.99)),
+            row.cpu_per_call(row.server_cpu),
+            row.cpu_per_call(row.client_cpu),
+            row.errors,
+        );
+    }
+    println!();
+    print_ratios(rows, connections);
+    let mut valid = true;
+    for row in rows.iter().filter(|r| r.errors > 0) {
+        valid = false;
+        println!(
+            "INVALID: {} at {} connections had {} errors; first: {}",
+            row.scenario.label(),
+            row.conns,
+            row.errors,
+            row.first_error.as_deref().unwrap_or("?")
+        );
+    }
+    valid
+}
+
+fn print_ratios(rows: &[Row], connections: &[usize]) {
+    let find = |s: Scenario, c: usize| rows.iter().find(|r| r.scenario == s && r.conns == c);
+    println!(
+        "{:<34} {:>8} {:>8} {:>8}",
+        "ratio (throughput, ours / bare)", "conns", "ratio", "target"
+    );
+    for (ours, target) in [
+        (Scenario::Stateless, STATELESS_TARGET),
+        (Scenario::Session, SESSION_TARGET),
+    ] {
+        for &c in connections {
+            let (Some(mine), Some(bare)) = (find(ours, c), find(Scenario::Bare, c)) else {
+                continue;
+            };
+            let ratio = mine.throughput() / bare.throughput();
+            let verdict = if ratio >= target { "ok" } else { "MISSED" };
+            println!(
+                "{:<34} {:>8} {:>8.2} {:>6}{:.2} {verdict}",
+                format!("{} / bare", ours.label()),
+                c,
+                ratio,
+                ">= ",
+                target
+            );
+        }
+    }
+    println!();
+    println!("server CPU per call, bare / ours (1.0 = as cheap as the ceiling; undiluted by the");
+    println!("load generator, which shares the cores):");
+    for ours in [Scenario::Stateless, Scenario::Session] {
+        for &c in connections {
+            let (Some(mine), Some(bare)) = (find(ours, c), find(Scenario::Bare, c)) else {
+                continue;
+            };
+            let ratio = bare.cpu_per_call(bare.server_cpu) / mine.cpu_per_call(mine.server_cpu);
+            println!(
+                "  {:<30} {:>3} conns: {:.2}",
+                format!("{} / bare", ours.label()),
+                c,
+                ratio
+            );
+        }
+    }
+    println!();
+}
+
+/// Prints the idle-session memory measurement against its target.
+pub fn print_memory(mem: &MemoryReport) {
+    let per_session = mem.after.saturating_sub(mem.before) as f64 / mem.sessions as f64;
+    let verdict = if per_session <= SESSION_BYTES_TARGET {
+        "ok"
+    } else {
+        "MISSED"
+    };
+    println!(
+        "idle sessions: {} (initialize + initialized each, over {} connections kept open)",
+        mem.sessions, mem.connections
+    );
+    println!(
+        "server RSS: {} KiB before, {} KiB after -> {:.0} bytes/session (target <= {:.0}) {verdict}",
+        mem.before / 1024,
+        mem.after / 1024,
+        per_session,
+        SESSION_BYTES_TARGET
+    );
+    println!(
+        "the same {} connections with no new sessions added {} KiB (noise floor)",
+        mem.connections,
+        mem.noise.saturating_sub(mem.before) / 1024
+    );
+}

@@ -1,0 +1,118 @@
+//! The child side: one server on an ephemeral port of 127.0.0.1. It prints its address on
+//! stdout and serves until its stdin closes (the parent exited or dropped it).
+
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use mcp_runtime::prelude::*;
+use mcp_runtime::transport::HttpConfig;
+use std::convert::Infallible;
+use std::io::Write as _;
+use tokio::io::AsyncReadExt as _;
+use tokio::net::TcpListener;
+
+/// Add two integers.
+#[tool]
+fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// Which server a child runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Our server, `HttpConfig { stateless: true, .. }`.
+    Stateless,
+    /// Our server with sessions (the default configuration).
+    Session,
+    /// hyper alone: parses the JSON-RPC body, answers fixed bytes.
+    Bare,
+}
+
+/// Serves `kind` until stdin closes. `body` is the bare server's answer.
+pub fn run(
+    kind: Kind,
+    body: &str,
+    threads: Option<usize>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = threads {
+        runtime.worker_threads(n);
+    }
+    let runtime = runtime.enable_all().build()?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "{}", listener.local_addr()?)?;
+        stdout.flush()?;
+        match kind {
+            Kind::Stateless | Kind::Session => {
+                let server = Server::builder().name("mcp-bench").tool(add).build()?;
+                let config = HttpConfig {
+                    stateless: kind == Kind::Stateless,
+                    ..HttpConfig::default()
+                };
+                mcp_runtime::transport::serve_http(&server, listener, config, stdin_closed())
+                    .await?;
+            }
+            Kind::Bare => {
+                let body = Bytes::copy_from_slice(body.as_bytes());
+                tokio::select! {
+                    () = bare(listener, body) => {},
+                    () = stdin_closed() => {},
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn stdin_closed() {
+    let mut sink = Vec::new();
+    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+}
+
+/// The ceiling: HTTP/1.1 keep-alive, TCP_NODELAY like ours, the body parsed with
+/// serde_json (as our server must), and the captured answer sent verbatim.
+async fn bare(listener: TcpListener, body: Bytes) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let body = body.clone();
+        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let body = body.clone();
+            async move { Ok::<_, Infallible>(answer(req, body).await) }
+        });
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn answer(req: Request<Incoming>, body: Bytes) -> Response<Full<Bytes>> {
+    let parsed = match Limited::new(req.into_body(), 4 << 20).collect().await {
+        Ok(collected) => serde_json::from_slice::<serde_json::Value>(&collected.to_bytes()).ok(),
+        Err(_) => None,
+    };
+    let is_call = parsed
+        .as_ref()
+        .and_then(|v| v.get("method"))
+        .and_then(serde_json::Value::as_str)
+        == Some("tools/call");
+    let mut resp = if is_call {
+        Response::new(Full::new(body))
+    } else {
+        let mut resp = Response::new(Full::new(Bytes::new()));
+        *resp.status_mut() = StatusCode::BAD_REQUEST;
+        resp
+    };
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}

@@ -1,0 +1,11 @@
+use mcp_runtime::prelude::*;
+
+/// A note.
+#[resource("notes://{folder}/{id}")]
+fn note(id: u32) -> String {
+    format!("note {id}")
+}
+
+fn main() {
+    let _ = Server::builder().resource(note).build();
+}
