@@ -9,11 +9,15 @@ const _: () = {
     use ::mcp_runtime::__private::glue::{
         Probe as __Probe, PromptParamExtractor as _, PromptParamOptional as _,
         PromptParamRequired as _, PromptOutputValue as _, PromptOutputRpcResult as _,
-        PromptOutputDisplayResult as _, PromptOutputOther as _,
+        PromptOutputDisplayResult as _, PromptOutputOther as _, CompleteNow as _,
+        CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
+        EnumValuesSchema as _, EnumValuesNone as _,
     };
     fn __mcp_def() -> ::mcp_runtime::__private::PromptDef {
         let mut __mcp_arguments = ::mcp_runtime::__private::Vec::new();
         let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
+        let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
+        let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
         if let ::mcp_runtime::__private::Some(required) = (&&&__Probe::<String>::new())
             .prompt_param_required()
         {
@@ -43,6 +47,26 @@ const _: () = {
         }
         __mcp_needs
             .extend((&&&__Probe::<Option<String>>::new()).prompt_param_requirement());
+        if let ::mcp_runtime::__private::Some(values) = (&&&__Probe::<String>::new())
+            .enum_values(&mut __mcp_gen)
+        {
+            __mcp_completers
+                .push((
+                    ::mcp_runtime::__private::String::from("code"),
+                    ::mcp_runtime::__private::Completer::Values(values),
+                ));
+        }
+        if let ::mcp_runtime::__private::Some(values) = (&&&__Probe::<
+            Option<String>,
+        >::new())
+            .enum_values(&mut __mcp_gen)
+        {
+            __mcp_completers
+                .push((
+                    ::mcp_runtime::__private::String::from("focus"),
+                    ::mcp_runtime::__private::Completer::Values(values),
+                ));
+        }
         let prompt = ::mcp_runtime::__private::Prompt {
             name: ::mcp_runtime::__private::String::from("review-code"),
             title: ::mcp_runtime::__private::None,
@@ -71,6 +95,7 @@ const _: () = {
                 },
             )
             .with_requirements(__mcp_needs)
+            .with_completers(__mcp_completers)
     }
     fn __mcp_key() -> ::mcp_runtime::__private::TypeId {
         ::mcp_runtime::__private::key_of(&review)

@@ -6,7 +6,9 @@ const _: () = {
     use ::mcp_runtime::__private::glue::{
         Probe as __Probe, UriVarOptional as _, UriVarRequired as _,
         ResourceOutputValue as _, ResourceOutputRpcResult as _,
-        ResourceOutputDisplayResult as _, ResourceOutputOther as _,
+        ResourceOutputDisplayResult as _, ResourceOutputOther as _, CompleteNow as _,
+        CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
+        EnumValuesSchema as _, EnumValuesNone as _,
     };
     #[diagnostic::on_unimplemented(
         message = "parameter `notes` is neither a variable of the URI template nor an extractor",
@@ -32,7 +34,18 @@ const _: () = {
         ::mcp_runtime::__private::String,
     > {
         let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
+        let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
+        let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
         __mcp_needs.extend(__mcp_requirement_1::<State<Notes>>());
+        if let ::mcp_runtime::__private::Some(values) = (&&&__Probe::<u32>::new())
+            .enum_values(&mut __mcp_gen)
+        {
+            __mcp_completers
+                .push((
+                    ::mcp_runtime::__private::String::from("id"),
+                    ::mcp_runtime::__private::Completer::Values(values),
+                ));
+        }
         let info = ::mcp_runtime::__private::ResourceInfo {
             name: ::mcp_runtime::__private::String::from("note"),
             title: ::mcp_runtime::__private::None,
@@ -68,7 +81,7 @@ const _: () = {
                     })
                 },
             )
-            .map(|d| d.with_requirements(__mcp_needs))
+            .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers))
     }
     fn __mcp_key() -> ::mcp_runtime::__private::TypeId {
         ::mcp_runtime::__private::key_of(&note)
