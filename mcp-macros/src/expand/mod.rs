@@ -64,7 +64,7 @@ fn opt_str(value: Option<&str>) -> TokenStream {
 fn meta_tokens(common: &Common) -> TokenStream {
     match &common.meta {
         Some(expr) => quote_spanned! {expr.span()=>
-            ::mcp_runtime::__private::glue::meta_from(::mcp_runtime::__private::serde_json::Value::from(#expr))
+            ::mcp_runtime::__private::glue::meta_from(#expr)
         },
         None => quote!(::mcp_runtime::__private::None),
     }

@@ -77,7 +77,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
     let meta = meta_tokens(&attr.common);
     let input_schema = match &attr.input_schema {
         Some(expr) => quote_spanned! {expr.span()=>
-            ::mcp_runtime::__private::glue::schema_object(::mcp_runtime::__private::serde_json::Value::from(#expr))
+            ::mcp_runtime::__private::glue::schema_object(#expr)
         },
         None => quote!(__mcp_input.finish()),
     };

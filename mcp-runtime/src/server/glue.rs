@@ -483,8 +483,12 @@ fn prompt_arg_str(args: &Arguments, name: &str) -> Result<Option<String>, ErrorO
 
 /// `input_schema = ...` on `#[tool]`: a JSON object (anything else is replaced by an
 /// empty object schema, with an error in the log).
-pub fn schema_object(value: Value) -> SchemaObject {
-    match value {
+///
+/// The conversion happens here, not in the expansion: there, spanned at the user's
+/// expression, `Value::from(json!(...))` is a useless conversion that clippy reports in
+/// their code. The same goes for [`meta_from`].
+pub fn schema_object(value: impl Into<Value>) -> SchemaObject {
+    match value.into() {
         Value::Object(map) => map,
         other => {
             tracing::error!(schema = %other, "input_schema must be a JSON object; using an empty object schema");
@@ -496,8 +500,8 @@ pub fn schema_object(value: Value) -> SchemaObject {
 }
 
 /// `meta = ...` on an attribute: any JSON object.
-pub fn meta_from(value: Value) -> Option<Map<String, Value>> {
-    match value {
+pub fn meta_from(value: impl Into<Value>) -> Option<Map<String, Value>> {
+    match value.into() {
         Value::Object(map) => Some(map),
         _ => None,
     }
