@@ -109,6 +109,8 @@ pub fn result_definition(method: &str) -> Option<&'static str> {
         "resources/read" => "ReadResourceResult",
         "prompts/list" => "ListPromptsResult",
         "prompts/get" => "GetPromptResult",
+        "completion/complete" => "CompleteResult",
+        "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => "EmptyResult",
         _ => return None,
     })
 }
