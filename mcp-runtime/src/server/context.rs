@@ -68,7 +68,7 @@ pub struct Context {
 struct ContextInner {
     request_id: RequestId,
     meta: Option<Meta>,
-    facts: RequestFacts,
+    facts: Arc<RequestFacts>,
     cancel: CancellationToken,
     states: Arc<StateMap>,
     scope: RequestScope,
@@ -137,7 +137,7 @@ impl Context {
     pub(crate) fn new(
         request_id: RequestId,
         meta: Option<Meta>,
-        facts: RequestFacts,
+        facts: Arc<RequestFacts>,
         cancel: CancellationToken,
         states: Arc<StateMap>,
         scope: RequestScope,

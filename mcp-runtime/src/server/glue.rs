@@ -545,15 +545,17 @@ impl<R> CompleteWrap<R> {
     }
 }
 
-type CompletionFuture = super::registry::BoxFuture<crate::protocol::Completion>;
+/// A completion on its way; it may borrow the value being completed (`async fn f(&str)`).
+type CompletionFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = crate::protocol::Completion> + Send + 'a>>;
 
 /// Completer result, tier 1: values now.
-pub trait CompleteNow {
-    fn completion(&self) -> CompletionFuture;
+pub trait CompleteNow<'a> {
+    fn completion(&self) -> CompletionFuture<'a>;
 }
 
-impl<R: IntoCompletion> CompleteNow for &&CompleteWrap<R> {
-    fn completion(&self) -> CompletionFuture {
+impl<'a, R: IntoCompletion> CompleteNow<'a> for &&CompleteWrap<R> {
+    fn completion(&self) -> CompletionFuture<'a> {
         let values = self
             .0
             .take()
@@ -564,16 +566,16 @@ impl<R: IntoCompletion> CompleteNow for &&CompleteWrap<R> {
 }
 
 /// Completer result, tier 2: values later (an `async fn`).
-pub trait CompleteLater {
-    fn completion(&self) -> CompletionFuture;
+pub trait CompleteLater<'a> {
+    fn completion(&self) -> CompletionFuture<'a>;
 }
 
-impl<R> CompleteLater for &CompleteWrap<R>
+impl<'a, R> CompleteLater<'a> for &CompleteWrap<R>
 where
-    R: std::future::Future + Send + 'static,
+    R: std::future::Future + Send + 'a,
     R::Output: IntoCompletion,
 {
-    fn completion(&self) -> CompletionFuture {
+    fn completion(&self) -> CompletionFuture<'a> {
         let future = self.0.take();
         Box::pin(async move {
             match future {
@@ -585,14 +587,14 @@ where
 }
 
 /// Completer result, tier 3: anything else names the trait it misses.
-pub trait CompleteOther<R> {
-    fn completion(&self) -> CompletionFuture
+pub trait CompleteOther<'a, R> {
+    fn completion(&self) -> CompletionFuture<'a>
     where
         R: IntoCompletion;
 }
 
-impl<R> CompleteOther<R> for CompleteWrap<R> {
-    fn completion(&self) -> CompletionFuture
+impl<'a, R> CompleteOther<'a, R> for CompleteWrap<R> {
+    fn completion(&self) -> CompletionFuture<'a>
     where
         R: IntoCompletion,
     {

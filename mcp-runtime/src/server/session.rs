@@ -18,7 +18,8 @@ type Waiting = HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>;
 
 /// One client's session.
 pub struct Session {
-    facts: RwLock<RequestFacts>,
+    /// Shared with every request's `Context`: set at initialize, read per call.
+    facts: RwLock<Arc<RequestFacts>>,
     initialized: AtomicBool,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// Requests the server sent to the client, waiting for their answers.
@@ -63,7 +64,7 @@ impl Session {
         }
     }
 
-    pub(crate) fn facts(&self) -> RequestFacts {
+    pub(crate) fn facts(&self) -> Arc<RequestFacts> {
         self.facts
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -79,14 +80,12 @@ impl Session {
     }
 
     pub(crate) fn set_facts(&self, facts: RequestFacts) {
-        *self.facts.write().unwrap_or_else(PoisonError::into_inner) = facts;
+        *self.facts.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(facts);
     }
 
     pub(crate) fn set_log_level(&self, level: LoggingLevel) {
-        self.facts
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .log_level = Some(level);
+        let mut facts = self.facts.write().unwrap_or_else(PoisonError::into_inner);
+        Arc::make_mut(&mut facts).log_level = Some(level);
     }
 
     pub(crate) fn mark_initialized(&self) {
@@ -117,14 +116,19 @@ impl Session {
         }
     }
 
-    /// Registers a request in flight; the guard removes it when the request ends.
+    /// Registers a request in flight; the guard removes it when the request ends. A
+    /// stateless session cannot hear a cancellation, so nothing is registered there.
     pub(crate) fn begin(&self, id: &RequestId) -> InFlight<'_> {
         let token = CancellationToken::new();
-        lock(&self.in_flight).insert(id.clone(), token.clone());
+        let registered = self.accepts_responses;
+        if registered {
+            lock(&self.in_flight).insert(id.clone(), token.clone());
+        }
         InFlight {
             session: self,
             id: id.clone(),
             token,
+            registered,
         }
     }
 
@@ -190,10 +194,13 @@ pub(crate) struct InFlight<'a> {
     session: &'a Session,
     id: RequestId,
     pub(crate) token: CancellationToken,
+    registered: bool,
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        lock(&self.session.in_flight).remove(&self.id);
+        if self.registered {
+            lock(&self.session.in_flight).remove(&self.id);
+        }
     }
 }
