@@ -1120,7 +1120,7 @@ async fn a_nested_form_is_refused_before_asking(t: Transport) {
     let peer = t.connect(Flavor::Fixture, builder).await;
     assert_eq!(
         peer.tool_error("plan_trip", json!({})).await,
-        "invalid form: field `destination` is object: a form field must be a string, number, boolean, enum, or list of enums"
+        "invalid form: field `destination` is an object: a form field must be a string, number, boolean, enum, or list of enums"
     );
     assert_eq!(params_of(&asked), Vec::<Value>::new());
     peer.assert_valid();

@@ -70,7 +70,11 @@ fn check_field(name: &str, prop: &mut Map<String, Value>) -> Result<(), String> 
         }
         other => Err(format!(
             "field `{name}` is {}: a form field must be a string, number, boolean, enum, or list of enums",
-            other.unwrap_or("a nested type")
+            match other {
+                Some("object") => "an object".to_owned(),
+                Some("null") | None => "a nested type".to_owned(),
+                Some(t) => format!("of type {t}"),
+            }
         )),
     }
 }

@@ -75,6 +75,12 @@ impl ToolDef {
         }
     }
 
+    /// The definition of a `#[tool]` function, e.g. to add it while serving with
+    /// [`Server::add_tool`](crate::Server::add_tool); `None` if `f` has no `#[tool]`.
+    pub fn of<F: 'static>(f: F) -> Option<ToolDef> {
+        find_tool(key_of(&f))
+    }
+
     /// What `tools/list` shows for it.
     pub fn tool(&self) -> &Tool {
         &self.tool
@@ -149,6 +155,12 @@ impl ResourceDef {
         self
     }
 
+    /// The definition of a `#[resource]` function; `None` if `f` has no `#[resource]`,
+    /// `Some(Err)` if its URI template is invalid.
+    pub fn of<F: 'static>(f: F) -> Option<Result<ResourceDef, String>> {
+        find_resource(key_of(&f))
+    }
+
     /// True for a template with variables.
     pub fn is_template(&self) -> bool {
         !self.template.is_static()
@@ -189,6 +201,11 @@ pub struct PromptDef {
 }
 
 impl PromptDef {
+    /// The definition of a `#[prompt]` function; `None` if `f` has no `#[prompt]`.
+    pub fn of<F: 'static>(f: F) -> Option<PromptDef> {
+        find_prompt(key_of(&f))
+    }
+
     #[doc(hidden)]
     pub fn with_completers(mut self, completers: Vec<(String, Completer)>) -> Self {
         self.completers = completers;
