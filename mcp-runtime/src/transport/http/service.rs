@@ -277,28 +277,39 @@ impl ServiceInner {
         };
         let server = self.server.clone();
         let task_session = session.clone();
-        // A task of its own: a client that disconnects does not cancel the call (the spec
-        // asks for an explicit notifications/cancelled).
-        let mut call = tokio::spawn(async move {
+        let mut call = Box::pin(async move {
             server
                 .handle_request(task_session.core(), request, scope)
                 .await
         });
-        let (first, done) = tokio::select! {
-            biased;
-            joined = &mut call => {
-                let response = joined_response(joined);
-                match rx.try_recv() {
-                    // It sent messages and finished within one poll: they still go first.
-                    Ok(first) => (Some(first), Some(response)),
-                    Err(_) => return match response {
-                        Some(response) => json_response(StatusCode::OK, &Message::Response(response)),
-                        // Cancelled: no JSON-RPC response; an event stream that just ends.
-                        None => with_body(StatusCode::OK, EVENT_STREAM, Bytes::new()),
-                    },
+        // Most calls finish in their first poll (a sync tool): they are answered without a
+        // task. The others get a task of their own, so that a client that disconnects does
+        // not cancel them (the spec asks for an explicit notifications/cancelled).
+        let finished = futures_util::FutureExt::now_or_never(&mut call);
+        let mut task = None;
+        let (first, done) = match finished {
+            Some(response) => match rx.try_recv() {
+                // It sent messages and finished within one poll: they still go first.
+                Ok(first) => (Some(first), Some(response)),
+                Err(_) => return answer_json(response),
+            },
+            None => {
+                let mut handle = tokio::spawn(call);
+                tokio::select! {
+                    biased;
+                    joined = &mut handle => {
+                        let response = joined_response(joined);
+                        match rx.try_recv() {
+                            Ok(first) => (Some(first), Some(response)),
+                            Err(_) => return answer_json(response),
+                        }
+                    }
+                    first = rx.recv() => {
+                        task = Some(handle);
+                        (first, None)
+                    }
                 }
             }
-            first = rx.recv() => (first, None),
         };
         let stream = match &*session {
             SessionRef::Http(s) => s.new_stream(),
@@ -322,15 +333,16 @@ impl ServiceInner {
             }
             // Drive the call while forwarding what it sends; once it is done, whatever it
             // sent is already queued, and the response goes last.
-            let response = match done {
-                Some(response) => response,
-                None => loop {
+            let response = match (done, task) {
+                (Some(response), _) => response,
+                (None, Some(mut handle)) => loop {
                     tokio::select! {
                         biased;
                         Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
-                        joined = &mut call => break joined_response(joined),
+                        joined = &mut handle => break joined_response(joined),
                     }
                 },
+                (None, None) => None,
             };
             while let Ok(outgoing) = rx.try_recv() {
                 push(&forward_stream, &outgoing);
@@ -529,6 +541,15 @@ impl ServiceInner {
                 "Not Found: the session does not exist or has ended",
             )
         }
+    }
+}
+
+/// A request's answer as one JSON body; a cancelled one (no JSON-RPC response) as an
+/// event stream that just ends.
+fn answer_json(response: Option<RpcResponse>) -> Response<HttpBody> {
+    match response {
+        Some(response) => json_response(StatusCode::OK, &Message::Response(response)),
+        None => with_body(StatusCode::OK, EVENT_STREAM, Bytes::new()),
     }
 }
 
