@@ -959,8 +959,28 @@ async fn sampling_needs_the_client_capability(t: Transport) {
     peer.assert_valid();
 }
 
+/// Sends on its channel when dropped: shows that a handler's future was stopped.
+struct DropSignal(Option<tokio::sync::oneshot::Sender<()>>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 async fn a_client_that_never_answers_times_out(t: Transport) {
-    let builder = Client::builder().on_sampling(|_| std::future::pending());
+    // The handler never answers; when the server cancels its request, the client stops it.
+    let (stopped_tx, stopped) = tokio::sync::oneshot::channel();
+    let signal = Arc::new(Mutex::new(Some(stopped_tx)));
+    let builder = Client::builder().on_sampling(move |_| {
+        let guard = DropSignal(signal.lock().unwrap_or_else(|e| e.into_inner()).take());
+        async move {
+            let _guard = guard;
+            std::future::pending::<Result<CreateMessageResult, ErrorObject>>().await
+        }
+    });
     let peer = t.connect(Flavor::ShortTimeout, builder).await;
     let timed_out = format!("the client did not answer within {SHORT_TIMEOUT:?}");
     assert_eq!(
@@ -980,6 +1000,10 @@ async fn a_client_that_never_answers_times_out(t: Transport) {
         params,
         [json!({ "requestId": asked[0]["id"], "reason": timed_out })]
     );
+    tokio::time::timeout(WAIT, stopped)
+        .await
+        .expect("the client should stop a handler whose request the server cancelled")
+        .expect("the handler's signal");
     peer.ping().await;
     peer.assert_valid();
 }

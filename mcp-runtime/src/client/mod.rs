@@ -63,6 +63,8 @@ pub(crate) struct Handlers {
     roots: Option<Vec<Root>>,
     notification: Option<NotificationHandler>,
     progress: Arc<Mutex<HashMap<String, ProgressHandler>>>,
+    /// The server's requests being answered, to stop one the server cancels.
+    answering: Arc<Mutex<HashMap<RequestId, tokio::task::AbortHandle>>>,
 }
 
 impl Default for ClientBuilder {
@@ -628,6 +630,14 @@ impl Handlers {
     }
 
     fn notified(&self, n: Notification) {
+        // The server gave up on a request of its own: stop answering it (no response).
+        if n.method == "notifications/cancelled"
+            && let Some(id) = n.params.as_ref().and_then(|p| p.get("requestId"))
+            && let Ok(id) = serde_json::from_value::<RequestId>(id.clone())
+            && let Some(task) = lock(&self.answering).remove(&id)
+        {
+            task.abort();
+        }
         if n.method == "notifications/progress" {
             let params = n.params.clone().unwrap_or_default();
             let token = params
@@ -689,10 +699,13 @@ impl Inbound {
                 Ok(Message::Request(req)) => {
                     // Answered in a task: a handler may take a while (a human fills a form).
                     let (handlers, out) = (self.handlers.clone(), self.out.clone());
-                    tokio::spawn(async move {
+                    let id = req.id.clone();
+                    let mut answering = lock(&self.handlers.answering);
+                    let task = tokio::spawn(async move {
                         let outcome = handlers
                             .answer(&req.method, req.params.unwrap_or_default())
                             .await;
+                        lock(&handlers.answering).remove(&req.id);
                         if let Some(out) = out.upgrade() {
                             let _ = out
                                 .send(Message::Response(Response {
@@ -702,6 +715,9 @@ impl Inbound {
                                 .await;
                         }
                     });
+                    if !task.is_finished() {
+                        answering.insert(id, task.abort_handle());
+                    }
                 }
                 Ok(Message::Notification(n)) => self.handlers.notified(n),
                 Ok(Message::Response(r)) => {
