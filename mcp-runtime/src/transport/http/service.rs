@@ -253,10 +253,10 @@ impl ServiceInner {
             Ok(s) => s,
             Err(resp) => return resp,
         };
-        // A supported MCP-Protocol-Version is accepted even when it differs from the
-        // negotiated one (the spec asks for 400 only when it is invalid or unsupported, and
-        // the official conformance suite sends 2025-03-26 on a 2025-11-25 session).
-        let _ = header_version;
+        // A supported MCP-Protocol-Version (checked above) is accepted even when it differs
+        // from the negotiated one: the spec asks for 400 only when it is invalid or
+        // unsupported, and the official conformance suite sends 2025-03-26 on a 2025-11-25
+        // session.
         self.dispatch(Arc::new(SessionRef::Http(session)), payload, parts, None)
             .await
     }
