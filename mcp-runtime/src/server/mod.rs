@@ -271,28 +271,22 @@ impl ServerBuilder {
     /// Adds every `#[tool]`, `#[resource]` and `#[prompt]` linked into the program,
     /// in name order.
     pub fn registered(mut self) -> Self {
-        let (tools, resources, prompts) = registry::all_keys();
-        let mut tools: Vec<ToolDef> = tools.into_iter().filter_map(registry::find_tool).collect();
+        let (mut tools, resources, mut prompts) = registry::all();
         tools.sort_by(|a, b| a.tool.name.cmp(&b.tool.name));
         for def in tools {
             self = self.tool_def(def);
         }
         let mut res = Vec::new();
-        for key in resources {
-            match registry::find_resource(key) {
-                Some(Ok(def)) => res.push(def),
-                Some(Err(e)) => self.errors.push(e),
-                None => {}
+        for def in resources {
+            match def {
+                Ok(def) => res.push(def),
+                Err(e) => self.errors.push(e),
             }
         }
         res.sort_by(|a, b| a.template.as_str().cmp(b.template.as_str()));
         for def in res {
             self = self.resource_def(def);
         }
-        let mut prompts: Vec<PromptDef> = prompts
-            .into_iter()
-            .filter_map(registry::find_prompt)
-            .collect();
         prompts.sort_by(|a, b| a.prompt.name.cmp(&b.prompt.name));
         for def in prompts {
             self = self.prompt_def(def);

@@ -273,54 +273,72 @@ pub fn key_of<F: 'static>(_: &F) -> TypeId {
     TypeId::of::<F>()
 }
 
+impl ToolRegistration {
+    fn build(&self) -> ToolDef {
+        ToolDef {
+            key: Some((self.key)()),
+            package: Some(self.package),
+            ..(self.def)()
+        }
+    }
+}
+
+impl ResourceRegistration {
+    fn build(&self) -> Result<ResourceDef, String> {
+        let (key, package) = (Some((self.key)()), Some(self.package));
+        (self.def)().map(|d| ResourceDef { key, package, ..d })
+    }
+}
+
+impl PromptRegistration {
+    fn build(&self) -> PromptDef {
+        PromptDef {
+            key: Some((self.key)()),
+            package: Some(self.package),
+            ..(self.def)()
+        }
+    }
+}
+
 pub(crate) fn find_tool(key: TypeId) -> Option<ToolDef> {
     inventory::iter::<ToolRegistration>
         .into_iter()
         .find(|r| (r.key)() == key)
-        .map(|r| ToolDef {
-            key: Some(key),
-            package: Some(r.package),
-            ..(r.def)()
-        })
+        .map(ToolRegistration::build)
 }
 
 pub(crate) fn find_resource(key: TypeId) -> Option<Result<ResourceDef, String>> {
     inventory::iter::<ResourceRegistration>
         .into_iter()
         .find(|r| (r.key)() == key)
-        .map(|r| {
-            (r.def)().map(|d| ResourceDef {
-                key: Some(key),
-                package: Some(r.package),
-                ..d
-            })
-        })
+        .map(ResourceRegistration::build)
 }
 
 pub(crate) fn find_prompt(key: TypeId) -> Option<PromptDef> {
     inventory::iter::<PromptRegistration>
         .into_iter()
         .find(|r| (r.key)() == key)
-        .map(|r| PromptDef {
-            key: Some(key),
-            package: Some(r.package),
-            ..(r.def)()
-        })
+        .map(PromptRegistration::build)
 }
 
-pub(crate) fn all_keys() -> (Vec<TypeId>, Vec<TypeId>, Vec<TypeId>) {
+/// Every registered tool, resource and prompt, each built once.
+pub(crate) fn all() -> (
+    Vec<ToolDef>,
+    Vec<Result<ResourceDef, String>>,
+    Vec<PromptDef>,
+) {
     (
         inventory::iter::<ToolRegistration>
             .into_iter()
-            .map(|r| (r.key)())
+            .map(ToolRegistration::build)
             .collect(),
         inventory::iter::<ResourceRegistration>
             .into_iter()
-            .map(|r| (r.key)())
+            .map(ResourceRegistration::build)
             .collect(),
         inventory::iter::<PromptRegistration>
             .into_iter()
-            .map(|r| (r.key)())
+            .map(PromptRegistration::build)
             .collect(),
     )
 }
