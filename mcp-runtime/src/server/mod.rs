@@ -182,7 +182,7 @@ impl Server {
     /// (`notifications/tools/list_changed`).
     pub fn add_tool(&self, def: ToolDef) {
         self.change("tools", |t| {
-            t.tools.retain(|x| x.tool.name != def.tool.name);
+            remove_where(&mut t.tools, |x| x.tool.name == def.tool.name);
             t.tools.push(def);
             true
         });
@@ -191,16 +191,14 @@ impl Server {
     /// Removes a tool while serving; false when there was none of that name.
     pub fn remove_tool(&self, name: &str) -> bool {
         self.change("tools", |t| {
-            let before = t.tools.len();
-            t.tools.retain(|x| x.tool.name != name);
-            t.tools.len() != before
+            remove_where(&mut t.tools, |x| x.tool.name == name)
         })
     }
 
     /// Adds (or replaces, by name) a prompt while serving.
     pub fn add_prompt(&self, def: PromptDef) {
         self.change("prompts", |t| {
-            t.prompts.retain(|x| x.prompt.name != def.prompt.name);
+            remove_where(&mut t.prompts, |x| x.prompt.name == def.prompt.name);
             t.prompts.push(def);
             true
         });
@@ -209,9 +207,7 @@ impl Server {
     /// Removes a prompt while serving.
     pub fn remove_prompt(&self, name: &str) -> bool {
         self.change("prompts", |t| {
-            let before = t.prompts.len();
-            t.prompts.retain(|x| x.prompt.name != name);
-            t.prompts.len() != before
+            remove_where(&mut t.prompts, |x| x.prompt.name == name)
         })
     }
 
@@ -219,8 +215,7 @@ impl Server {
     pub fn add_resource(&self, def: ResourceDef) {
         self.change("resources", |t| {
             let uri = def.template.as_str().to_owned();
-            t.static_resources.retain(|x| x.template.as_str() != uri);
-            t.templates.retain(|x| x.template.as_str() != uri);
+            t.remove_resource(&uri);
             if def.is_template() {
                 t.templates.push(def)
             } else {
@@ -232,13 +227,7 @@ impl Server {
 
     /// Removes a resource (or template) while serving.
     pub fn remove_resource(&self, uri_template: &str) -> bool {
-        self.change("resources", |t| {
-            let before = t.static_resources.len() + t.templates.len();
-            t.static_resources
-                .retain(|x| x.template.as_str() != uri_template);
-            t.templates.retain(|x| x.template.as_str() != uri_template);
-            t.static_resources.len() + t.templates.len() != before
-        })
+        self.change("resources", |t| t.remove_resource(uri_template))
     }
 
     /// Tells the sessions subscribed to `uri` that it changed
@@ -508,6 +497,13 @@ fn check_requirements(
             ));
         }
     }
+}
+
+/// Removes the items that match; true when there was one.
+fn remove_where<T>(items: &mut Vec<T>, matches: impl Fn(&T) -> bool) -> bool {
+    let before = items.len();
+    items.retain(|x| !matches(x));
+    items.len() != before
 }
 
 /// The Cargo package (name, version) of the first annotated item, else the executable's name.

@@ -63,6 +63,16 @@ impl Tables {
             .find(|t| t.template.as_str() == uri_template)
     }
 
+    /// Removes the resource or template with this URI template; true when there was one.
+    pub(crate) fn remove_resource(&mut self, uri_template: &str) -> bool {
+        let before = self.static_resources.len() + self.templates.len();
+        self.static_resources
+            .retain(|x| x.template.as_str() != uri_template);
+        self.templates
+            .retain(|x| x.template.as_str() != uri_template);
+        self.static_resources.len() + self.templates.len() != before
+    }
+
     /// True when some argument or variable can be completed.
     pub(crate) fn completable(&self) -> bool {
         self.prompts.iter().any(|p| !p.completers.is_empty())
