@@ -694,7 +694,10 @@ impl Inbound {
                     id: Some(id),
                     outcome,
                 })) => {
-                    self.resolve(&id, outcome.map_err(Error::Rpc));
+                    let outcome = outcome.map_err(Error::Rpc).and_then(|raw| {
+                        serde_json::from_str(raw.get()).map_err(|e| Error::Protocol(e.to_string()))
+                    });
+                    self.resolve(&id, outcome);
                 }
                 Ok(Message::Request(req)) => {
                     // Answered in a task: a handler may take a while (a human fills a form).
@@ -704,7 +707,8 @@ impl Inbound {
                     let task = tokio::spawn(async move {
                         let outcome = handlers
                             .answer(&req.method, req.params.unwrap_or_default())
-                            .await;
+                            .await
+                            .and_then(|value| crate::protocol::raw(&value));
                         lock(&handlers.answering).remove(&req.id);
                         if let Some(out) = out.upgrade() {
                             let _ = out

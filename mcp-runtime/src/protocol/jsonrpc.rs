@@ -2,17 +2,47 @@
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::fmt;
 
 /// A request id: MCP allows strings and integers, never `null`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum RequestId {
     /// An integer id.
     Number(i64),
     /// A string id.
     String(String),
+}
+
+// By hand rather than `#[serde(untagged)]`, which buffers the value before trying each
+// variant: ids are decoded with every message.
+impl<'de> Deserialize<'de> for RequestId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl serde::de::Visitor<'_> for IdVisitor {
+            type Value = RequestId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an integer")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RequestId, E> {
+                Ok(RequestId::Number(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RequestId, E> {
+                i64::try_from(n)
+                    .map(RequestId::Number)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RequestId, E> {
+                Ok(RequestId::String(s.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<RequestId, E> {
+                Ok(RequestId::String(s))
+            }
+        }
+        d.deserialize_any(IdVisitor)
+    }
 }
 
 impl fmt::Display for RequestId {
@@ -45,20 +75,41 @@ pub struct Notification {
 }
 
 /// A response: the result of a request, or its error.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Response {
     /// The id of the request answered; absent only when the request's id could not be read.
     pub id: Option<RequestId>,
-    /// The result or the error.
-    pub outcome: Result<Value, ErrorObject>,
+    /// The result, as the JSON text it travels as (a result is serialized once, straight
+    /// from the handler's type, and read by whoever needs it typed), or the error.
+    pub outcome: Result<Box<RawValue>, ErrorObject>,
+}
+
+impl PartialEq for Response {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && match (&self.outcome, &other.outcome) {
+                (Ok(a), Ok(b)) => a.get() == b.get(),
+                (Err(a), Err(b)) => a == b,
+                _ => false,
+            }
+    }
 }
 
 impl Response {
     /// A successful response.
-    pub fn result(id: RequestId, result: Value) -> Self {
+    pub fn result(id: RequestId, result: Box<RawValue>) -> Self {
         Response {
             id: Some(id),
             outcome: Ok(result),
+        }
+    }
+
+    /// A successful response whose result is `result` serialized (an error response if
+    /// it cannot be: a map with non-string keys, say).
+    pub fn serialize_result<T: Serialize + ?Sized>(id: RequestId, result: &T) -> Self {
+        Response {
+            id: Some(id),
+            outcome: raw(result),
         }
     }
 
@@ -80,6 +131,15 @@ pub enum Message {
     Notification(Notification),
     /// A response (result or error).
     Response(Response),
+}
+
+/// `value` as raw JSON; an internal error when it cannot be serialized.
+pub(crate) fn raw<T: Serialize + ?Sized>(value: &T) -> Result<Box<RawValue>, ErrorObject> {
+    serde_json::value::to_raw_value(value).map_err(|e| ErrorObject {
+        code: ErrorCode::INTERNAL_ERROR,
+        message: format!("the result could not be serialized: {e}"),
+        data: None,
+    })
 }
 
 /// The error member of an error response.
@@ -151,6 +211,14 @@ pub enum Payload {
 impl Payload {
     /// Decodes one frame of bytes (a stdio line or an HTTP body).
     pub fn decode(bytes: &[u8]) -> Payload {
+        // The common case, one well-formed message, is decoded straight from the text;
+        // anything else (a batch, a malformed or duplicated member) takes the slower path
+        // through `Value`, which says precisely what is wrong.
+        if let Ok(envelope) = serde_json::from_slice::<Incoming<'_>>(bytes)
+            && let Some(message) = envelope.into_message()
+        {
+            return Payload::Single(Ok(message));
+        }
         let value: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(e) => {
@@ -224,7 +292,7 @@ impl Message {
             });
         }
         let outcome = match (obj.remove("result"), obj.remove("error")) {
-            (Some(result), None) => Ok(result),
+            (Some(result), None) => Ok(raw(&result).map_err(|e| invalid(e.message))?),
             (None, Some(error)) => Err(ErrorObject::deserialize(error)
                 .map_err(|e| invalid(format!("Invalid Request: malformed `error`: {e}")))?),
             _ => {
@@ -235,6 +303,58 @@ impl Message {
             }
         };
         Ok(Message::Response(Response { id, outcome }))
+    }
+}
+
+/// A well-formed message as it arrives. Members are strict where `Option` would blur a
+/// difference: `"id": null` is not an absent id, `"params": null` is not absent params, and
+/// `"result": null` is a result.
+#[derive(Deserialize)]
+struct Incoming<'a> {
+    #[serde(borrow)]
+    jsonrpc: std::borrow::Cow<'a, str>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<RequestId>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    params: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "present")]
+    result: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "present")]
+    error: Option<ErrorObject>,
+}
+
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl Incoming<'_> {
+    /// The message, or `None` when the envelope is invalid (the `Value` path then says why).
+    fn into_message(self) -> Option<Message> {
+        if self.jsonrpc != "2.0" {
+            return None;
+        }
+        let Incoming {
+            id,
+            method,
+            params,
+            result,
+            error,
+            ..
+        } = self;
+        Some(match (method, id) {
+            (Some(method), Some(id)) => Message::Request(Request { id, method, params }),
+            (Some(method), None) => Message::Notification(Notification { method, params }),
+            (None, id) => {
+                let outcome = match (result, error) {
+                    (Some(result), None) => Ok(result),
+                    (None, Some(error)) => Err(error),
+                    _ => return None,
+                };
+                Message::Response(Response { id, outcome })
+            }
+        })
     }
 }
 
@@ -259,7 +379,7 @@ struct Envelope<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     params: Option<&'a Map<String, Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<&'a Value>,
+    result: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a ErrorObject>,
 }
@@ -357,6 +477,44 @@ mod tests {
         assert!(
             matches!(Payload::decode(b"{nope"), Payload::Single(Err(e)) if e.error.code == ErrorCode::PARSE_ERROR)
         );
+    }
+
+    /// The direct decode of a single message agrees with the `Value` path on every edge
+    /// of the envelope, errors included.
+    #[test]
+    fn direct_decode_agrees_with_the_value_path() {
+        let cases = [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2}}}"#,
+            r#"{"jsonrpc":"2.0","id":"x","method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":null}"#,
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"m","data":[1]}}"#,
+            r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":-3,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":null}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":7}"#,
+            r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+            r#"{"id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"m"}}"#,
+            r#"{"jsonrpc":"2.0","id":1}"#,
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","extra":{"deep":[1,2]}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"a\u00e9"}"#,
+            r#"  {"jsonrpc":"2.0","id":1,"method":"ping"}  "#,
+        ];
+        for case in cases {
+            let direct = match Payload::decode(case.as_bytes()) {
+                Payload::Single(m) => m,
+                Payload::Batch(_) => panic!("{case}: decoded as a batch"),
+            };
+            let value: Value = serde_json::from_str(case).unwrap();
+            assert_eq!(direct, Message::from_value(value), "{case}");
+        }
     }
 
     #[test]

@@ -7,11 +7,12 @@ use super::tables::Tables;
 use super::{Server, ServerInner};
 use crate::protocol::{
     CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
-    ReadResourceResult, Request, Response,
+    ReadResourceResult, Request, Response, raw,
 };
 use crate::protocol::{Completion, LoggingLevel};
 use base64::Engine as _;
 use futures_util::FutureExt as _;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -82,16 +83,14 @@ impl Server {
             )
         };
         let work = async {
-            match method.as_str() {
+            let value = match method.as_str() {
                 "initialize" => initialize(inner, &tables, session, &params),
                 "ping" => Ok(json!({})),
                 "tools/list" => list(&params, inner, "tools", &tables.tools, |t| {
                     to_value(&t.tool)
                 }),
-                "tools/call" => {
-                    let ctx = ctx();
-                    call_tool(&tables, &mut params, ctx).await
-                }
+                // The one result serialized straight from its type: the hot path.
+                "tools/call" => return call_tool(&tables, &mut params, ctx()).await,
                 "resources/list" => {
                     list(&params, inner, "resources", &tables.static_resources, |r| {
                         to_value(&r.as_resource())
@@ -120,7 +119,8 @@ impl Server {
                 "logging/setLevel" => set_level(session, &params),
                 "completion/complete" => complete(&tables, &params, ctx()).await,
                 other => Err(ErrorObject::method_not_found(other)),
-            }
+            };
+            value.and_then(|v| raw(&v))
         };
         // A cancelled request is dropped where it waits and gets no response; initialize
         // cannot be cancelled.
@@ -170,7 +170,7 @@ impl Server {
     /// roots). An answer to nothing we asked is logged, never answered (JSON-RPC forbids it).
     pub fn handle_response(&self, session: &Session, response: Response) {
         let routed = match &response.id {
-            Some(id) => session.resolve(id, response.outcome.clone()),
+            Some(id) => session.resolve(id, response.outcome),
             None => false,
         };
         if !routed {
@@ -298,7 +298,11 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-async fn call_tool(tables: &Tables, params: &mut Params, ctx: Context) -> MethodResult {
+async fn call_tool(
+    tables: &Tables,
+    params: &mut Params,
+    ctx: Context,
+) -> Result<Box<RawValue>, ErrorObject> {
     // Taken, not cloned: the tool consumes its arguments.
     let args = params.remove("arguments");
     let name = required_str(params, "name", "tools/call")?;
@@ -307,7 +311,7 @@ async fn call_tool(tables: &Tables, params: &mut Params, ctx: Context) -> Method
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
     let args = object_value(args, "arguments", "tools/call")?;
     if let Some(message) = unknown_argument(&def.tool.input_schema, &args) {
-        return Ok(to_value(&CallToolResult::error(message)));
+        return raw(&CallToolResult::error(message));
     }
     let mut result = match AssertUnwindSafe((def.call)(ctx, args)).catch_unwind().await {
         Ok(result) => result,
@@ -327,7 +331,7 @@ async fn call_tool(tables: &Tables, params: &mut Params, ctx: Context) -> Method
         }
         result.structured_content = Some(wrapped);
     }
-    Ok(to_value(&result))
+    raw(&result)
 }
 
 /// An argument the tool's schema does not declare: the model most likely misspelled one.

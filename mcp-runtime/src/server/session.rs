@@ -4,6 +4,7 @@
 use super::context::RequestFacts;
 use crate::protocol::{ErrorObject, LoggingLevel, Message, ProtocolVersion, RequestId};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -166,9 +167,18 @@ impl Session {
     }
 
     /// Routes the client's answer; false when no request of ours has that id.
-    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<Value, ErrorObject>) -> bool {
+    pub(crate) fn resolve(
+        &self,
+        id: &RequestId,
+        outcome: Result<Box<RawValue>, ErrorObject>,
+    ) -> bool {
         match lock(&self.waiting).remove(id) {
             Some(tx) => {
+                let outcome = outcome.and_then(|raw| {
+                    serde_json::from_str(raw.get()).map_err(|e| {
+                        ErrorObject::invalid_params(format!("the client's answer: {e}"))
+                    })
+                });
                 let _ = tx.send(outcome);
                 true
             }
