@@ -93,8 +93,9 @@ pub struct RequestScope {
 /// What a transport writes to its client, in order.
 #[derive(Debug)]
 pub enum Outgoing {
-    /// One message.
-    One(Message),
+    /// One message (boxed: the queue's slots stay small, and a queue is made per HTTP
+    /// request).
+    One(Box<Message>),
     /// The responses to a JSON-RPC batch, written as one array.
     Batch(Vec<Message>),
     /// Close the connection that carries this request's stream, keeping the stream:
@@ -478,7 +479,7 @@ impl Context {
             method: method.to_owned(),
             params,
         });
-        if !outbound.send(Outgoing::One(request)).await {
+        if !outbound.send(Outgoing::One(Box::new(request))).await {
             session.forget(&id);
             return Err(ClientRequestError::Closed);
         }
@@ -525,7 +526,7 @@ impl Context {
             method: method.to_owned(),
             params,
         });
-        outbound.send(Outgoing::One(message)).await
+        outbound.send(Outgoing::One(Box::new(message))).await
     }
 }
 

@@ -324,10 +324,12 @@ async fn call_tool(
     if def.wrap_output
         && let Some(value) = result.structured_content.take()
     {
-        let wrapped = json!({ "result": value });
+        let mut wrapped = Map::with_capacity(1);
+        wrapped.insert("result".to_owned(), value);
+        let wrapped = Value::Object(wrapped);
         // The text copy is the serialized structured content, as the spec advises.
         if let [crate::protocol::Content::Text { text, .. }] = result.content.as_mut_slice() {
-            *text = wrapped.to_string();
+            *text = serde_json::to_string(&wrapped).unwrap_or_default();
         }
         result.structured_content = Some(wrapped);
     }

@@ -162,7 +162,9 @@ pub type ToolConvert<R> = fn(R) -> CallToolResult;
 fn structured<T: Serialize>(value: T) -> CallToolResult {
     match serde_json::to_value(&value) {
         Ok(json) => CallToolResult {
-            content: vec![Content::text(json.to_string())],
+            content: vec![Content::text(
+                serde_json::to_string(&json).unwrap_or_default(),
+            )],
             structured_content: Some(json),
             ..Default::default()
         },

@@ -59,9 +59,20 @@ impl Session {
 
     /// A session for one stateless request: it cannot receive the client's answers.
     pub fn stateless() -> Self {
+        Session::stateless_with(Arc::default())
+    }
+
+    /// A stateless session whose facts are already known (shared, not copied).
+    pub(crate) fn stateless_with(facts: Arc<RequestFacts>) -> Self {
         Session {
+            facts: RwLock::new(facts),
+            initialized: AtomicBool::new(false),
+            in_flight: Mutex::default(),
+            waiting: Mutex::default(),
+            next_id: AtomicI64::new(1),
+            subscriptions: Mutex::default(),
+            notifier: RwLock::default(),
             accepts_responses: false,
-            ..Session::default()
         }
     }
 

@@ -27,7 +27,7 @@ where
     let (outbox, rx) = Outbound::channel(OUTBOX);
     let notifier = outbox.clone();
     session.set_notifier(Arc::new(move |message| {
-        notifier.try_send(Outgoing::One(message));
+        notifier.try_send(Outgoing::One(Box::new(message)));
     }));
     let writer_task = tokio::spawn(write_lines(writer, rx));
     let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
@@ -55,7 +55,7 @@ where
             Ok(line) => line,
             Err(error) => {
                 let reply = Message::Response(Response::error(None, error));
-                outbox.send(Outgoing::One(reply)).await;
+                outbox.send(Outgoing::One(Box::new(reply))).await;
                 continue;
             }
         };
@@ -71,7 +71,9 @@ where
             Payload::Single(message) => {
                 tasks.spawn(async move {
                     if let Some(reply) = answer(&server, &session, message, &outbox).await {
-                        outbox.send(Outgoing::One(Message::Response(reply))).await;
+                        outbox
+                            .send(Outgoing::One(Box::new(Message::Response(reply))))
+                            .await;
                     }
                     drop(permit);
                 });

@@ -54,6 +54,9 @@ struct ServiceInner {
     server: Server,
     config: HttpConfig,
     sessions: SessionStore,
+    /// Stateless mode: the facts of a request, one per protocol version (shared by every
+    /// request of that version rather than made per request).
+    stateless_facts: Vec<Arc<RequestFacts>>,
 }
 
 impl Server {
@@ -70,6 +73,15 @@ impl Server {
                 server: self.clone(),
                 config,
                 sessions,
+                stateless_facts: ProtocolVersion::ALL
+                    .iter()
+                    .map(|&protocol_version| {
+                        Arc::new(RequestFacts {
+                            protocol_version,
+                            ..RequestFacts::default()
+                        })
+                    })
+                    .collect(),
             }),
         }
     }
@@ -132,6 +144,19 @@ where
 }
 
 impl ServiceInner {
+    fn stateless_facts(&self, version: ProtocolVersion) -> Arc<RequestFacts> {
+        let known = self
+            .stateless_facts
+            .iter()
+            .find(|f| f.protocol_version == version);
+        known.cloned().unwrap_or_else(|| {
+            Arc::new(RequestFacts {
+                protocol_version: version,
+                ..RequestFacts::default()
+            })
+        })
+    }
+
     /// DNS-rebinding protection: `Host` and `Origin` must be on the allow-lists.
     fn check_host_and_origin(&self, headers: &HeaderMap) -> Result<(), Response<HttpBody>> {
         let host = headers.get(HOST).and_then(|h| h.to_str().ok());
@@ -164,7 +189,8 @@ impl ServiceInner {
         B::Error: std::error::Error + Send + Sync + 'static,
     {
         let headers = req.headers();
-        if !(accepts(headers, JSON) && accepts(headers, EVENT_STREAM)) {
+        let accepted = accepted(headers);
+        if !(accepted.json && accepted.event_stream) {
             return error(
                 StatusCode::NOT_ACCEPTABLE,
                 ErrorCode::INVALID_REQUEST,
@@ -209,33 +235,22 @@ impl ServiceInner {
             Err(resp) => return resp,
         };
         if self.config.stateless {
-            let session = Arc::new(Session::stateless());
-            if !is_initialize {
+            let facts = if is_initialize {
+                Arc::default()
+            } else {
                 let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
-                session.set_facts(RequestFacts {
-                    protocol_version: version,
-                    ..Default::default()
-                });
-            }
+                self.stateless_facts(version)
+            };
+            let session = Arc::new(Session::stateless_with(facts));
             return self
-                .dispatch(
-                    Arc::new(SessionRef::Stateless(session)),
-                    payload,
-                    parts,
-                    None,
-                )
+                .dispatch(SessionRef::Stateless(session), payload, parts, None)
                 .await;
         }
         if is_initialize {
             return match self.sessions.create(self.server.new_session()) {
                 Ok((id, session)) => {
-                    self.dispatch(
-                        Arc::new(SessionRef::Http(session)),
-                        payload,
-                        parts,
-                        Some(&id),
-                    )
-                    .await
+                    self.dispatch(SessionRef::Http(session), payload, parts, Some(&id))
+                        .await
                 }
                 Err(CreateError::TooMany) => error(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -257,7 +272,7 @@ impl ServiceInner {
         // from the negotiated one: the spec asks for 400 only when it is invalid or
         // unsupported, and the official conformance suite sends 2025-03-26 on a 2025-11-25
         // session.
-        self.dispatch(Arc::new(SessionRef::Http(session)), payload, parts, None)
+        self.dispatch(SessionRef::Http(session), payload, parts, None)
             .await
     }
 
@@ -266,7 +281,7 @@ impl ServiceInner {
     /// event, the messages, then the response, then the stream ends.
     async fn request(
         &self,
-        session: Arc<SessionRef>,
+        session: SessionRef,
         request: crate::protocol::Request,
         extensions: http::Extensions,
     ) -> Response<HttpBody> {
@@ -311,7 +326,7 @@ impl ServiceInner {
                 }
             }
         };
-        let stream = match &*session {
+        let stream = match &session {
             SessionRef::Http(s) => s.new_stream(),
             SessionRef::Stateless(_) => Arc::new(EventStream::new(
                 1,
@@ -348,7 +363,10 @@ impl ServiceInner {
                 push(&forward_stream, &outgoing);
             }
             if let Some(response) = response {
-                push(&forward_stream, &Outgoing::One(Message::Response(response)));
+                push(
+                    &forward_stream,
+                    &Outgoing::One(Box::new(Message::Response(response))),
+                );
             }
             forward_stream.finish();
         });
@@ -359,7 +377,7 @@ impl ServiceInner {
     /// responses, JSON for requests.
     async fn dispatch(
         &self,
-        session: Arc<SessionRef>,
+        session: SessionRef,
         payload: Payload,
         parts: http::request::Parts,
         session_id: Option<&str>,
@@ -463,7 +481,7 @@ impl ServiceInner {
                 .insert(ALLOW, HeaderValue::from_static("POST"));
             return resp;
         }
-        if !accepts(headers, EVENT_STREAM) {
+        if !accepted(headers).event_stream {
             return error(
                 StatusCode::NOT_ACCEPTABLE,
                 ErrorCode::INVALID_REQUEST,
@@ -565,6 +583,7 @@ fn joined_response(
 }
 
 /// The session a POST runs in: a real one, or a throwaway one in stateless mode.
+#[derive(Clone)]
 enum SessionRef {
     Http(Arc<HttpSession>),
     Stateless(Arc<Session>),
@@ -624,30 +643,50 @@ fn protocol_version_header(
     })
 }
 
-/// True when the `Accept` header allows `mime` (wildcards included).
-fn accepts(headers: &HeaderMap, mime: &str) -> bool {
-    let (kind, _) = mime.split_once('/').unwrap_or((mime, ""));
-    headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let range = item.split(';').next().unwrap_or("").trim();
-            range.eq_ignore_ascii_case(mime)
-                || range == "*/*"
-                || range
-                    .strip_suffix("/*")
-                    .is_some_and(|k| k.eq_ignore_ascii_case(kind))
-        })
+/// Which of the two media types MCP answers with the `Accept` header allows.
+#[derive(Default)]
+struct Accepted {
+    json: bool,
+    event_stream: bool,
+}
+
+/// Reads the `Accept` header once, wildcards included (`*/*`, `application/*`, `text/*`);
+/// parameters such as `q` are ignored.
+fn accepted(headers: &HeaderMap) -> Accepted {
+    let mut out = Accepted::default();
+    for value in headers.get_all(ACCEPT) {
+        for item in value.as_bytes().split(|&b| b == b',') {
+            let range = item
+                .split(|&b| b == b';')
+                .next()
+                .unwrap_or_default()
+                .trim_ascii();
+            if range == b"*/*" {
+                out.json = true;
+                out.event_stream = true;
+            } else if range.eq_ignore_ascii_case(JSON.as_bytes())
+                || range.eq_ignore_ascii_case(b"application/*")
+            {
+                out.json = true;
+            } else if range.eq_ignore_ascii_case(EVENT_STREAM.as_bytes())
+                || range.eq_ignore_ascii_case(b"text/*")
+            {
+                out.event_stream = true;
+            }
+        }
+    }
+    out
 }
 
 fn content_type_is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case(JSON))
+    headers.get(CONTENT_TYPE).is_some_and(|v| {
+        let media = v
+            .as_bytes()
+            .split(|&b| b == b';')
+            .next()
+            .unwrap_or_default();
+        media.trim_ascii().eq_ignore_ascii_case(JSON.as_bytes())
+    })
 }
 
 fn with_body(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<HttpBody> {
