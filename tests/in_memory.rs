@@ -626,6 +626,44 @@ async fn an_unknown_tool_is_a_json_rpc_error() {
     assert!(error.message.contains("subtract"), "{}", error.message);
 }
 
+/// `tools/call` parameters are read straight into their type when well formed; malformed
+/// ones are still answered precisely.
+#[tokio::test]
+async fn malformed_tools_call_params_are_invalid_params() {
+    let mcp = Mcp::in_memory(&server()).await;
+    let cases = [
+        (json!({}), "`name` (a string) is required"),
+        (json!({ "name": 7 }), "`name` (a string) is required"),
+        (
+            json!({ "name": "add", "arguments": [1, 2] }),
+            "`arguments` must be an object",
+        ),
+        (
+            json!({ "name": "add", "arguments": "a=1" }),
+            "`arguments` must be an object",
+        ),
+    ];
+    for (params, expected) in cases {
+        let error = rpc_error(mcp.request("tools/call", params.clone()).await);
+        assert_eq!(error.code, ErrorCode::INVALID_PARAMS, "{params}");
+        assert!(
+            error.message.contains(expected),
+            "{params}: {}",
+            error.message
+        );
+    }
+    // Null arguments are no arguments; a `_meta` that is not an object is ignored.
+    let lenient = [
+        json!({ "name": "boom", "arguments": null }),
+        json!({ "name": "add", "arguments": { "a": 1, "b": 2 }, "_meta": 5 }),
+        json!({ "name": "add", "_meta": { "progressToken": 1 }, "arguments": { "a": 1, "b": 2 } }),
+    ];
+    for params in lenient {
+        let result = mcp.request("tools/call", params.clone()).await;
+        assert!(result.is_ok(), "{params}: {result:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_panicking_tool_is_a_tool_error_and_the_server_keeps_serving() {
     let mcp = Mcp::in_memory(&server()).await;

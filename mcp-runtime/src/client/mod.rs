@@ -371,11 +371,7 @@ impl Client {
         };
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id.clone(), tx);
-        let message = Message::Request(Request {
-            id: id.clone(),
-            method: method.into(),
-            params,
-        });
+        let message = Message::Request(Request::new(id.clone(), method, params.as_ref()));
         if let Err(e) = self.send(&message).await {
             lock(&self.pending).remove(&id);
             return Err(e);
@@ -705,10 +701,11 @@ impl Inbound {
                     let id = req.id.clone();
                     let mut answering = lock(&self.handlers.answering);
                     let task = tokio::spawn(async move {
-                        let outcome = handlers
-                            .answer(&req.method, req.params.unwrap_or_default())
-                            .await
-                            .and_then(|value| crate::protocol::raw(&value));
+                        let outcome = match req.params_map() {
+                            Ok(params) => handlers.answer(&req.method, params).await,
+                            Err(e) => Err(ErrorObject::invalid_params(e.to_string())),
+                        }
+                        .and_then(|value| crate::protocol::raw(&value));
                         lock(&handlers.answering).remove(&req.id);
                         if let Some(out) = out.upgrade() {
                             let _ = out

@@ -55,14 +55,47 @@ impl fmt::Display for RequestId {
 }
 
 /// A request: a method call that expects a response with the same id.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Request {
     /// Correlates the response with this request.
     pub id: RequestId,
     /// The method, e.g. `tools/call`.
     pub method: String,
-    /// The parameters, an object when present.
-    pub params: Option<Map<String, Value>>,
+    /// The parameters (a JSON object when present) as the text they arrived as: each
+    /// method reads them into its own type, without an intermediate `Value`.
+    pub params: Option<Box<RawValue>>,
+}
+
+impl Request {
+    /// A request whose parameters are `params` (an object).
+    pub fn new(
+        id: RequestId,
+        method: impl Into<String>,
+        params: Option<&Map<String, Value>>,
+    ) -> Self {
+        Request {
+            id,
+            method: method.into(),
+            // A map of JSON values always serializes.
+            params: params.and_then(|p| serde_json::value::to_raw_value(p).ok()),
+        }
+    }
+
+    /// The parameters as a map (empty when absent).
+    pub fn params_map(&self) -> Result<Map<String, Value>, serde_json::Error> {
+        match &self.params {
+            Some(raw) => serde_json::from_str(raw.get()),
+            None => Ok(Map::new()),
+        }
+    }
+}
+
+impl PartialEq for Request {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.method == other.method
+            && self.params.as_ref().map(|p| p.get()) == other.params.as_ref().map(|p| p.get())
+    }
 }
 
 /// A notification: a one-way message, never answered.
@@ -287,7 +320,7 @@ impl Message {
                 return Err(invalid("Invalid Request: `method` must be a string".into()));
             };
             return Ok(match id {
-                Some(id) => Message::Request(Request { id, method, params }),
+                Some(id) => Message::Request(Request::new(id, method, params.as_ref())),
                 None => Message::Notification(Notification { method, params }),
             });
         }
@@ -318,7 +351,7 @@ struct Incoming<'a> {
     #[serde(default)]
     method: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    params: Option<Map<String, Value>>,
+    params: Option<Box<RawValue>>,
     #[serde(default, deserialize_with = "present")]
     result: Option<Box<RawValue>>,
     #[serde(default, deserialize_with = "present")]
@@ -343,9 +376,19 @@ impl Incoming<'_> {
             error,
             ..
         } = self;
+        // Parameters must be an object (the `Value` path says so when they are not).
+        if params.as_ref().is_some_and(|p| !p.get().starts_with('{')) {
+            return None;
+        }
         Some(match (method, id) {
             (Some(method), Some(id)) => Message::Request(Request { id, method, params }),
-            (Some(method), None) => Message::Notification(Notification { method, params }),
+            (Some(method), None) => Message::Notification(Notification {
+                method,
+                params: match params {
+                    Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
+                    None => None,
+                },
+            }),
             (None, id) => {
                 let outcome = match (result, error) {
                     (Some(result), None) => Ok(result),
@@ -377,11 +420,19 @@ struct Envelope<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     method: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    params: Option<&'a Map<String, Value>>,
+    params: Option<Params<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a ErrorObject>,
+}
+
+/// A request's parameters travel raw; a notification's as a map.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Params<'a> {
+    Raw(&'a RawValue),
+    Map(&'a Map<String, Value>),
 }
 
 impl Serialize for Message {
@@ -398,11 +449,11 @@ impl Serialize for Message {
             Message::Request(r) => {
                 env.id = Some(&r.id);
                 env.method = Some(&r.method);
-                env.params = r.params.as_ref();
+                env.params = r.params.as_deref().map(Params::Raw);
             }
             Message::Notification(n) => {
                 env.method = Some(&n.method);
-                env.params = n.params.as_ref();
+                env.params = n.params.as_ref().map(Params::Map);
             }
             Message::Response(r) => {
                 env.id = r.id.as_ref();
@@ -506,6 +557,10 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":1,"method":"ping","extra":{"deep":[1,2]}}"#,
             r#"{"jsonrpc":"2.0","id":1,"method":"a\u00e9"}"#,
             r#"  {"jsonrpc":"2.0","id":1,"method":"ping"}  "#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params" :  {"a": [1, {"b": null}]} }"#,
+            r#"{"jsonrpc":"2.0","method":"x","params":{"a":1}}"#,
+            r#"{"jsonrpc":"2.0","method":"x","params":"text"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{},"params":{"a":1}}"#,
         ];
         for case in cases {
             let direct = match Payload::decode(case.as_bytes()) {
@@ -513,7 +568,19 @@ mod tests {
                 Payload::Batch(_) => panic!("{case}: decoded as a batch"),
             };
             let value: Value = serde_json::from_str(case).unwrap();
-            assert_eq!(direct, Message::from_value(value), "{case}");
+            // Compared as JSON: raw parameters keep the sender's spacing.
+            let as_json = |m: Result<Message, DecodeError>| match m {
+                Ok(m) => Ok((
+                    std::mem::discriminant(&m),
+                    serde_json::to_value(&m).unwrap(),
+                )),
+                Err(e) => Err(format!("{e:?}")),
+            };
+            assert_eq!(
+                as_json(direct),
+                as_json(Message::from_value(value)),
+                "{case}"
+            );
         }
     }
 

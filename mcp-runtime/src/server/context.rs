@@ -470,15 +470,11 @@ impl Context {
             return Err(ClientRequestError::NoSession);
         };
         let (id, rx) = session.expect_response();
-        let params = match params {
+        let params = match &params {
             Value::Object(map) => Some(map),
             _ => None,
         };
-        let request = Message::Request(Request {
-            id: id.clone(),
-            method: method.to_owned(),
-            params,
-        });
+        let request = Message::Request(Request::new(id.clone(), method, params));
         if !outbound.send(Outgoing::One(Box::new(request))).await {
             session.forget(&id);
             return Err(ClientRequestError::Closed);

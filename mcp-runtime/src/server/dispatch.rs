@@ -9,7 +9,7 @@ use crate::protocol::{
     CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
     ReadResourceResult, Request, Response, raw,
 };
-use crate::protocol::{Completion, LoggingLevel};
+use crate::protocol::{Completion, LoggingLevel, Meta};
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 use serde_json::value::RawValue;
@@ -58,7 +58,6 @@ impl Server {
         let token = in_flight.token.clone();
         let inner = &*self.inner;
         let tables = self.tables();
-        let mut params = params.unwrap_or_default();
         // The extensions (for HTTP, the request's headers) move into the one `Context` a
         // request makes rather than being copied; the outbound sender is cloned so the
         // original lives until the request ends, as the transport expects.
@@ -66,8 +65,7 @@ impl Server {
             extensions,
             outbound,
         } = scope;
-        let meta = params.get("_meta").and_then(Value::as_object).cloned();
-        let ctx = || {
+        let ctx = |meta: Option<Meta>| {
             Context::new(
                 id.clone(),
                 meta,
@@ -83,14 +81,21 @@ impl Server {
             )
         };
         let work = async {
+            // The hot path reads its parameters straight into their type.
+            if method == "tools/call" {
+                return call_tool(&tables, params.as_deref(), ctx).await;
+            }
+            let params = match params.as_deref() {
+                Some(raw) => parse_params(raw, &method)?,
+                None => Params::new(),
+            };
+            let meta = || params.get("_meta").and_then(Value::as_object).cloned();
             let value = match method.as_str() {
                 "initialize" => initialize(inner, &tables, session, &params),
                 "ping" => Ok(json!({})),
                 "tools/list" => list(&params, inner, "tools", &tables.tools, |t| {
                     to_value(&t.tool)
                 }),
-                // The one result serialized straight from its type: the hot path.
-                "tools/call" => return call_tool(&tables, &mut params, ctx()).await,
                 "resources/list" => {
                     list(&params, inner, "resources", &tables.static_resources, |r| {
                         to_value(&r.as_resource())
@@ -103,7 +108,7 @@ impl Server {
                     &tables.templates,
                     |r| to_value(&r.as_template()),
                 ),
-                "resources/read" => read_resource(&tables, &params, ctx()).await,
+                "resources/read" => read_resource(&tables, &params, ctx(meta())).await,
                 "resources/subscribe" => required_str(&params, "uri", &method).map(|uri| {
                     session.subscribe(uri);
                     json!({})
@@ -115,9 +120,9 @@ impl Server {
                 "prompts/list" => list(&params, inner, "prompts", &tables.prompts, |p| {
                     to_value(&p.prompt)
                 }),
-                "prompts/get" => get_prompt(&tables, &params, ctx()).await,
+                "prompts/get" => get_prompt(&tables, &params, ctx(meta())).await,
                 "logging/setLevel" => set_level(session, &params),
-                "completion/complete" => complete(&tables, &params, ctx()).await,
+                "completion/complete" => complete(&tables, &params, ctx(meta())).await,
                 other => Err(ErrorObject::method_not_found(other)),
             };
             value.and_then(|v| raw(&v))
@@ -298,22 +303,55 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
+fn parse_params(raw: &RawValue, method: &str) -> Result<Params, ErrorObject> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| ErrorObject::invalid_params(format!("{method}: invalid params: {e}")))
+}
+
+/// The parameters of `tools/call`, read straight from the request's text.
+#[derive(serde::Deserialize)]
+struct CallToolParams<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
+    #[serde(default, rename = "_meta")]
+    meta: Option<Meta>,
+}
+
 async fn call_tool(
     tables: &Tables,
-    params: &mut Params,
-    ctx: Context,
+    raw_params: Option<&RawValue>,
+    ctx: impl FnOnce(Option<Meta>) -> Context,
 ) -> Result<Box<RawValue>, ErrorObject> {
-    // Taken, not cloned: the tool consumes its arguments.
-    let args = params.remove("arguments");
-    let name = required_str(params, "name", "tools/call")?;
+    let typed = raw_params.map(|raw| serde_json::from_str::<CallToolParams<'_>>(raw.get()));
+    let (name, args, meta) = match typed {
+        Some(Ok(p)) => (p.name, p.arguments.unwrap_or_default(), p.meta),
+        // Missing or malformed parameters: read them loosely, to say precisely what is wrong
+        // (a `_meta` that is not an object is ignored, as for every method).
+        _ => {
+            let mut params = match raw_params {
+                Some(raw) => parse_params(raw, "tools/call")?,
+                None => Params::new(),
+            };
+            let args = params.remove("arguments");
+            let name = required_str(&params, "name", "tools/call")?.to_owned();
+            let args = object_value(args, "arguments", "tools/call")?;
+            let meta = params.get("_meta").and_then(Value::as_object).cloned();
+            (name.into(), args, meta)
+        }
+    };
+    let name = &*name;
     let def = tables
         .tool(name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
-    let args = object_value(args, "arguments", "tools/call")?;
     if let Some(message) = unknown_argument(&def.tool.input_schema, &args) {
         return raw(&CallToolResult::error(message));
     }
-    let mut result = match AssertUnwindSafe((def.call)(ctx, args)).catch_unwind().await {
+    let mut result = match AssertUnwindSafe((def.call)(ctx(meta), args))
+        .catch_unwind()
+        .await
+    {
         Ok(result) => result,
         Err(panic) => {
             let msg = panic_message(panic);
@@ -339,7 +377,8 @@ async fn call_tool(
 /// An argument the tool's schema does not declare: the model most likely misspelled one.
 fn unknown_argument(schema: &Map<String, Value>, args: &Map<String, Value>) -> Option<String> {
     let declared = schema.get("properties").and_then(Value::as_object)?;
-    let unknown = args.keys().find(|k| !declared.contains_key(*k))?;
+    // A tool has few parameters: a scan beats hashing each name.
+    let unknown = args.keys().find(|k| !declared.keys().any(|d| d == *k))?;
     let expected: Vec<String> = declared.keys().map(|k| format!("`{k}`")).collect();
     Some(if expected.is_empty() {
         format!("unknown argument `{unknown}`: this tool takes no arguments")

@@ -83,10 +83,11 @@ pub(crate) fn host_name(authority: &str) -> &str {
 
 /// True when `value` (a `Host` header) is allowed.
 pub(crate) fn host_allowed(allowed: &[String], value: &str) -> bool {
+    let name = host_name(value);
     allowed.is_empty()
         || allowed
             .iter()
-            .any(|a| a.eq_ignore_ascii_case(value) || a.eq_ignore_ascii_case(host_name(value)))
+            .any(|a| a.eq_ignore_ascii_case(value) || a.eq_ignore_ascii_case(name))
 }
 
 /// True when `origin` (an `Origin` header: `scheme://host[:port]`) is allowed.
