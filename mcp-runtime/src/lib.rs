@@ -42,11 +42,11 @@ pub use protocol::{
     ProtocolVersion, ReadResourceResult, ResourceContents, Role,
 };
 pub use server::{
-    BoxFuture, ClientRequestError, CompleteFn, Completer, Context, Elicitation, FromContext,
-    IntoPromptResult, IntoResourceContents, IntoToolResult, Limits, NotFound, Notifier, Outbound,
-    Outgoing, PromptDef, Rejection, RequestFacts, RequestScope, Requirement, ResourceDef,
-    ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State, TemplateError, ToolDef,
-    UriTemplate,
+    BoxFuture, ClientRequestError, CompleteFn, Completer, Context, DeferredReceiver, Elicitation,
+    FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult, Limits, NotFound,
+    Notifier, Outbound, Outgoing, PromptDef, Rejection, RequestFacts, RequestScope, Requirement,
+    ResourceDef, ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State,
+    TemplateError, ToolDef, UriTemplate,
 };
 pub use transport::Transport;
 

@@ -13,8 +13,10 @@ use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError};
 use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 /// Facts that belong to one request. In the 2025 revisions they come from the session's
@@ -105,24 +107,124 @@ pub enum Outgoing {
 
 /// The sending side of a transport's bounded queue of outgoing messages.
 #[derive(Clone, Debug)]
-pub struct Outbound(tokio::sync::mpsc::Sender<Outgoing>);
+pub struct Outbound(Sink);
+
+#[derive(Clone, Debug)]
+enum Sink {
+    Queue(mpsc::Sender<Outgoing>),
+    /// Made when the first message is sent: most HTTP requests send none and are answered
+    /// with plain JSON, so they need no queue.
+    Deferred(Arc<DeferredQueue>),
+}
+
+#[derive(Debug)]
+struct DeferredQueue {
+    capacity: usize,
+    tx: OnceLock<mpsc::Sender<Outgoing>>,
+    /// The receiving side, from the first message until the transport takes it.
+    rx: std::sync::Mutex<Option<mpsc::Receiver<Outgoing>>>,
+    /// The transport no longer listens: a queue made now is closed at once.
+    closed: AtomicBool,
+    opened: Notify,
+}
+
+impl DeferredQueue {
+    fn sender(&self) -> &mpsc::Sender<Outgoing> {
+        self.tx.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(self.capacity);
+            let mut slot = self.rx.lock().unwrap_or_else(PoisonError::into_inner);
+            if !self.closed.load(Ordering::Acquire) {
+                *slot = Some(rx);
+            }
+            drop(slot);
+            self.opened.notify_one();
+            tx
+        })
+    }
+
+    fn take(&self) -> Option<mpsc::Receiver<Outgoing>> {
+        self.tx.get()?;
+        self.rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// The transport's side of [`Outbound::deferred`]: the queue's receiver, once the first
+/// message made the queue.
+#[derive(Debug)]
+pub struct DeferredReceiver(Arc<DeferredQueue>);
+
+impl DeferredReceiver {
+    /// The receiver, if a message was sent (taken: later calls return `None`).
+    pub fn try_take(&self) -> Option<mpsc::Receiver<Outgoing>> {
+        self.0.take()
+    }
+
+    /// Waits for the first message to be sent, then returns the receiver. Resolves once.
+    pub async fn opened(&self) -> mpsc::Receiver<Outgoing> {
+        loop {
+            let notified = self.0.opened.notified();
+            if let Some(rx) = self.0.take() {
+                return rx;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for DeferredReceiver {
+    fn drop(&mut self) {
+        // Senders must see the transport gone, not a queue that nobody reads.
+        self.0.closed.store(true, Ordering::Release);
+        self.0
+            .rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+}
 
 impl Outbound {
     /// A queue of `capacity` messages; senders wait while it is full.
-    pub fn channel(capacity: usize) -> (Outbound, tokio::sync::mpsc::Receiver<Outgoing>) {
-        let (tx, rx) = tokio::sync::mpsc::channel(capacity);
-        (Outbound(tx), rx)
+    pub fn channel(capacity: usize) -> (Outbound, mpsc::Receiver<Outgoing>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (Outbound(Sink::Queue(tx)), rx)
+    }
+
+    /// A queue of `capacity` messages made only when the first message is sent; the
+    /// transport learns of it through the [`DeferredReceiver`].
+    pub fn deferred(capacity: usize) -> (Outbound, DeferredReceiver) {
+        let queue = Arc::new(DeferredQueue {
+            capacity,
+            tx: OnceLock::new(),
+            rx: std::sync::Mutex::new(None),
+            closed: AtomicBool::new(false),
+            opened: Notify::new(),
+        });
+        (
+            Outbound(Sink::Deferred(queue.clone())),
+            DeferredReceiver(queue),
+        )
+    }
+
+    fn sender(&self) -> &mpsc::Sender<Outgoing> {
+        match &self.0 {
+            Sink::Queue(tx) => tx,
+            Sink::Deferred(queue) => queue.sender(),
+        }
     }
 
     /// Queues a message; false when the transport is gone.
     pub async fn send(&self, outgoing: Outgoing) -> bool {
-        self.0.send(outgoing).await.is_ok()
+        self.sender().send(outgoing).await.is_ok()
     }
 
     /// Queues a message without waiting; false when the queue is full or gone (the
     /// message is then not delivered, and a warning is logged).
     pub fn try_send(&self, outgoing: Outgoing) -> bool {
-        match self.0.try_send(outgoing) {
+        match self.sender().try_send(outgoing) {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, "session message not delivered: the client does not keep up");
@@ -705,5 +807,56 @@ impl<T: Send + Sync + 'static> FromContext for State<T> {
             state: TypeId::of::<T>(),
             state_name: type_name::<T>(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ping() -> Outgoing {
+        Outgoing::One(Box::new(Message::Notification(
+            crate::protocol::Notification {
+                method: "ping".into(),
+                params: None,
+            },
+        )))
+    }
+
+    #[tokio::test]
+    async fn a_deferred_queue_exists_only_once_something_is_sent() {
+        let (outbound, opened) = Outbound::deferred(4);
+        assert!(opened.try_take().is_none(), "nothing sent, no queue");
+        assert!(outbound.send(ping()).await);
+        let mut rx = opened
+            .try_take()
+            .expect("the first message makes the queue");
+        assert!(matches!(rx.try_recv(), Ok(Outgoing::One(_))));
+        assert!(opened.try_take().is_none(), "the receiver is taken once");
+        assert!(outbound.try_send(ping()));
+        assert!(matches!(rx.try_recv(), Ok(Outgoing::One(_))));
+    }
+
+    #[tokio::test]
+    async fn opened_waits_for_the_first_message() {
+        let (outbound, opened) = Outbound::deferred(4);
+        let sender = tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            outbound.send(ping()).await
+        });
+        let mut rx = opened.opened().await;
+        assert!(sender.await.unwrap());
+        assert!(matches!(rx.recv().await, Some(Outgoing::One(_))));
+    }
+
+    #[tokio::test]
+    async fn sending_fails_once_the_transport_stopped_listening() {
+        let (outbound, opened) = Outbound::deferred(4);
+        drop(opened);
+        assert!(!outbound.send(ping()).await, "before the queue was made");
+        let (outbound, opened) = Outbound::deferred(4);
+        assert!(outbound.send(ping()).await);
+        drop(opened);
+        assert!(!outbound.send(ping()).await, "after the queue was made");
     }
 }

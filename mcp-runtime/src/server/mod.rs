@@ -13,8 +13,8 @@ mod tables;
 mod uri_template;
 
 pub use context::{
-    ClientRequestError, Context, Elicitation, FromContext, Outbound, Outgoing, Rejection,
-    RequestFacts, RequestScope, Requirement, State,
+    ClientRequestError, Context, DeferredReceiver, Elicitation, FromContext, Outbound, Outgoing,
+    Rejection, RequestFacts, RequestScope, Requirement, State,
 };
 pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound};
 pub use registry::{

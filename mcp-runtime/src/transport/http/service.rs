@@ -286,7 +286,7 @@ impl ServiceInner {
         request: crate::protocol::Request,
         extensions: http::Extensions,
     ) -> Response<HttpBody> {
-        let (outbound, mut rx) = Outbound::channel(self.config.stream_queue);
+        let (outbound, opened) = Outbound::deferred(self.config.stream_queue);
         let scope = RequestScope {
             extensions,
             outbound: Some(outbound),
@@ -302,12 +302,11 @@ impl ServiceInner {
         // task. The others get a task of their own, so that a client that disconnects does
         // not cancel them (the spec asks for an explicit notifications/cancelled).
         let finished = futures_util::FutureExt::now_or_never(&mut call);
-        let mut task = None;
-        let (first, done) = match finished {
-            Some(response) => match rx.try_recv() {
+        let (mut rx, done, task) = match finished {
+            Some(response) => match opened.try_take() {
                 // It sent messages and finished within one poll: they still go first.
-                Ok(first) => (Some(first), Some(response)),
-                Err(_) => return answer_json(response),
+                Some(rx) => (rx, Some(response), None),
+                None => return answer_json(response),
             },
             None => {
                 let mut handle = tokio::spawn(call);
@@ -315,15 +314,12 @@ impl ServiceInner {
                     biased;
                     joined = &mut handle => {
                         let response = joined_response(joined);
-                        match rx.try_recv() {
-                            Ok(first) => (Some(first), Some(response)),
-                            Err(_) => return answer_json(response),
+                        match opened.try_take() {
+                            Some(rx) => (rx, Some(response), None),
+                            None => return answer_json(response),
                         }
                     }
-                    first = rx.recv() => {
-                        task = Some(handle);
-                        (first, None)
-                    }
+                    rx = opened.opened() => (rx, None, Some(handle)),
                 }
             }
         };
@@ -344,9 +340,6 @@ impl ServiceInner {
         };
         let forward_stream = stream.clone();
         tokio::spawn(async move {
-            if let Some(outgoing) = first {
-                push(&forward_stream, &outgoing);
-            }
             // Drive the call while forwarding what it sends; once it is done, whatever it
             // sent is already queued, and the response goes last.
             let response = match (done, task) {
