@@ -233,7 +233,7 @@ fn dynamic_echo() -> ToolDef {
     }))
     .unwrap_or_else(|e| panic!("dynamic_echo's description: {e}"));
     ToolDef::new(tool, |_ctx, args| {
-        let text = args.get("text").and_then(Value::as_str).unwrap_or_default();
+        let text: String = args.get("text").unwrap_or_default();
         let result = CallToolResult::success(vec![Content::text(text)]);
         Box::pin(async move { result })
     })

@@ -46,7 +46,7 @@ pub use server::{
     FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult, Limits, NotFound,
     Notifier, Outbound, Outgoing, PromptDef, Rejection, RequestFacts, RequestScope, Requirement,
     ResourceDef, ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State,
-    TemplateError, ToolDef, UriTemplate,
+    TemplateError, ToolArguments, ToolDef, UriTemplate,
 };
 pub use transport::Transport;
 

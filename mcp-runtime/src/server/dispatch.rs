@@ -1,5 +1,6 @@
 //! MCP methods: from a decoded request to its result.
 
+use super::arguments::ToolArguments;
 use super::context::{Context, RequestFacts, RequestScope};
 use super::registry::{Completer, ResourceRequest};
 use super::session::Session;
@@ -313,8 +314,8 @@ fn parse_params(raw: &RawValue, method: &str) -> Result<Params, ErrorObject> {
 struct CallToolParams<'a> {
     #[serde(borrow)]
     name: std::borrow::Cow<'a, str>,
-    #[serde(default)]
-    arguments: Option<Map<String, Value>>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
     #[serde(default, rename = "_meta")]
     meta: Option<Meta>,
 }
@@ -326,7 +327,15 @@ async fn call_tool(
 ) -> Result<Box<RawValue>, ErrorObject> {
     let typed = raw_params.map(|raw| serde_json::from_str::<CallToolParams<'_>>(raw.get()));
     let (name, args, meta) = match typed {
-        Some(Ok(p)) => (p.name, p.arguments.unwrap_or_default(), p.meta),
+        Some(Ok(p)) => {
+            let args = match p.arguments {
+                Some(raw) => ToolArguments::parse(raw.get()).map_err(|_| {
+                    ErrorObject::invalid_params("tools/call: `arguments` must be an object")
+                })?,
+                None => ToolArguments::default(),
+            };
+            (p.name, args, p.meta)
+        }
         // Missing or malformed parameters: read them loosely, to say precisely what is wrong
         // (a `_meta` that is not an object is ignored, as for every method).
         _ => {
@@ -336,7 +345,7 @@ async fn call_tool(
             };
             let args = params.remove("arguments");
             let name = required_str(&params, "name", "tools/call")?.to_owned();
-            let args = object_value(args, "arguments", "tools/call")?;
+            let args = ToolArguments::from_map(&object_value(args, "arguments", "tools/call")?);
             let meta = params.get("_meta").and_then(Value::as_object).cloned();
             (name.into(), args, meta)
         }
@@ -375,10 +384,10 @@ async fn call_tool(
 }
 
 /// An argument the tool's schema does not declare: the model most likely misspelled one.
-fn unknown_argument(schema: &Map<String, Value>, args: &Map<String, Value>) -> Option<String> {
+fn unknown_argument(schema: &Map<String, Value>, args: &ToolArguments) -> Option<String> {
     let declared = schema.get("properties").and_then(Value::as_object)?;
     // A tool has few parameters: a scan beats hashing each name.
-    let unknown = args.keys().find(|k| !declared.keys().any(|d| d == *k))?;
+    let unknown = args.names().find(|k| !declared.keys().any(|d| d == k))?;
     let expected: Vec<String> = declared.keys().map(|k| format!("`{k}`")).collect();
     Some(if expected.is_empty() {
         format!("unknown argument `{unknown}`: this tool takes no arguments")

@@ -21,7 +21,9 @@ use std::fmt::Display;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-/// The arguments of a `tools/call`.
+use super::arguments::ToolArguments;
+
+/// The arguments of a `prompts/get`.
 pub type Arguments = Map<String, Value>;
 /// A JSON Schema object.
 pub type SchemaObject = Map<String, Value>;
@@ -93,13 +95,13 @@ impl<T: FromStr<Err: Display>> StringArgument for T {}
 
 /// Tool parameter, tier 1: an extractor.
 pub trait ToolParamExtractor<T> {
-    fn tool_param(&self, ctx: &Context, args: &mut Arguments, name: &str) -> Result<T, String>;
+    fn tool_param(&self, ctx: &Context, args: &mut ToolArguments, name: &str) -> Result<T, String>;
     fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>;
     fn tool_param_requirement(&self) -> Option<Requirement>;
 }
 
 impl<T: FromContext> ToolParamExtractor<T> for &&Probe<T> {
-    fn tool_param(&self, ctx: &Context, _: &mut Arguments, _: &str) -> Result<T, String> {
+    fn tool_param(&self, ctx: &Context, _: &mut ToolArguments, _: &str) -> Result<T, String> {
         T::from_context(ctx).map_err(|r| r.0)
     }
     fn tool_param_schema(&self, _: &mut SchemaGen) -> Option<(SchemaObject, bool)> {
@@ -123,7 +125,7 @@ impl<T: JsonSchema> ToolParamOptional<Option<T>> for &Probe<Option<T>> {
 
 /// Tool parameter, tier 3: an argument from the client.
 pub trait ToolParamArgument<T> {
-    fn tool_param(&self, ctx: &Context, args: &mut Arguments, name: &str) -> Result<T, String>
+    fn tool_param(&self, ctx: &Context, args: &mut ToolArguments, name: &str) -> Result<T, String>
     where
         T: ToolArgument;
     fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>
@@ -135,16 +137,11 @@ pub trait ToolParamArgument<T> {
 }
 
 impl<T> ToolParamArgument<T> for Probe<T> {
-    fn tool_param(&self, _: &Context, args: &mut Arguments, name: &str) -> Result<T, String>
+    fn tool_param(&self, _: &Context, args: &mut ToolArguments, name: &str) -> Result<T, String>
     where
         T: ToolArgument,
     {
-        match args.remove(name) {
-            Some(value) => T::deserialize(value)
-                .map_err(|e| format!("invalid value for argument `{name}`: {e}")),
-            None => T::deserialize(Value::Null)
-                .map_err(|_| format!("missing required argument `{name}`")),
-        }
+        args.get(name)
     }
     fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>
     where

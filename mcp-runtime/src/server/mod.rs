@@ -1,6 +1,7 @@
 //! The server core: the tables of tools, resources and prompts, and the dispatch of
 //! MCP requests to them. It knows nothing of stdio or HTTP.
 
+mod arguments;
 mod context;
 mod dispatch;
 mod elicit;
@@ -12,6 +13,7 @@ mod session;
 mod tables;
 mod uri_template;
 
+pub use arguments::ToolArguments;
 pub use context::{
     ClientRequestError, Context, DeferredReceiver, Elicitation, FromContext, Outbound, Outgoing,
     Rejection, RequestFacts, RequestScope, Requirement, State,

@@ -1,5 +1,6 @@
 //! Tools, resources and prompts as the server holds them, and their link-time registration.
 
+use super::arguments::ToolArguments;
 use super::context::{Context, Requirement};
 use super::glue::Arguments;
 use super::uri_template::UriTemplate;
@@ -15,7 +16,7 @@ use std::pin::Pin;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Runs a tool call.
-pub type ToolFn = fn(Context, Arguments) -> BoxFuture<CallToolResult>;
+pub type ToolFn = fn(Context, ToolArguments) -> BoxFuture<CallToolResult>;
 /// Reads a resource: the URI and the template variables it bound.
 pub type ResourceFn =
     fn(Context, ResourceRequest) -> BoxFuture<Result<Vec<ResourceContents>, ErrorObject>>;
