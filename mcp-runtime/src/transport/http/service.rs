@@ -647,6 +647,17 @@ struct Accepted {
 /// Reads the `Accept` header once, wildcards included (`*/*`, `application/*`, `text/*`);
 /// parameters such as `q` are ignored.
 fn accepted(headers: &HeaderMap) -> Accepted {
+    // What Streamable HTTP clients send, recognized without parsing (more values could
+    // only allow more).
+    if headers
+        .get(ACCEPT)
+        .is_some_and(|v| v.as_bytes() == b"application/json, text/event-stream")
+    {
+        return Accepted {
+            json: true,
+            event_stream: true,
+        };
+    }
     let mut out = Accepted::default();
     for value in headers.get_all(ACCEPT) {
         for item in value.as_bytes().split(|&b| b == b',') {
@@ -674,6 +685,9 @@ fn accepted(headers: &HeaderMap) -> Accepted {
 
 fn content_type_is_json(headers: &HeaderMap) -> bool {
     headers.get(CONTENT_TYPE).is_some_and(|v| {
+        if v.as_bytes() == JSON.as_bytes() {
+            return true;
+        }
         let media = v
             .as_bytes()
             .split(|&b| b == b';')
