@@ -18,12 +18,21 @@ impl ServerChild {
     /// server runs under that command, which must pass stdin and stdout through; the CPU
     /// and RSS figures then describe the wrapper's process, not the server's.
     pub fn spawn(kind: Kind, body: &str, threads: Option<usize>) -> std::io::Result<ServerChild> {
-        let name = clap::ValueEnum::to_possible_value(&kind)
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default();
-        let exe = std::env::current_exe()?;
         let wrapper = std::env::var("MCP_BENCH_SERVER_WRAPPER").unwrap_or_default();
-        let mut words = wrapper.split_whitespace();
+        let words: Vec<&str> = wrapper.split_whitespace().collect();
+        ServerChild::spawn_wrapped(kind, body, threads, &words)
+    }
+
+    /// Starts the server under `wrapper` (a program and its arguments; empty: none).
+    pub fn spawn_wrapped(
+        kind: Kind,
+        body: &str,
+        threads: Option<usize>,
+        wrapper: &[&str],
+    ) -> std::io::Result<ServerChild> {
+        let name = kind_name(kind);
+        let exe = std::env::current_exe()?;
+        let mut words = wrapper.iter();
         let mut cmd = match words.next() {
             Some(program) => {
                 let mut cmd = Command::new(program);
@@ -56,6 +65,26 @@ impl ServerChild {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Closes the server's stdin and waits up to `patience` for it to exit (a wrapper may
+    /// need a while to write its report); kills it after that.
+    pub fn finish(mut self, patience: Duration) {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + patience;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// The name `--serve` takes for `kind`.
+pub fn kind_name(kind: Kind) -> String {
+    clap::ValueEnum::to_possible_value(&kind)
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
 }
 
 impl Drop for ServerChild {

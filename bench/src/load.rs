@@ -135,7 +135,7 @@ impl Client {
         self.post(CALL).await
     }
 
-    async fn open(addr: SocketAddr, mode: Mode) -> Result<Client, BoxError> {
+    pub async fn open(addr: SocketAddr, mode: Mode) -> Result<Client, BoxError> {
         let mut client = Client::connect(addr).await?;
         if mode == Mode::Session {
             client.initialize().await?;

@@ -24,6 +24,7 @@
 //! server under a wrapper: `MCP_BENCH_SERVER_WRAPPER=heaptrack` writes one file per server.
 
 mod child;
+mod instructions;
 mod load;
 mod memory;
 mod report;
@@ -50,17 +51,22 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 32])]
     connections: Vec<usize>,
     /// Rounds: each round runs every scenario once, for `--slice` seconds.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 7)]
     rounds: u32,
     /// Measured seconds per scenario and round.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 1.0)]
     slice: f64,
     /// Warm-up seconds before each measured slice (fresh connections every slice).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.3)]
     warmup: f64,
     /// Idle sessions created for the memory measurement (0: skip it).
     #[arg(long, default_value_t = 2000)]
     sessions: usize,
+    /// Also count each server's user-space instructions over this many calls, under
+    /// valgrind's callgrind (0: don't). Slow (about a minute for 5,000), but immune to
+    /// the machine's load.
+    #[arg(long, default_value_t = 0)]
+    instructions: u64,
     /// Worker threads of each server's runtime (default: one per core).
     #[arg(long)]
     server_threads: Option<usize>,
@@ -157,6 +163,9 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
     let valid = report::print(&mut rows, &args.connections);
     drop((stateless, session, bare));
 
+    if args.instructions > 0 {
+        instructions::run(args.instructions, &body).await?;
+    }
     if args.sessions > 0 {
         let child = ServerChild::spawn(serve::Kind::Session, "", threads)?;
         let mem = memory::idle_sessions(&child, args.sessions).await?;
