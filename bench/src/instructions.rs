@@ -82,7 +82,7 @@ pub async fn run(calls: u64, expected: &Bytes) -> Result<bool, BoxError> {
 }
 
 fn check(answer: crate::load::Answer, expected: &Bytes) -> Result<(), BoxError> {
-    if answer.status != StatusCode::OK || &answer.body != expected {
+    if answer.status != StatusCode::OK || answer.body != expected {
         return Err(format!(
             "unexpected answer {} {}",
             answer.status,
