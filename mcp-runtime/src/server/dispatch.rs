@@ -354,7 +354,7 @@ async fn call_tool(
     let def = tables
         .tool(name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
-    if let Some(message) = unknown_argument(&def.tool.input_schema, &args) {
+    if let Some(message) = unknown_argument(def.declared.as_deref(), &args) {
         return raw(&CallToolResult::error(message));
     }
     let mut result = match AssertUnwindSafe((def.call)(ctx(meta), args))
@@ -371,24 +371,29 @@ async fn call_tool(
     if def.wrap_output
         && let Some(value) = result.structured_content.take()
     {
+        // The text copy is the serialized structured content, as the spec advises
+        // (compact JSON of `{"result": value}`, written out rather than serialized again).
+        if let [crate::protocol::Content::Text { text, .. }] = result.content.as_mut_slice() {
+            let mut json = Vec::with_capacity(64);
+            json.extend_from_slice(br#"{"result":"#);
+            if serde_json::to_writer(&mut json, &value).is_ok() {
+                json.push(b'}');
+                *text = String::from_utf8(json).unwrap_or_default();
+            }
+        }
         let mut wrapped = Map::with_capacity(1);
         wrapped.insert("result".to_owned(), value);
-        let wrapped = Value::Object(wrapped);
-        // The text copy is the serialized structured content, as the spec advises.
-        if let [crate::protocol::Content::Text { text, .. }] = result.content.as_mut_slice() {
-            *text = serde_json::to_string(&wrapped).unwrap_or_default();
-        }
-        result.structured_content = Some(wrapped);
+        result.structured_content = Some(Value::Object(wrapped));
     }
     raw(&result)
 }
 
 /// An argument the tool's schema does not declare: the model most likely misspelled one.
-fn unknown_argument(schema: &Map<String, Value>, args: &ToolArguments) -> Option<String> {
-    let declared = schema.get("properties").and_then(Value::as_object)?;
+fn unknown_argument(declared: Option<&[String]>, args: &ToolArguments) -> Option<String> {
+    let declared = declared?;
     // A tool has few parameters: a scan beats hashing each name.
-    let unknown = args.names().find(|k| !declared.keys().any(|d| d == k))?;
-    let expected: Vec<String> = declared.keys().map(|k| format!("`{k}`")).collect();
+    let unknown = args.names().find(|k| !declared.iter().any(|d| d == k))?;
+    let expected: Vec<String> = declared.iter().map(|k| format!("`{k}`")).collect();
     Some(if expected.is_empty() {
         format!("unknown argument `{unknown}`: this tool takes no arguments")
     } else {

@@ -51,6 +51,9 @@ pub struct ToolDef {
     pub(crate) call: ToolFn,
     /// `structuredContent` is wrapped as `{"result": ...}` (non-object output types).
     pub(crate) wrap_output: bool,
+    /// The argument names `inputSchema` declares (`None`: it declares no `properties`,
+    /// and any argument goes), read once rather than at each call.
+    pub(crate) declared: Option<Vec<String>>,
     pub(crate) requirements: Vec<Requirement>,
     pub(crate) key: Option<TypeId>,
     pub(crate) package: Option<Package>,
@@ -66,10 +69,16 @@ impl ToolDef {
             tool.output_schema = Some(schema);
             wrap_output = wrapped;
         }
+        let declared = tool
+            .input_schema
+            .get("properties")
+            .and_then(serde_json::Value::as_object)
+            .map(|properties| properties.keys().cloned().collect());
         ToolDef {
             tool,
             call,
             wrap_output,
+            declared,
             requirements: Vec::new(),
             key: None,
             package: None,
