@@ -98,6 +98,7 @@ fn toggle(pid: u32, state: &str) -> Result<(), BoxError> {
     let status = Command::new("callgrind_control")
         .args(["-i", state, &pid.to_string()])
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .status()?;
     if !status.success() {
         return Err(format!("callgrind_control -i {state} {pid} failed").into());
