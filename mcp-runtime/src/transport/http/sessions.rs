@@ -44,11 +44,19 @@ impl HttpSession {
         }
     }
 
-    fn touch(&self) {
-        *self
+    /// Marks the session used now, unless it has been idle for `idle` or longer: then it
+    /// is left as it is and false is returned. One clock read per request.
+    fn touch_within(&self, idle: Duration) -> bool {
+        let now = Instant::now();
+        let mut last = self
             .last_used
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
+            .unwrap_or_else(PoisonError::into_inner);
+        if now.saturating_duration_since(*last) >= idle {
+            return false;
+        }
+        *last = now;
+        true
     }
 
     fn idle_for(&self) -> Duration {
@@ -155,12 +163,11 @@ impl SessionStore {
     pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
         let mut map = self.lock();
         let session = map.get(id)?.clone();
-        if session.idle_for() >= self.idle {
+        if !session.touch_within(self.idle) {
             map.remove(id);
             session.close();
             return None;
         }
-        session.touch();
         Some(session)
     }
 
