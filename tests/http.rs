@@ -50,6 +50,13 @@ fn whoami(ctx: Context) -> String {
         .to_owned()
 }
 
+/// Log `text` at info level, and return it.
+#[tool]
+async fn note(text: String, ctx: Context) -> String {
+    ctx.info(&text).await;
+    text
+}
+
 /// Count from 1 to `to`, reporting each step as progress.
 #[tool]
 async fn count(to: u32, ctx: Context) -> u32 {
@@ -129,6 +136,7 @@ fn server(gate: Arc<Gate>) -> Server {
         .tool(whoami)
         .tool(count)
         .tool(burst)
+        .tool(note)
         .tool(stepper)
         .tool(slow)
         .resource(greeting)
@@ -1274,6 +1282,32 @@ async fn stateless_mode_answers_each_post_alone() {
     assert_progress(&events[2].json(), "t", 2, 2);
     assert_eq!(structured(&events[3].json(), 3), json!({ "result": 2 }));
 
+    // Nothing one request sets outlives it: a log level, a subscription.
+    for (id, method, params) in [
+        (4, "logging/setLevel", json!({ "level": "emergency" })),
+        (5, "resources/subscribe", json!({ "uri": "mem://greeting" })),
+    ] {
+        let message = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        let reply = raw.post(&message).version("2025-11-25").send().await;
+        assert_eq!(reply.json().await["result"], json!({}), "{method}");
+    }
+    let message = call(6, "note", json!({ "text": "still heard" }));
+    let events = raw
+        .post(&message)
+        .version("2025-11-25")
+        .send()
+        .await
+        .events()
+        .rest()
+        .await;
+    assert_eq!(
+        events.len(),
+        3,
+        "priming, the log message, the result: {events:?}"
+    );
+    assert_eq!(events[1].json()["method"], "notifications/message");
+    assert_eq!(events[1].json()["params"]["data"], "still heard");
+
     for req in [raw.get("ignored"), raw.delete("ignored")] {
         let reply = req.send().await;
         assert_eq!(reply.header("allow"), Some("POST"));
@@ -1306,7 +1340,7 @@ async fn the_client_works_over_http() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["add", "burst", "count", "slow", "stepper", "whoami"]
+        ["add", "burst", "count", "note", "slow", "stepper", "whoami"]
     );
 
     let sum = client.call_tool("add", json!({ "a": 40, "b": 2 })).await;

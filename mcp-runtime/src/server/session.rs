@@ -96,6 +96,11 @@ impl Session {
     }
 
     pub(crate) fn set_log_level(&self, level: LoggingLevel) {
+        // A stateless request's session: nothing outlives the request (and the session
+        // may be shared by requests of the same protocol version).
+        if !self.accepts_responses {
+            return;
+        }
         let mut facts = self.facts.write().unwrap_or_else(PoisonError::into_inner);
         Arc::make_mut(&mut facts).log_level = Some(level);
     }
@@ -198,6 +203,10 @@ impl Session {
     }
 
     pub(crate) fn subscribe(&self, uri: &str) {
+        // A stateless request has no stream to send updates on (see `set_log_level`).
+        if !self.accepts_responses {
+            return;
+        }
         lock(&self.subscriptions).insert(uri.to_owned());
     }
 

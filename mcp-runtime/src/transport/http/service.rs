@@ -55,9 +55,10 @@ struct ServiceInner {
     server: Server,
     config: HttpConfig,
     sessions: SessionStore,
-    /// Stateless mode: the facts of a request, one per protocol version (shared by every
-    /// request of that version rather than made per request).
-    stateless_facts: Vec<Arc<RequestFacts>>,
+    /// Stateless mode: the session a request runs in, one per protocol version, shared
+    /// by every request of that version rather than made per request (a stateless
+    /// session keeps nothing from one request to the next).
+    stateless_sessions: Vec<Arc<Session>>,
 }
 
 impl Server {
@@ -74,14 +75,9 @@ impl Server {
                 server: self.clone(),
                 config,
                 sessions,
-                stateless_facts: ProtocolVersion::ALL
+                stateless_sessions: ProtocolVersion::ALL
                     .iter()
-                    .map(|&protocol_version| {
-                        Arc::new(RequestFacts {
-                            protocol_version,
-                            ..RequestFacts::default()
-                        })
-                    })
+                    .map(|&version| Arc::new(Session::stateless_with(stateless_facts(version))))
                     .collect(),
             }),
         }
@@ -145,17 +141,14 @@ where
 }
 
 impl ServiceInner {
-    fn stateless_facts(&self, version: ProtocolVersion) -> Arc<RequestFacts> {
+    fn stateless_session(&self, version: ProtocolVersion) -> Arc<Session> {
         let known = self
-            .stateless_facts
+            .stateless_sessions
             .iter()
-            .find(|f| f.protocol_version == version);
-        known.cloned().unwrap_or_else(|| {
-            Arc::new(RequestFacts {
-                protocol_version: version,
-                ..RequestFacts::default()
-            })
-        })
+            .find(|s| s.protocol_version() == version);
+        known
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Session::stateless_with(stateless_facts(version))))
     }
 
     /// DNS-rebinding protection: `Host` and `Origin` must be on the allow-lists.
@@ -236,13 +229,12 @@ impl ServiceInner {
             Err(resp) => return resp,
         };
         if self.config.stateless {
-            let facts = if is_initialize {
-                Arc::default()
+            // An initialize gets a session of its own: it records the client's facts.
+            let session = if is_initialize {
+                Arc::new(Session::stateless_with(Arc::default()))
             } else {
-                let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
-                self.stateless_facts(version)
+                self.stateless_session(header_version.unwrap_or(ProtocolVersion::V2025_03_26))
             };
-            let session = Arc::new(Session::stateless_with(facts));
             return self
                 .dispatch(SessionRef::Stateless(session), payload, parts, None)
                 .await;
@@ -576,7 +568,15 @@ fn joined_response(
     })
 }
 
-/// The session a POST runs in: a real one, or a throwaway one in stateless mode.
+/// The facts of a stateless request of `version`.
+fn stateless_facts(protocol_version: ProtocolVersion) -> Arc<RequestFacts> {
+    Arc::new(RequestFacts {
+        protocol_version,
+        ..RequestFacts::default()
+    })
+}
+
+/// The session a POST runs in: a real one, or a stateless one.
 #[derive(Clone)]
 enum SessionRef {
     Http(Arc<HttpSession>),
