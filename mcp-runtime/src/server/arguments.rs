@@ -45,21 +45,23 @@ impl ToolArguments {
             let Members(found) = serde_json::from_str(&text)?;
             let base = text.as_ptr() as usize;
             // Offsets of the borrowed slices within `text`: integer arithmetic on
-            // addresses, no unsafe.
+            // addresses, no unsafe. (Borrowed slices always lie within `text`; the
+            // checks keep that an error rather than a panic if it ever did not.)
             let span = |s: &str| {
-                let start = s.as_ptr() as usize - base;
-                start..start + s.len()
+                let start = (s.as_ptr() as usize).checked_sub(base)?;
+                let end = start.checked_add(s.len())?;
+                (end <= text.len()).then_some(start..end)
             };
-            found
-                .into_iter()
-                .map(|(name, value)| {
-                    let name = match name {
-                        Cow::Borrowed(s) => Name::Span(span(s)),
-                        Cow::Owned(s) => Name::Owned(s),
-                    };
-                    (name, span(value.get()))
-                })
-                .collect()
+            let outside = || serde::de::Error::custom("an argument outside the arguments' text");
+            let mut members = Vec::with_capacity(found.len());
+            for (name, value) in found {
+                let name = match name {
+                    Cow::Borrowed(s) => Name::Span(span(s).ok_or_else(outside)?),
+                    Cow::Owned(s) => Name::Owned(s),
+                };
+                members.push((name, span(value.get()).ok_or_else(outside)?));
+            }
+            members
         };
         Ok(ToolArguments { text, members })
     }
