@@ -134,6 +134,14 @@ impl Handler {
             .to_owned()
     }
 
+    /// Where the return type is written (the function's name when there is none).
+    pub fn ret_span(&self) -> proc_macro2::Span {
+        use syn::spanned::Spanned as _;
+        self.ret
+            .as_ref()
+            .map_or(self.item.sig.ident.span(), |t| t.span())
+    }
+
     /// The return type, `()` when none is written.
     pub fn ret_tokens(&self) -> TokenStream {
         match &self.ret {

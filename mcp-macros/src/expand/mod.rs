@@ -51,6 +51,34 @@ fn run<A>(
     }
 }
 
+/// What every kind reads the same way from its common options and its function.
+struct Described {
+    /// The registered name: the `name` option, else the function's name.
+    name: String,
+    /// Where that name is written.
+    name_span: Span,
+    /// The `description` option, else the doc comment.
+    description: TokenStream,
+    title: TokenStream,
+    meta: TokenStream,
+}
+
+fn describe(h: &Handler, common: &Common) -> Described {
+    Described {
+        name: common
+            .name
+            .as_ref()
+            .map_or_else(|| h.fn_name(), |n| n.value.clone()),
+        name_span: common
+            .name
+            .as_ref()
+            .map_or(h.item.sig.ident.span(), |n| n.span),
+        description: opt_str(common.description.as_deref().or(h.doc.as_deref())),
+        title: opt_str(common.title.as_deref()),
+        meta: meta_tokens(common),
+    }
+}
+
 /// `Some(x)` / `None` for an optional string.
 fn opt_str(value: Option<&str>) -> TokenStream {
     match value {

@@ -1,6 +1,8 @@
 //! `#[prompt]`: a message template the user can pick.
 
-use super::{arg_idents, call_user_fn, duplicate_guard, meta_tokens, opt_str, register, run};
+use super::{
+    Described, arg_idents, call_user_fn, describe, duplicate_guard, opt_str, register, run,
+};
 use crate::ast::Handler;
 use crate::attr::PromptAttr;
 use crate::ctxt::Ctxt;
@@ -41,22 +43,16 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
         }
     });
     let ret = h.ret_tokens();
-    let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
+    let ret_span = h.ret_span();
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).prompt_output());
     let call = call_user_fn(h, &args);
-    let name = attr
-        .common
-        .name
-        .as_ref()
-        .map_or_else(|| h.fn_name(), |n| n.value.clone());
-    let name_span = attr
-        .common
-        .name
-        .as_ref()
-        .map_or(fn_ident.span(), |n| n.span);
-    let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
-    let title = opt_str(attr.common.title.as_deref());
-    let meta = meta_tokens(&attr.common);
+    let Described {
+        name,
+        name_span,
+        description,
+        title,
+        meta,
+    } = describe(h, &attr.common);
     let guard = duplicate_guard("prompt", &name, name_span);
     let register = register("Prompt", fn_ident, &format_ident!("__mcp_def"));
     quote! {

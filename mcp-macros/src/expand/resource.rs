@@ -1,6 +1,6 @@
 //! `#[resource("scheme://{var}")]`: data the client can read by URI.
 
-use super::{arg_idents, call_user_fn, meta_tokens, opt_str, register, run};
+use super::{Described, arg_idents, call_user_fn, describe, opt_str, register, run};
 use crate::ast::Handler;
 use crate::attr::{ResourceAttr, WithSpan};
 use crate::ctxt::Ctxt;
@@ -63,22 +63,21 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
         quote_spanned!(ty.span()=> __mcp_needs.extend(#requirement::<#ty>());)
     });
     let ret = h.ret_tokens();
-    let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
+    let ret_span = h.ret_span();
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).resource_output());
     let call = call_user_fn(h, &args);
-    let name = attr
-        .common
-        .name
-        .as_ref()
-        .map_or_else(|| h.fn_name(), |n| n.value.clone());
-    let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
-    let title = opt_str(attr.common.title.as_deref());
+    let Described {
+        name,
+        description,
+        title,
+        meta,
+        ..
+    } = describe(h, &attr.common);
     let mime = opt_str(attr.mime_type.as_deref());
     let mime_lit = match &attr.mime_type {
         Some(m) => quote!(::mcp_runtime::__private::Some(#m)),
         None => quote!(::mcp_runtime::__private::None),
     };
-    let meta = meta_tokens(&attr.common);
     let uri_value = &uri.value;
     let register = register("Resource", fn_ident, &format_ident!("__mcp_def"));
     quote! {

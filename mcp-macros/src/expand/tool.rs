@@ -1,6 +1,6 @@
 //! `#[tool]`: a function the model can call.
 
-use super::{arg_idents, call_user_fn, duplicate_guard, meta_tokens, opt_str, register, run};
+use super::{Described, arg_idents, call_user_fn, describe, duplicate_guard, register, run};
 use crate::ast::Handler;
 use crate::attr::ToolAttr;
 use crate::ctxt::Ctxt;
@@ -14,16 +14,13 @@ pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
-    let name = attr
-        .common
-        .name
-        .as_ref()
-        .map_or_else(|| h.fn_name(), |n| n.value.clone());
-    let name_span = attr
-        .common
-        .name
-        .as_ref()
-        .map_or(h.item.sig.ident.span(), |n| n.span);
+    let Described {
+        name,
+        name_span,
+        description,
+        title,
+        meta,
+    } = describe(h, &attr.common);
     if let Some(problem) = tool_name_problem(&name) {
         let hint = if attr.common.name.is_some() {
             ""
@@ -57,13 +54,11 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
         }
     });
     let ret = h.ret_tokens();
-    let ret_span = h.ret.as_ref().map_or(fn_ident.span(), |t| t.span());
+    let ret_span = h.ret_span();
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output());
     let output_schema =
         quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).tool_output_schema(&mut __mcp_gen));
     let call = call_user_fn(h, &args);
-    let description = opt_str(attr.common.description.as_deref().or(h.doc.as_deref()));
-    let title = opt_str(attr.common.title.as_deref());
     let hint = |v: Option<bool>| match v {
         Some(b) => quote!(::mcp_runtime::__private::Some(#b)),
         None => quote!(::mcp_runtime::__private::None),
@@ -74,7 +69,6 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
         hint(attr.idempotent),
         hint(attr.open_world),
     );
-    let meta = meta_tokens(&attr.common);
     let input_schema = match &attr.input_schema {
         Some(expr) => quote_spanned! {expr.span()=>
             ::mcp_runtime::__private::glue::schema_object(#expr)
