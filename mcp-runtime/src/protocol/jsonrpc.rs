@@ -83,10 +83,15 @@ impl Request {
 
     /// The parameters as a map (empty when absent).
     pub fn params_map(&self) -> Result<Map<String, Value>, serde_json::Error> {
-        match &self.params {
-            Some(raw) => serde_json::from_str(raw.get()),
-            None => Ok(Map::new()),
-        }
+        read_params(self.params.as_deref())
+    }
+}
+
+/// Raw parameters as a map (empty when absent).
+pub(crate) fn read_params(raw: Option<&RawValue>) -> Result<Map<String, Value>, serde_json::Error> {
+    match raw {
+        Some(raw) => serde_json::from_str(raw.get()),
+        None => Ok(Map::new()),
     }
 }
 
@@ -134,15 +139,6 @@ impl Response {
         Response {
             id: Some(id),
             outcome: Ok(result),
-        }
-    }
-
-    /// A successful response whose result is `result` serialized (an error response if
-    /// it cannot be: a map with non-string keys, say).
-    pub fn serialize_result<T: Serialize + ?Sized>(id: RequestId, result: &T) -> Self {
-        Response {
-            id: Some(id),
-            outcome: raw(result),
         }
     }
 

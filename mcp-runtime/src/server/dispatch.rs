@@ -8,7 +8,7 @@ use super::tables::Tables;
 use super::{Server, ServerInner};
 use crate::protocol::{
     CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
-    ReadResourceResult, Request, Response, raw,
+    ReadResourceResult, Request, Response, raw, read_params,
 };
 use crate::protocol::{Completion, LoggingLevel, Meta};
 use base64::Engine as _;
@@ -86,10 +86,7 @@ impl Server {
             if method == "tools/call" {
                 return call_tool(&tables, params.as_deref(), ctx).await;
             }
-            let params = match params.as_deref() {
-                Some(raw) => parse_params(raw, &method)?,
-                None => Params::new(),
-            };
+            let params = parse_params(params.as_deref(), &method)?;
             let meta = || params.get("_meta").and_then(Value::as_object).cloned();
             let value = match method.as_str() {
                 "initialize" => initialize(inner, &tables, session, &params),
@@ -304,8 +301,8 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-fn parse_params(raw: &RawValue, method: &str) -> Result<Params, ErrorObject> {
-    serde_json::from_str(raw.get())
+fn parse_params(raw: Option<&RawValue>, method: &str) -> Result<Params, ErrorObject> {
+    read_params(raw)
         .map_err(|e| ErrorObject::invalid_params(format!("{method}: invalid params: {e}")))
 }
 
@@ -339,10 +336,7 @@ async fn call_tool(
         // Missing or malformed parameters: read them loosely, to say precisely what is wrong
         // (a `_meta` that is not an object is ignored, as for every method).
         _ => {
-            let mut params = match raw_params {
-                Some(raw) => parse_params(raw, "tools/call")?,
-                None => Params::new(),
-            };
+            let mut params = parse_params(raw_params, "tools/call")?;
             let args = params.remove("arguments");
             let name = required_str(&params, "name", "tools/call")?.to_owned();
             let args = ToolArguments::from_map(&object_value(args, "arguments", "tools/call")?);

@@ -66,13 +66,8 @@ impl Session {
     pub(crate) fn stateless_with(facts: Arc<RequestFacts>) -> Self {
         Session {
             facts: RwLock::new(facts),
-            initialized: AtomicBool::new(false),
-            in_flight: Mutex::default(),
-            waiting: Mutex::default(),
-            next_id: AtomicI64::new(1),
-            subscriptions: Mutex::default(),
-            notifier: RwLock::default(),
             accepts_responses: false,
+            ..Session::default()
         }
     }
 
