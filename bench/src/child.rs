@@ -69,6 +69,10 @@ impl ServerChild {
     /// Closes the server's stdin and waits up to `patience` for it to exit (a wrapper may
     /// need a while to write its report); kills it after that.
     pub fn finish(mut self, patience: Duration) {
+        self.stop(patience);
+    }
+
+    fn stop(&mut self, patience: Duration) {
         drop(self.child.stdin.take());
         let deadline = Instant::now() + patience;
         while Instant::now() < deadline {
@@ -77,6 +81,8 @@ impl ServerChild {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -89,16 +95,7 @@ pub fn kind_name(kind: Kind) -> String {
 
 impl Drop for ServerChild {
     fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop(Duration::from_secs(3));
     }
 }
 
