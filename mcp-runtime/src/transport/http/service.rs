@@ -231,7 +231,7 @@ impl ServiceInner {
         if self.config.stateless {
             // An initialize gets a session of its own: it records the client's facts.
             let session = if is_initialize {
-                Arc::new(Session::stateless_with(Arc::default()))
+                Arc::new(Session::stateless())
             } else {
                 self.stateless_session(header_version.unwrap_or(ProtocolVersion::V2025_03_26))
             };
