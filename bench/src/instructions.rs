@@ -23,7 +23,11 @@ pub async fn run(calls: u64, expected: &Bytes) -> Result<bool, BoxError> {
         return Ok(false);
     }
     let body = std::str::from_utf8(expected)?;
-    let dir = std::env::temp_dir().join(format!("mcp-bench-callgrind-{}", std::process::id()));
+    // MCP_BENCH_CALLGRIND_DIR keeps the profiles there (for callgrind_annotate).
+    let keep = std::env::var_os("MCP_BENCH_CALLGRIND_DIR").map(std::path::PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("mcp-bench-callgrind-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir)?;
     let mut counts = Vec::new();
     for (kind, mode) in [
@@ -60,7 +64,9 @@ pub async fn run(calls: u64, expected: &Bytes) -> Result<bool, BoxError> {
             .ok_or_else(|| format!("no totals in {}", out.display()))?;
         counts.push((kind, total as f64 / calls as f64));
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let bare = counts
         .iter()
         .find(|(k, _)| *k == Kind::Bare)
