@@ -463,6 +463,29 @@ impl Serialize for Message {
     }
 }
 
+impl Message {
+    /// The message as JSON, exactly as serde would write it. A result response (what a
+    /// server sends most) is written directly around its raw result: no serializer walks
+    /// the envelope's keys.
+    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let Message::Response(Response {
+            id: Some(id),
+            outcome: Ok(result),
+        }) = self
+        else {
+            return serde_json::to_vec(self);
+        };
+        let result = result.get().as_bytes();
+        let mut out = Vec::with_capacity(result.len() + 48);
+        out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        serde_json::to_writer(&mut out, id)?;
+        out.extend_from_slice(br#","result":"#);
+        out.extend_from_slice(result);
+        out.push(b'}');
+        Ok(out)
+    }
+}
+
 impl<'de> Deserialize<'de> for Message {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
@@ -492,6 +515,41 @@ impl From<Response> for Message {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn to_json_writes_what_serde_writes() {
+        let result = |json: &str| RawValue::from_string(json.to_owned()).unwrap();
+        let messages = [
+            Message::Response(Response::result(
+                RequestId::Number(7),
+                result(r#"{"a":[1,"x"]}"#),
+            )),
+            Message::Response(Response::result(RequestId::Number(-3), result("{}"))),
+            Message::Response(Response::result(
+                RequestId::String("q\"uo\\te\u{1}é".into()),
+                result(r#"{"s":"\"\u0000"}"#),
+            )),
+            Message::Response(Response::error(
+                Some(RequestId::Number(1)),
+                ErrorObject::new(-32601, "no such method"),
+            )),
+            Message::Response(Response::error(None, ErrorObject::new(-32700, "parse"))),
+            Message::Request(Request::new(RequestId::Number(2), "ping", None)),
+            Message::Notification(Notification {
+                method: "notifications/message".into(),
+                params: json!({ "level": "info", "data": "hi" })
+                    .as_object()
+                    .cloned(),
+            }),
+        ];
+        for message in &messages {
+            let direct = message.to_json().unwrap();
+            assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                serde_json::to_string(message).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn classifies_messages() {

@@ -172,7 +172,7 @@ async fn answer(
 
 fn encode(outgoing: &Outgoing) -> Option<Vec<u8>> {
     let bytes = match outgoing {
-        Outgoing::One(message) => serde_json::to_vec(message),
+        Outgoing::One(message) => message.to_json(),
         Outgoing::Batch(messages) => serde_json::to_vec(messages),
         Outgoing::CloseStream => return None,
     };

@@ -594,7 +594,7 @@ impl SessionRef {
 
 fn push(stream: &EventStream, outgoing: &Outgoing) {
     let json = match outgoing {
-        Outgoing::One(m) => serde_json::to_vec(m),
+        Outgoing::One(m) => m.to_json(),
         Outgoing::Batch(ms) => serde_json::to_vec(ms),
         Outgoing::CloseStream => return stream.disconnect(),
     };
@@ -712,7 +712,7 @@ fn empty(status: StatusCode) -> Response<HttpBody> {
 }
 
 fn json_response(status: StatusCode, message: &Message) -> Response<HttpBody> {
-    let body = serde_json::to_vec(message).unwrap_or_default();
+    let body = message.to_json().unwrap_or_default();
     with_body(status, JSON, Bytes::from(body))
 }
 
