@@ -235,7 +235,7 @@ fn dynamic_echo() -> ToolDef {
     ToolDef::new(tool, |_ctx, args| {
         let text: String = args.get("text").unwrap_or_default();
         let result = CallToolResult::success(vec![Content::text(text)]);
-        Box::pin(async move { result })
+        Box::pin(async move { result.into() })
     })
 }
 

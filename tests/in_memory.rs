@@ -552,6 +552,94 @@ async fn string_results_are_text_content() {
     assert_eq!(hi.text(), "Hi, Ada!");
 }
 
+/// Has a schema but no JSON form: serializing it fails (as a map with non-string keys does).
+#[derive(JsonSchema)]
+struct Unserializable;
+
+impl Serialize for Unserializable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("no JSON form"))
+    }
+}
+
+#[tool]
+fn unserializable() -> Unserializable {
+    Unserializable
+}
+
+#[tokio::test]
+async fn a_result_that_cannot_be_serialized_is_a_tool_error_that_says_why() {
+    let server = Server::builder()
+        .tool(unserializable)
+        .tool(add)
+        .build()
+        .unwrap();
+    let mcp = Mcp::in_memory(&server).await;
+    let failed = mcp.call_tool("unserializable", json!({})).await.unwrap();
+    assert!(failed.is_error());
+    assert_eq!(failed.structured_content, None);
+    assert_eq!(
+        failed.text(),
+        "the tool's result could not be serialized: no JSON form"
+    );
+    let sum = mcp
+        .call_tool("add", json!({ "a": 1, "b": 1 }))
+        .await
+        .unwrap();
+    assert_eq!(sum.structured_content, Some(json!({ "result": 2 })));
+}
+
+/// A tool built by hand, with an integer `outputSchema` (so its content is wrapped).
+fn hand_built(name: &str, call: mcp_runtime::ToolFn) -> mcp_runtime::ToolDef {
+    let tool = serde_json::from_value(json!({
+        "name": name,
+        "inputSchema": { "type": "object" },
+        "outputSchema": { "type": "integer" }
+    }))
+    .unwrap_or_else(|e| panic!("{name}'s description: {e}"));
+    mcp_runtime::ToolDef::new(tool, call)
+}
+
+#[tokio::test]
+async fn hand_built_tools_return_results_or_structured_content() {
+    let server = Server::builder()
+        .tool_def(hand_built("seven", |_, _| {
+            Box::pin(async { mcp_runtime::ToolOutcome::structured(&7) })
+        }))
+        .tool_def(hand_built("eight", |_, _| {
+            let result = CallToolResult {
+                content: vec![Content::text("eight, in words")],
+                structured_content: Some(json!(8)),
+                ..Default::default()
+            };
+            Box::pin(async move { result.into() })
+        }))
+        .tool_def(hand_built("refused", |_, _| {
+            Box::pin(async { mcp_runtime::ToolOutcome::error("not today") })
+        }))
+        .build()
+        .unwrap();
+    let mcp = Mcp::in_memory(&server).await;
+    let tools = mcp.list_tools().await.unwrap();
+    let schema = Value::Object(tool(&tools, "seven").output_schema.clone().unwrap());
+
+    // Structured content is wrapped like the schema, and its compact JSON is the text.
+    let seven = mcp.call_tool("seven", json!({})).await.unwrap();
+    assert!(!seven.is_error());
+    assert_eq!(seven.structured_content, Some(json!({ "result": 7 })));
+    assert_eq!(seven.content, vec![Content::text(r#"{"result":7}"#)]);
+    assert_conforms(&schema, seven.structured_content.as_ref().unwrap());
+
+    // A full result keeps its own content; only the structured content is wrapped.
+    let eight = mcp.call_tool("eight", json!({})).await.unwrap();
+    assert_eq!(eight.structured_content, Some(json!({ "result": 8 })));
+    assert_eq!(eight.content, vec![Content::text("eight, in words")]);
+
+    let refused = mcp.call_tool("refused", json!({})).await.unwrap();
+    assert!(refused.is_error());
+    assert_eq!(refused.text(), "not today");
+}
+
 #[tokio::test]
 async fn an_err_result_is_a_tool_error_with_its_message() {
     let mcp = Mcp::in_memory(&server()).await;

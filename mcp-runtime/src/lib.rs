@@ -46,7 +46,7 @@ pub use server::{
     FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult, Limits, NotFound,
     Notifier, Outbound, Outgoing, PromptDef, Rejection, RequestFacts, RequestScope, Requirement,
     ResourceDef, ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State,
-    TemplateError, ToolArguments, ToolDef, UriTemplate,
+    TemplateError, ToolArguments, ToolDef, ToolFn, ToolOutcome, UriTemplate,
 };
 pub use transport::Transport;
 
@@ -92,7 +92,7 @@ pub mod __private {
     };
     pub use crate::{
         BoxFuture, CallToolResult, CompleteFn, Completer, Context, ErrorObject, GetPromptResult,
-        PromptDef, ResourceDef, ResourceInfo, ResourceRequest, ToolDef,
+        PromptDef, ResourceDef, ResourceInfo, ResourceRequest, ToolDef, ToolOutcome,
     };
     pub use inventory;
     pub use serde_json;

@@ -36,7 +36,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
         quote_spanned! {ty.span()=>
             let #arg: #ty = match (&&&__Probe::<#ty>::new()).tool_param(&__mcp_ctx, &mut __mcp_args, #pname) {
                 ::mcp_runtime::__private::Ok(v) => v,
-                ::mcp_runtime::__private::Err(e) => return ::mcp_runtime::__private::CallToolResult::error(e),
+                ::mcp_runtime::__private::Err(e) => return ::mcp_runtime::__private::ToolOutcome::error(e),
             };
         }
     });

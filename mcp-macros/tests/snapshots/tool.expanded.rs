@@ -87,7 +87,7 @@ const _: () = {
                         {
                             ::mcp_runtime::__private::Ok(v) => v,
                             ::mcp_runtime::__private::Err(e) => {
-                                return ::mcp_runtime::__private::CallToolResult::error(e);
+                                return ::mcp_runtime::__private::ToolOutcome::error(e);
                             }
                         };
                         let __mcp_arg_1: Option<i64> = match (&&&__Probe::<
@@ -97,7 +97,7 @@ const _: () = {
                         {
                             ::mcp_runtime::__private::Ok(v) => v,
                             ::mcp_runtime::__private::Err(e) => {
-                                return ::mcp_runtime::__private::CallToolResult::error(e);
+                                return ::mcp_runtime::__private::ToolOutcome::error(e);
                             }
                         };
                         let __mcp_arg_2: Context = match (&&&__Probe::<Context>::new())
@@ -105,7 +105,7 @@ const _: () = {
                         {
                             ::mcp_runtime::__private::Ok(v) => v,
                             ::mcp_runtime::__private::Err(e) => {
-                                return ::mcp_runtime::__private::CallToolResult::error(e);
+                                return ::mcp_runtime::__private::ToolOutcome::error(e);
                             }
                         };
                         let __mcp_out = add(__mcp_arg_0, __mcp_arg_1, __mcp_arg_2).await;

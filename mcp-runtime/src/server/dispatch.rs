@@ -2,6 +2,7 @@
 
 use super::arguments::ToolArguments;
 use super::context::{Context, RequestFacts, RequestScope};
+use super::output::Outcome;
 use super::registry::{Completer, ResourceRequest};
 use super::session::Session;
 use super::tables::Tables;
@@ -351,35 +352,59 @@ async fn call_tool(
     if let Some(message) = unknown_argument(def.declared.as_deref(), &args) {
         return raw(&CallToolResult::error(message));
     }
-    let mut result = match AssertUnwindSafe((def.call)(ctx(meta), args))
+    let outcome = match AssertUnwindSafe((def.call)(ctx(meta), args))
         .catch_unwind()
         .await
     {
-        Ok(result) => result,
+        Ok(outcome) => outcome,
         Err(panic) => {
             let msg = panic_message(panic);
             tracing::error!(tool = name, panic = %msg, "tool panicked");
-            CallToolResult::error(format!("tool `{name}` failed: it panicked: {msg}"))
+            CallToolResult::error(format!("tool `{name}` failed: it panicked: {msg}")).into()
         }
     };
-    if def.wrap_output
-        && let Some(value) = result.structured_content.take()
-    {
-        // The text copy is the serialized structured content, as the spec advises
-        // (compact JSON of `{"result": value}`, written out rather than serialized again).
-        if let [crate::protocol::Content::Text { text, .. }] = result.content.as_mut_slice() {
-            let mut json = Vec::with_capacity(64);
-            json.extend_from_slice(br#"{"result":"#);
-            if serde_json::to_writer(&mut json, &value).is_ok() {
-                json.push(b'}');
-                *text = String::from_utf8(json).unwrap_or_default();
+    match outcome.0 {
+        Outcome::Structured(json) => structured_result(json, def.wrap_output),
+        Outcome::Result(mut result) => {
+            if def.wrap_output
+                && let Some(value) = result.structured_content.take()
+            {
+                let mut wrapped = Map::with_capacity(1);
+                wrapped.insert("result".to_owned(), value);
+                result.structured_content = Some(Value::Object(wrapped));
             }
+            raw(&result)
         }
-        let mut wrapped = Map::with_capacity(1);
-        wrapped.insert("result".to_owned(), value);
-        result.structured_content = Some(Value::Object(wrapped));
     }
-    raw(&result)
+}
+
+/// The result of a tool that returned structured content: the content, wrapped as
+/// `{"result": ...}` when `wrap`, and its compact JSON as the text copy (as the spec
+/// advises), written around the JSON text: no `Value`, no second serialization.
+fn structured_result(mut json: String, wrap: bool) -> Result<Box<RawValue>, ErrorObject> {
+    if wrap {
+        json.insert_str(0, r#"{"result":"#);
+        json.push('}');
+    }
+    let mut out = Vec::with_capacity(2 * json.len() + 48);
+    out.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
+    serde_json::to_writer(&mut out, json.as_str()).map_err(internal)?;
+    out.extend_from_slice(br#"}],"structuredContent":"#);
+    out.extend_from_slice(json.as_bytes());
+    out.push(b'}');
+    let out = String::from_utf8(out).map_err(internal)?;
+    // SAFETY: `out` is one JSON object with no surrounding whitespace: constant text, a
+    // string literal serde_json wrote, and `json`, which serde_json's serializer wrote
+    // (`ToolOutcome::structured` is the only maker of `Outcome::Structured`), alone or
+    // as the value of a one-member object. Debug builds re-parse it to check.
+    Ok(unsafe { RawValue::from_string_unchecked(out) })
+}
+
+fn internal(e: impl std::fmt::Display) -> ErrorObject {
+    ErrorObject::new(
+        crate::ErrorCode::INTERNAL_ERROR,
+        format!("the result could not be written: {e}"),
+    )
 }
 
 /// An argument the tool's schema does not declare: the model most likely misspelled one.

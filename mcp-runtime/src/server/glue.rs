@@ -10,9 +10,9 @@
 //! missing trait, with our `on_unimplemented` note, at the user's type.
 
 use super::context::{Context, FromContext, Requirement};
-use super::output::{IntoPromptResult, IntoResourceContents, IntoToolResult};
+use super::output::{IntoPromptResult, IntoResourceContents, IntoToolResult, ToolOutcome};
 use super::schema::SchemaGen;
-use crate::protocol::{CallToolResult, Content, ErrorObject, GetPromptResult, ResourceContents};
+use crate::protocol::{CallToolResult, ErrorObject, GetPromptResult, ResourceContents};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -154,19 +154,10 @@ impl<T> ToolParamArgument<T> for Probe<T> {
 // ----- tool results ----------------------------------------------------------------------
 
 /// Converts what a tool returned.
-pub type ToolConvert<R> = fn(R) -> CallToolResult;
+pub type ToolConvert<R> = fn(R) -> ToolOutcome;
 
-fn structured<T: Serialize>(value: T) -> CallToolResult {
-    match serde_json::to_value(&value) {
-        Ok(json) => CallToolResult {
-            content: vec![Content::text(
-                serde_json::to_string(&json).unwrap_or_default(),
-            )],
-            structured_content: Some(json),
-            ..Default::default()
-        },
-        Err(e) => CallToolResult::error(format!("the tool's result could not be serialized: {e}")),
-    }
+fn structured<T: Serialize>(value: T) -> ToolOutcome {
+    ToolOutcome::structured(&value)
 }
 
 /// Tool result, tier 1: already MCP content.
@@ -177,7 +168,7 @@ pub trait ToolOutputContent<R> {
 
 impl<R: IntoToolResult> ToolOutputContent<R> for &&&Probe<R> {
     fn tool_output(&self) -> ToolConvert<R> {
-        |r| r.into_tool_result()
+        |r| r.into_tool_result().into()
     }
     fn tool_output_schema(&self, _: &mut SchemaGen) -> Option<SchemaObject> {
         None
@@ -195,8 +186,8 @@ impl<T: IntoToolResult, E: Display> ToolOutputContentResult<Result<T, E>>
 {
     fn tool_output(&self) -> ToolConvert<Result<T, E>> {
         |r| match r {
-            Ok(t) => t.into_tool_result(),
-            Err(e) => CallToolResult::error(e.to_string()),
+            Ok(t) => t.into_tool_result().into(),
+            Err(e) => CallToolResult::error(e.to_string()).into(),
         }
     }
     fn tool_output_schema(&self, _: &mut SchemaGen) -> Option<SchemaObject> {
@@ -214,7 +205,7 @@ impl<T: ToolOutput, E: Display> ToolOutputStructuredResult<Result<T, E>> for &Pr
     fn tool_output(&self) -> ToolConvert<Result<T, E>> {
         |r| match r {
             Ok(t) => structured(t),
-            Err(e) => CallToolResult::error(e.to_string()),
+            Err(e) => CallToolResult::error(e.to_string()).into(),
         }
     }
     fn tool_output_schema(&self, g: &mut SchemaGen) -> Option<SchemaObject> {

@@ -18,10 +18,10 @@ pub use context::{
     ClientRequestError, Context, DeferredReceiver, Elicitation, FromContext, Outbound, Outgoing,
     Rejection, RequestFacts, RequestScope, Requirement, State,
 };
-pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound};
+pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound, ToolOutcome};
 pub use registry::{
     BoxFuture, CompleteFn, Completer, Package, PromptDef, PromptRegistration, ResourceDef,
-    ResourceInfo, ResourceRegistration, ResourceRequest, ToolDef, ToolRegistration, key_of,
+    ResourceInfo, ResourceRegistration, ResourceRequest, ToolDef, ToolFn, ToolRegistration, key_of,
 };
 pub use schema::{InputSchema, SchemaGen};
 pub use session::{Notifier, Session};

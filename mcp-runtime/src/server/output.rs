@@ -4,7 +4,58 @@ use crate::protocol::{
     CallToolResult, Content, ErrorCode, ErrorObject, GetPromptResult, PromptMessage,
     ReadResourceResult, ResourceContents,
 };
+use serde::Serialize;
 use std::fmt;
+
+/// What a tool's function hands back to the server: a [`CallToolResult`], or structured
+/// content still in the JSON it was serialized to once (what `#[tool]` functions that
+/// return a `Serialize` type produce).
+///
+/// A tool built by hand with [`ToolDef::new`](crate::ToolDef::new) returns one:
+///
+/// ```
+/// use mcp_runtime::{CallToolResult, Content, ToolOutcome};
+/// let plain: ToolOutcome = CallToolResult::success(vec![Content::text("hi")]).into();
+/// let structured = ToolOutcome::structured(&serde_json::json!({ "sum": 5 }));
+/// # let _ = (plain, structured);
+/// ```
+#[derive(Debug)]
+pub struct ToolOutcome(pub(crate) Outcome);
+
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Sent as it is (its structured content wrapped as `{"result": ...}` when the tool's
+    /// `outputSchema` had to be wrapped).
+    Result(CallToolResult),
+    /// `structuredContent` as serde_json wrote it (so it is one well-formed JSON value);
+    /// the server adds the text copy and the wrapping.
+    Structured(String),
+}
+
+impl ToolOutcome {
+    /// A failed call whose text, visible to the model, says what went wrong
+    /// (as [`CallToolResult::error`]).
+    pub fn error(message: impl Into<String>) -> Self {
+        CallToolResult::error(message).into()
+    }
+
+    /// Structured content: `value` is serialized once, here. The server sends it as
+    /// `structuredContent` (wrapped as `{"result": ...}` when the tool's `outputSchema` is
+    /// not an object) with its compact JSON as the text copy, as the spec advises. A value
+    /// that cannot be serialized becomes a tool error that says why.
+    pub fn structured<T: Serialize + ?Sized>(value: &T) -> Self {
+        match serde_json::to_string(value) {
+            Ok(json) => ToolOutcome(Outcome::Structured(json)),
+            Err(e) => Self::error(format!("the tool's result could not be serialized: {e}")),
+        }
+    }
+}
+
+impl From<CallToolResult> for ToolOutcome {
+    fn from(result: CallToolResult) -> Self {
+        ToolOutcome(Outcome::Result(result))
+    }
+}
 
 /// A tool return value that is already MCP content (no `structuredContent`).
 ///

@@ -3,10 +3,10 @@
 use super::arguments::ToolArguments;
 use super::context::{Context, Requirement};
 use super::glue::Arguments;
+use super::output::ToolOutcome;
 use super::uri_template::UriTemplate;
 use crate::protocol::{
-    CallToolResult, ErrorObject, GetPromptResult, Meta, Prompt, Resource, ResourceContents,
-    ResourceTemplate, Tool,
+    ErrorObject, GetPromptResult, Meta, Prompt, Resource, ResourceContents, ResourceTemplate, Tool,
 };
 use std::any::TypeId;
 use std::future::Future;
@@ -16,7 +16,7 @@ use std::pin::Pin;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Runs a tool call.
-pub type ToolFn = fn(Context, ToolArguments) -> BoxFuture<CallToolResult>;
+pub type ToolFn = fn(Context, ToolArguments) -> BoxFuture<ToolOutcome>;
 /// Reads a resource: the URI and the template variables it bound.
 pub type ResourceFn =
     fn(Context, ResourceRequest) -> BoxFuture<Result<Vec<ResourceContents>, ErrorObject>>;
