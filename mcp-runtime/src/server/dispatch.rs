@@ -386,7 +386,8 @@ fn structured_result(mut json: String, wrap: bool) -> Result<Box<RawValue>, Erro
         json.insert_str(0, r#"{"result":"#);
         json.push('}');
     }
-    let mut out = Vec::with_capacity(2 * json.len() + 48);
+    // Room for the constant text (59 bytes) and for escaping every quote of the copy.
+    let mut out = Vec::with_capacity(3 * json.len() + 64);
     out.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
     serde_json::to_writer(&mut out, json.as_str()).map_err(internal)?;
     out.extend_from_slice(br#"}],"structuredContent":"#);
