@@ -287,6 +287,15 @@ impl Req {
         self
     }
 
+    /// Adds a value to `name`, keeping the ones it has.
+    fn append(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.append(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+        self
+    }
+
     fn without(mut self, name: &'static str) -> Self {
         self.headers.remove(name);
         self
@@ -788,6 +797,15 @@ async fn accept_must_allow_json_and_event_stream() {
         let reply = raw.post(&message).header("accept", accept).send().await;
         assert_eq!(reply.status, StatusCode::OK, "Accept: {accept}");
     }
+    // The two media types may come in two Accept headers.
+    let reply = raw
+        .post(&message)
+        .without("accept")
+        .append("accept", "application/json")
+        .append("accept", "text/event-stream")
+        .send()
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "Accept in two headers");
 
     let id = raw.session().await;
     let reply = raw

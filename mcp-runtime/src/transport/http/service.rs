@@ -11,7 +11,7 @@ use crate::protocol::{
 };
 use crate::server::{Outbound, Outgoing, RequestFacts, RequestScope, Server, Session};
 use bytes::Bytes;
-use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
+use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::combinators::BoxBody;
@@ -25,10 +25,8 @@ use std::task::{Context as TaskContext, Poll};
 /// The response body of the MCP endpoint.
 pub type HttpBody = BoxBody<Bytes, Infallible>;
 
-// Parsed once, not at every lookup as a `&str` name would be.
+// Parsed once, not at every insertion as a `&str` name would be.
 const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
-const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
-const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 const JSON: &str = "application/json";
 const EVENT_STREAM: &str = "text/event-stream";
 
@@ -99,13 +97,33 @@ impl McpService {
         B::Error: std::error::Error + Send + Sync + 'static,
     {
         let inner = &self.inner;
-        if let Err(resp) = inner.check_host_and_origin(req.headers()) {
+        let headers = McpHeaders::read(req.headers());
+        if let Err(resp) = inner.check_host_and_origin(&headers) {
             return resp;
         }
         match *req.method() {
-            Method::POST => inner.post(req).await,
-            Method::GET => inner.get(req.headers()),
-            Method::DELETE => inner.delete(req.headers()),
+            Method::POST => {
+                let accepted = accepted(&headers);
+                if !(accepted.json && accepted.event_stream) {
+                    return error(
+                        StatusCode::NOT_ACCEPTABLE,
+                        ErrorCode::INVALID_REQUEST,
+                        "Not Acceptable: the Accept header must allow both application/json and text/event-stream",
+                    );
+                }
+                if !content_type_is_json(headers.content_type) {
+                    return error(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        ErrorCode::INVALID_REQUEST,
+                        "Unsupported Media Type: the body must be application/json",
+                    );
+                }
+                let version = protocol_version_header(headers.protocol_version);
+                let session_id = headers.session_id.cloned();
+                inner.post(req, version, session_id).await
+            }
+            Method::GET => inner.get(&headers),
+            Method::DELETE => inner.delete(&headers),
             _ => {
                 let mut resp = error(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -152,8 +170,8 @@ impl ServiceInner {
     }
 
     /// DNS-rebinding protection: `Host` and `Origin` must be on the allow-lists.
-    fn check_host_and_origin(&self, headers: &HeaderMap) -> Result<(), Response<HttpBody>> {
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    fn check_host_and_origin(&self, headers: &McpHeaders<'_>) -> Result<(), Response<HttpBody>> {
+        let host = headers.host.and_then(|h| h.to_str().ok());
         if let Some(host) = host
             && !host_allowed(&self.config.allowed_hosts, host)
         {
@@ -163,7 +181,7 @@ impl ServiceInner {
                 format!("Forbidden: Host {host:?} is not allowed"),
             ));
         }
-        if let Some(origin) = headers.get(ORIGIN) {
+        if let Some(origin) = headers.origin {
             let origin = origin.to_str().unwrap_or("");
             if !origin_allowed(&self.config.allowed_origins, origin) {
                 return Err(error(
@@ -176,28 +194,19 @@ impl ServiceInner {
         Ok(())
     }
 
-    async fn post<B>(&self, req: Request<B>) -> Response<HttpBody>
+    /// POST, once its `Accept` and `Content-Type` passed: `version` is its
+    /// `MCP-Protocol-Version` (read, not yet judged), `session_id` its `Mcp-Session-Id`.
+    async fn post<B>(
+        &self,
+        req: Request<B>,
+        version: Result<Option<ProtocolVersion>, Response<HttpBody>>,
+        session_id: Option<HeaderValue>,
+    ) -> Response<HttpBody>
     where
         B: Body + Send + 'static,
         B::Data: Send,
         B::Error: std::error::Error + Send + Sync + 'static,
     {
-        let headers = req.headers();
-        let accepted = accepted(headers);
-        if !(accepted.json && accepted.event_stream) {
-            return error(
-                StatusCode::NOT_ACCEPTABLE,
-                ErrorCode::INVALID_REQUEST,
-                "Not Acceptable: the Accept header must allow both application/json and text/event-stream",
-            );
-        }
-        if !content_type_is_json(headers) {
-            return error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::INVALID_REQUEST,
-                "Unsupported Media Type: the body must be application/json",
-            );
-        }
         let (parts, body) = req.into_parts();
         let bytes = match Limited::new(body, self.config.max_body_bytes)
             .collect()
@@ -224,7 +233,7 @@ impl ServiceInner {
         };
         let payload = Payload::decode(&bytes);
         let is_initialize = matches!(&payload, Payload::Single(Ok(Message::Request(r))) if r.method == "initialize");
-        let header_version = match protocol_version_header(&parts.headers) {
+        let header_version = match version {
             Ok(v) => v,
             Err(resp) => return resp,
         };
@@ -257,7 +266,7 @@ impl ServiceInner {
                 ),
             };
         }
-        let session = match self.session(&parts.headers) {
+        let session = match self.session(session_id.as_ref()) {
             Ok(s) => s,
             Err(resp) => return resp,
         };
@@ -438,8 +447,8 @@ impl ServiceInner {
 
     /// The session named by the request's `Mcp-Session-Id`: 400 without one, 404 when
     /// unknown or ended.
-    fn session(&self, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response<HttpBody>> {
-        let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
+    fn session(&self, id: Option<&HeaderValue>) -> Result<Arc<HttpSession>, Response<HttpBody>> {
+        let Some(id) = id.and_then(|v| v.to_str().ok()) else {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::INVALID_REQUEST,
@@ -456,7 +465,7 @@ impl ServiceInner {
     }
 
     /// GET: the standalone SSE stream of a session, or the resumption of a stream.
-    fn get(&self, headers: &HeaderMap) -> Response<HttpBody> {
+    fn get(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
         if self.config.stateless {
             let mut resp = error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -474,15 +483,15 @@ impl ServiceInner {
                 "Not Acceptable: the Accept header must allow text/event-stream",
             );
         }
-        if let Err(resp) = protocol_version_header(headers) {
+        if let Err(resp) = protocol_version_header(headers.protocol_version) {
             return resp;
         }
-        let session = match self.session(headers) {
+        let session = match self.session(headers.session_id) {
             Ok(s) => s,
             Err(resp) => return resp,
         };
         let (stream, after) = match headers
-            .get(LAST_EVENT_ID)
+            .last_event_id
             .map(|v| v.to_str().ok().and_then(sse::parse_event_id))
         {
             None => (session.standalone.clone(), None),
@@ -515,7 +524,7 @@ impl ServiceInner {
     }
 
     /// DELETE: ends the session.
-    fn delete(&self, headers: &HeaderMap) -> Response<HttpBody> {
+    fn delete(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
         if self.config.stateless {
             let mut resp = error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -526,10 +535,10 @@ impl ServiceInner {
                 .insert(ALLOW, HeaderValue::from_static("POST"));
             return resp;
         }
-        if let Err(resp) = protocol_version_header(headers) {
+        if let Err(resp) = protocol_version_header(headers.protocol_version) {
             return resp;
         }
-        let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
+        let Some(id) = headers.session_id.and_then(|v| v.to_str().ok()) else {
             return error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::INVALID_REQUEST,
@@ -618,9 +627,9 @@ fn sse_response(
 
 /// The `MCP-Protocol-Version` header: `None` when absent, 400 when unsupported.
 fn protocol_version_header(
-    headers: &HeaderMap,
+    value: Option<&HeaderValue>,
 ) -> Result<Option<ProtocolVersion>, Response<HttpBody>> {
-    let Some(value) = headers.get(PROTOCOL_VERSION) else {
+    let Some(value) = value else {
         return Ok(None);
     };
     let text = value.to_str().unwrap_or("");
@@ -637,6 +646,49 @@ fn protocol_version_header(
     })
 }
 
+/// The request headers the endpoint reads, each its first value, found in one pass over
+/// the map (a lookup by name hashes the name; a request has few headers).
+struct McpHeaders<'a> {
+    map: &'a HeaderMap,
+    host: Option<&'a HeaderValue>,
+    origin: Option<&'a HeaderValue>,
+    accept: Option<&'a HeaderValue>,
+    content_type: Option<&'a HeaderValue>,
+    protocol_version: Option<&'a HeaderValue>,
+    session_id: Option<&'a HeaderValue>,
+    last_event_id: Option<&'a HeaderValue>,
+}
+
+impl<'a> McpHeaders<'a> {
+    fn read(map: &'a HeaderMap) -> Self {
+        let mut h = McpHeaders {
+            map,
+            host: None,
+            origin: None,
+            accept: None,
+            content_type: None,
+            protocol_version: None,
+            session_id: None,
+            last_event_id: None,
+        };
+        for (name, value) in map {
+            // Header names are lowercase in a `HeaderMap`.
+            let slot = match name.as_str() {
+                "host" => &mut h.host,
+                "origin" => &mut h.origin,
+                "accept" => &mut h.accept,
+                "content-type" => &mut h.content_type,
+                "mcp-protocol-version" => &mut h.protocol_version,
+                "mcp-session-id" => &mut h.session_id,
+                "last-event-id" => &mut h.last_event_id,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        h
+    }
+}
+
 /// Which of the two media types MCP answers with the `Accept` header allows.
 #[derive(Default)]
 struct Accepted {
@@ -646,11 +698,11 @@ struct Accepted {
 
 /// Reads the `Accept` header once, wildcards included (`*/*`, `application/*`, `text/*`);
 /// parameters such as `q` are ignored.
-fn accepted(headers: &HeaderMap) -> Accepted {
+fn accepted(headers: &McpHeaders<'_>) -> Accepted {
     // What Streamable HTTP clients send, recognized without parsing (more values could
     // only allow more).
     if headers
-        .get(ACCEPT)
+        .accept
         .is_some_and(|v| v.as_bytes() == b"application/json, text/event-stream")
     {
         return Accepted {
@@ -659,7 +711,7 @@ fn accepted(headers: &HeaderMap) -> Accepted {
         };
     }
     let mut out = Accepted::default();
-    for value in headers.get_all(ACCEPT) {
+    for value in headers.map.get_all(ACCEPT) {
         for item in value.as_bytes().split(|&b| b == b',') {
             let range = item
                 .split(|&b| b == b';')
@@ -683,8 +735,8 @@ fn accepted(headers: &HeaderMap) -> Accepted {
     out
 }
 
-fn content_type_is_json(headers: &HeaderMap) -> bool {
-    headers.get(CONTENT_TYPE).is_some_and(|v| {
+fn content_type_is_json(content_type: Option<&HeaderValue>) -> bool {
+    content_type.is_some_and(|v| {
         if v.as_bytes() == JSON.as_bytes() {
             return true;
         }
