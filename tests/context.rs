@@ -314,6 +314,14 @@ fn note() -> &'static str {
     "a note"
 }
 
+/// The method of the HTTP request that carried the call, or "none".
+#[tool]
+fn carrier(ctx: Context) -> String {
+    ctx.http_request()
+        .map_or("none", |request| request.method.as_str())
+        .to_owned()
+}
+
 /// Says the text back.
 #[tool]
 fn echo(text: String) -> String {
@@ -714,7 +722,15 @@ over_every_transport!(
     capabilities_advertise_completions,
     capabilities_without_completers_leave_completions_out,
     conformance_reconnection,
+    the_http_request_is_there_over_http_only,
 );
+
+async fn the_http_request_is_there_over_http_only(t: Transport) {
+    let peer = t.connect(Flavor::Fixture, Client::builder()).await;
+    let expected = if t == Transport::Http { "POST" } else { "none" };
+    assert_eq!(peer.text("carrier", json!({})).await, expected);
+    peer.assert_valid();
+}
 
 // ----- progress -----------------------------------------------------------------------
 

@@ -42,8 +42,7 @@ fn add(a: i64, b: i64) -> i64 {
 /// The `Mcp-Session-Id` this call arrived with ("" without one).
 #[tool]
 fn whoami(ctx: Context) -> String {
-    ctx.extensions()
-        .get::<hyper::http::request::Parts>()
+    ctx.http_request()
         .and_then(|parts| parts.headers.get("mcp-session-id"))
         .and_then(|id| id.to_str().ok())
         .unwrap_or_default()

@@ -84,8 +84,10 @@ struct ContextInner {
 /// and where messages related to the request go while it runs.
 #[derive(Default, Clone)]
 pub struct RequestScope {
-    /// Values the transport attached (for HTTP: the request's `http::request::Parts`; later
-    /// the caller's identity).
+    /// The HTTP request that carried the call (method, URI, headers), over HTTP (boxed:
+    /// the scope moves through the call's futures).
+    pub http_request: Option<Box<http::request::Parts>>,
+    /// Other values the transport attached (later: the caller's identity).
     pub extensions: http::Extensions,
     /// Where notifications and requests sent during the call travel (the call's SSE
     /// stream over HTTP, stdout over stdio). `None`: nothing can be sent.
@@ -307,8 +309,27 @@ impl Context {
         self.inner.states.get::<T>()
     }
 
-    /// Values the transport attached to the request (for HTTP: the request's
-    /// `http::request::Parts`, with its headers).
+    /// The HTTP request that carried this call (method, URI, version, headers); `None`
+    /// over stdio and in memory.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Which client program is calling.
+    /// #[tool]
+    /// fn user_agent(ctx: Context) -> String {
+    ///     ctx.http_request()
+    ///         .and_then(|request| request.headers.get("user-agent"))
+    ///         .and_then(|value| value.to_str().ok())
+    ///         .unwrap_or("unknown")
+    ///         .to_owned()
+    /// }
+    /// ```
+    pub fn http_request(&self) -> Option<&http::request::Parts> {
+        self.inner.scope.http_request.as_deref()
+    }
+
+    /// Other values the transport attached to the request.
     pub fn extensions(&self) -> &http::Extensions {
         &self.inner.scope.extensions
     }

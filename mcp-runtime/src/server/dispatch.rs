@@ -60,10 +60,11 @@ impl Server {
         let token = in_flight.token.clone();
         let inner = &*self.inner;
         let tables = self.tables();
-        // The extensions (for HTTP, the request's headers) move into the one `Context` a
-        // request makes rather than being copied; the outbound sender is cloned so the
-        // original lives until the request ends, as the transport expects.
+        // What the transport attached (for HTTP, the request's headers) moves into the one
+        // `Context` a request makes rather than being copied; the outbound sender is cloned
+        // so the original lives until the request ends, as the transport expects.
         let RequestScope {
+            http_request,
             extensions,
             outbound,
         } = scope;
@@ -75,6 +76,7 @@ impl Server {
                 token.clone(),
                 inner.states.clone(),
                 RequestScope {
+                    http_request,
                     extensions,
                     outbound: outbound.clone(),
                 },

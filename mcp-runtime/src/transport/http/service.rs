@@ -208,6 +208,8 @@ impl ServiceInner {
         B::Error: std::error::Error + Send + Sync + 'static,
     {
         let (parts, body) = req.into_parts();
+        // Boxed once: the parts move through several futures to the call's `Context`.
+        let parts = Box::new(parts);
         let bytes = match Limited::new(body, self.config.max_body_bytes)
             .collect()
             .await
@@ -285,12 +287,13 @@ impl ServiceInner {
         &self,
         session: SessionRef,
         request: crate::protocol::Request,
-        extensions: http::Extensions,
+        http_request: Box<http::request::Parts>,
     ) -> Response<HttpBody> {
         let (outbound, opened) = Outbound::deferred(self.config.stream_queue);
         let scope = RequestScope {
-            extensions,
+            http_request: Some(http_request),
             outbound: Some(outbound),
+            ..RequestScope::default()
         };
         let server = self.server.clone();
         let task_session = session.clone();
@@ -374,12 +377,10 @@ impl ServiceInner {
         &self,
         session: SessionRef,
         payload: Payload,
-        parts: http::request::Parts,
+        parts: Box<http::request::Parts>,
         session_id: Option<&str>,
     ) -> Response<HttpBody> {
         let server = &self.server;
-        let mut extensions = http::Extensions::new();
-        extensions.insert(parts);
         let core = session.core();
         let reply: Option<Vec<u8>> = match payload {
             Payload::Single(Err(e)) => {
@@ -389,7 +390,7 @@ impl ServiceInner {
                 );
             }
             Payload::Single(Ok(Message::Request(request))) => {
-                let mut resp = self.request(session.clone(), request, extensions).await;
+                let mut resp = self.request(session.clone(), request, parts).await;
                 if let Some(id) = session_id.and_then(|id| HeaderValue::from_str(id).ok()) {
                     resp.headers_mut().insert(SESSION_ID, id);
                 }
@@ -416,8 +417,8 @@ impl ServiceInner {
                     match message {
                         Ok(Message::Request(r)) => {
                             let scope = RequestScope {
-                                extensions: extensions.clone(),
-                                outbound: None,
+                                http_request: Some(parts.clone()),
+                                ..RequestScope::default()
                             };
                             if let Some(reply) = server.handle_request(core, r, scope).await {
                                 replies.push(Message::Response(reply));
