@@ -41,29 +41,14 @@ impl ToolArguments {
     /// Reads a JSON object; anything else is an error.
     pub fn parse(text: impl Into<Box<str>>) -> Result<ToolArguments, serde_json::Error> {
         let text: Box<str> = text.into();
-        let members = {
-            let Members(found) = serde_json::from_str(&text)?;
-            let base = text.as_ptr() as usize;
-            // Offsets of the borrowed slices within `text`: integer arithmetic on
-            // addresses, no unsafe. (Borrowed slices always lie within `text`; the
-            // checks keep that an error rather than a panic if it ever did not.)
-            let span = |s: &str| {
-                let start = (s.as_ptr() as usize).checked_sub(base)?;
-                let end = start.checked_add(s.len())?;
-                (end <= text.len()).then_some(start..end)
-            };
-            let outside = || serde::de::Error::custom("an argument outside the arguments' text");
-            let mut members = Vec::with_capacity(found.len());
-            for (name, value) in found {
-                let name = match name {
-                    Cow::Borrowed(s) => Name::Span(span(s).ok_or_else(outside)?),
-                    Cow::Owned(s) => Name::Owned(s),
-                };
-                members.push((name, span(value.get()).ok_or_else(outside)?));
-            }
-            members
-        };
-        Ok(ToolArguments { text, members })
+        let members = Spans::of(&text, serde_json::from_str(&text)?)?;
+        Ok(ToolArguments::from_spans(text, members))
+    }
+
+    /// The arguments whose members `spans` found in `text` (which may hold more than the
+    /// arguments object, e.g. all of a request's parameters).
+    pub(crate) fn from_spans(text: Box<str>, Spans(members): Spans) -> ToolArguments {
+        ToolArguments { text, members }
     }
 
     /// The arguments in `map`.
@@ -153,7 +138,35 @@ fn message(e: &serde_json::Error) -> String {
 }
 
 /// The members of an object, borrowed from its text.
-struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+pub(crate) struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+/// Where the members of an object are within a text that holds it.
+pub(crate) struct Spans(Vec<(Name, Range<usize>)>);
+
+impl Spans {
+    /// The spans of `found`, borrowed from `text`.
+    pub(crate) fn of(text: &str, Members(found): Members<'_>) -> Result<Spans, serde_json::Error> {
+        let base = text.as_ptr() as usize;
+        // Offsets of the borrowed slices within `text`: integer arithmetic on addresses,
+        // no unsafe. (Borrowed slices always lie within `text`; the checks keep that an
+        // error rather than a panic if it ever did not.)
+        let span = |s: &str| {
+            let start = (s.as_ptr() as usize).checked_sub(base)?;
+            let end = start.checked_add(s.len())?;
+            (end <= text.len()).then_some(start..end)
+        };
+        let outside = || serde::de::Error::custom("an argument outside the arguments' text");
+        let mut members = Vec::with_capacity(found.len());
+        for (name, value) in found {
+            let name = match name {
+                Cow::Borrowed(s) => Name::Span(span(s).ok_or_else(outside)?),
+                Cow::Owned(s) => Name::Owned(s),
+            };
+            members.push((name, span(value.get()).ok_or_else(outside)?));
+        }
+        Ok(Spans(members))
+    }
+}
 
 /// A member's name: borrowed unless it had escapes.
 struct MemberName<'a>(Cow<'a, str>);
@@ -180,11 +193,11 @@ impl<'de> Deserialize<'de> for MemberName<'de> {
     }
 }
 
-impl<'de> Deserialize<'de> for Members<'de> {
+impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
+        struct MembersVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for MembersVisitor<'a> {
+            type Value = Members<'a>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
@@ -196,7 +209,7 @@ impl<'de> Deserialize<'de> for Members<'de> {
                 Ok(Members(members))
             }
         }
-        d.deserialize_map(MembersVisitor)
+        d.deserialize_map(MembersVisitor(std::marker::PhantomData))
     }
 }
 

@@ -1,8 +1,9 @@
 //! MCP methods: from a decoded request to its result.
 
-use super::arguments::ToolArguments;
+use super::arguments::{Members, Spans, ToolArguments};
 use super::context::{Context, RequestFacts, RequestScope};
 use super::output::Outcome;
+use super::registry::ToolDef;
 use super::registry::{Completer, ResourceRequest};
 use super::session::Session;
 use super::tables::Tables;
@@ -87,7 +88,7 @@ impl Server {
         let work = async {
             // The hot path reads its parameters straight into their type.
             if method == "tools/call" {
-                return call_tool(&tables, params.as_deref(), ctx).await;
+                return call_tool(&tables, params, ctx).await;
             }
             let params = parse_params(params.as_deref(), &method)?;
             let meta = || params.get("_meta").and_then(Value::as_object).cloned();
@@ -315,42 +316,57 @@ struct CallToolParams<'a> {
     #[serde(borrow)]
     name: std::borrow::Cow<'a, str>,
     #[serde(borrow, default)]
-    arguments: Option<&'a RawValue>,
+    arguments: Option<Members<'a>>,
     #[serde(default, rename = "_meta")]
     meta: Option<Meta>,
 }
 
+/// The tool a `tools/call` names, its arguments and its `_meta`. The parameters are read
+/// once, in place: the arguments keep the parameters' text and where each one is in it.
+fn read_call(
+    tables: &Tables,
+    raw_params: Option<Box<RawValue>>,
+) -> Result<(&ToolDef, ToolArguments, Option<Meta>), ErrorObject> {
+    let typed = raw_params.as_deref().and_then(|raw| {
+        let p = serde_json::from_str::<CallToolParams<'_>>(raw.get()).ok()?;
+        let spans = p.arguments.map(|found| Spans::of(raw.get(), found));
+        Some((find_tool(tables, &p.name), spans, p.meta))
+    });
+    if let Some((def, spans, meta)) = typed {
+        let args = match (spans.transpose(), raw_params) {
+            (Ok(Some(spans)), Some(raw)) => ToolArguments::from_spans(raw.into(), spans),
+            (Ok(_), _) => ToolArguments::default(),
+            (Err(_), _) => {
+                return Err(ErrorObject::invalid_params(
+                    "tools/call: `arguments` must be an object",
+                ));
+            }
+        };
+        return Ok((def?, args, meta));
+    }
+    // Missing or malformed parameters: read them loosely, to say precisely what is wrong
+    // (a `_meta` that is not an object is ignored, as for every method).
+    let mut params = parse_params(raw_params.as_deref(), "tools/call")?;
+    let args = params.remove("arguments");
+    let name = required_str(&params, "name", "tools/call")?;
+    let args = ToolArguments::from_map(&object_value(args, "arguments", "tools/call")?);
+    let meta = params.get("_meta").and_then(Value::as_object).cloned();
+    Ok((find_tool(tables, name)?, args, meta))
+}
+
+fn find_tool<'t>(tables: &'t Tables, name: &str) -> Result<&'t ToolDef, ErrorObject> {
+    tables
+        .tool(name)
+        .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))
+}
+
 async fn call_tool(
     tables: &Tables,
-    raw_params: Option<&RawValue>,
+    raw_params: Option<Box<RawValue>>,
     ctx: impl FnOnce(Option<Meta>) -> Context,
 ) -> Result<Box<RawValue>, ErrorObject> {
-    let typed = raw_params.map(|raw| serde_json::from_str::<CallToolParams<'_>>(raw.get()));
-    let (name, args, meta) = match typed {
-        Some(Ok(p)) => {
-            let args = match p.arguments {
-                Some(raw) => ToolArguments::parse(raw.get()).map_err(|_| {
-                    ErrorObject::invalid_params("tools/call: `arguments` must be an object")
-                })?,
-                None => ToolArguments::default(),
-            };
-            (p.name, args, p.meta)
-        }
-        // Missing or malformed parameters: read them loosely, to say precisely what is wrong
-        // (a `_meta` that is not an object is ignored, as for every method).
-        _ => {
-            let mut params = parse_params(raw_params, "tools/call")?;
-            let args = params.remove("arguments");
-            let name = required_str(&params, "name", "tools/call")?.to_owned();
-            let args = ToolArguments::from_map(&object_value(args, "arguments", "tools/call")?);
-            let meta = params.get("_meta").and_then(Value::as_object).cloned();
-            (name.into(), args, meta)
-        }
-    };
-    let name = &*name;
-    let def = tables
-        .tool(name)
-        .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown tool: {name}")))?;
+    let (def, args, meta) = read_call(tables, raw_params)?;
+    let name = def.tool.name.as_str();
     if let Some(message) = unknown_argument(def.declared.as_deref(), &args) {
         return raw(&CallToolResult::error(message));
     }
