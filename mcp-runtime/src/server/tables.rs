@@ -2,17 +2,18 @@
 //! changes at run time build a new snapshot and tell every session.
 
 use super::registry::{PromptDef, ResourceDef, ToolDef};
+use foldhash::fast::RandomState;
 use std::collections::HashMap;
 
 /// One consistent view of what the server offers.
 #[derive(Clone, Default)]
 pub(crate) struct Tables {
     pub(crate) tools: Vec<ToolDef>,
-    pub(crate) tool_index: HashMap<String, usize>,
+    pub(crate) tool_index: HashMap<String, usize, RandomState>,
     pub(crate) static_resources: Vec<ResourceDef>,
     pub(crate) templates: Vec<ResourceDef>,
     pub(crate) prompts: Vec<PromptDef>,
-    pub(crate) prompt_index: HashMap<String, usize>,
+    pub(crate) prompt_index: HashMap<String, usize, RandomState>,
 }
 
 impl Tables {

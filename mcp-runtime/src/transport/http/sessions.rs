@@ -3,6 +3,7 @@
 use super::sse::EventStream;
 use crate::server::Session;
 use base64::Engine as _;
+use foldhash::fast::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -112,7 +113,8 @@ pub(crate) enum CreateError {
 
 /// Every live session, bounded in number and idle time.
 pub(crate) struct SessionStore {
-    map: Mutex<HashMap<String, Arc<HttpSession>>>,
+    /// The ids are the server's own random strings: a fast hasher is enough.
+    map: Mutex<HashMap<String, Arc<HttpSession>, RandomState>>,
     max: usize,
     idle: Duration,
     replay: usize,
@@ -130,7 +132,7 @@ impl SessionStore {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<HttpSession>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<HttpSession>, RandomState>> {
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
