@@ -476,7 +476,19 @@ impl Message {
             return serde_json::to_vec(self);
         };
         let result = result.get().as_bytes();
-        let mut out = Vec::with_capacity(result.len() + 48);
+        const ENVELOPE: usize = r#"{"jsonrpc":"2.0","id":,"result":}"#.len();
+        // Exact for an integer id, so that the buffer becomes `Bytes` without another
+        // allocation; a string id may grow it.
+        let id_len = match id {
+            RequestId::Number(n) => {
+                n.unsigned_abs()
+                    .checked_ilog10()
+                    .map_or(1, |d| d as usize + 1)
+                    + usize::from(*n < 0)
+            }
+            RequestId::String(s) => s.len() + 2,
+        };
+        let mut out = Vec::with_capacity(ENVELOPE + id_len + result.len());
         out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
         serde_json::to_writer(&mut out, id)?;
         out.extend_from_slice(br#","result":"#);
@@ -525,6 +537,10 @@ mod tests {
                 result(r#"{"a":[1,"x"]}"#),
             )),
             Message::Response(Response::result(RequestId::Number(-3), result("{}"))),
+            Message::Response(Response::result(RequestId::Number(0), result("[]"))),
+            Message::Response(Response::result(RequestId::Number(i64::MIN), result("1"))),
+            Message::Response(Response::result(RequestId::Number(i64::MAX), result("1"))),
+            Message::Response(Response::result(RequestId::Number(1000), result("1"))),
             Message::Response(Response::result(
                 RequestId::String("q\"uo\\te\u{1}é".into()),
                 result(r#"{"s":"\"\u0000"}"#),
@@ -544,6 +560,17 @@ mod tests {
         ];
         for message in &messages {
             let direct = message.to_json().unwrap();
+            if let Message::Response(Response {
+                id: Some(RequestId::Number(_)),
+                outcome: Ok(_),
+            }) = message
+            {
+                assert_eq!(
+                    direct.len(),
+                    direct.capacity(),
+                    "exact size for integer ids"
+                );
+            }
             assert_eq!(
                 String::from_utf8(direct).unwrap(),
                 serde_json::to_string(message).unwrap()

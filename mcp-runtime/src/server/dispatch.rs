@@ -404,8 +404,9 @@ fn structured_result(mut json: String, wrap: bool) -> Result<Box<RawValue>, Erro
         json.insert_str(0, r#"{"result":"#);
         json.push('}');
     }
-    // Room for the constant text (59 bytes) and for escaping every quote of the copy.
-    let mut out = Vec::with_capacity(3 * json.len() + 64);
+    const FRAME: usize = r#"{"content":[{"type":"text","text":""}],"structuredContent":}"#.len();
+    // Exact, so that the text becomes a `RawValue` without reallocating.
+    let mut out = Vec::with_capacity(FRAME + escaped_len(&json) + json.len());
     out.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
     serde_json::to_writer(&mut out, json.as_str()).map_err(internal)?;
     out.extend_from_slice(br#"}],"structuredContent":"#);
@@ -417,6 +418,17 @@ fn structured_result(mut json: String, wrap: bool) -> Result<Box<RawValue>, Erro
     // (`ToolOutcome::structured` is the only maker of `Outcome::Structured`), alone or
     // as the value of a one-member object. Debug builds re-parse it to check.
     Ok(unsafe { RawValue::from_string_unchecked(out) })
+}
+
+/// The length of `text` escaped as serde_json escapes a string's contents.
+fn escaped_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\x08' | b'\x0c' | b'\n' | b'\r' | b'\t' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
 fn internal(e: impl std::fmt::Display) -> ErrorObject {
@@ -607,4 +619,44 @@ async fn complete(tables: &Tables, params: &Params, ctx: Context) -> MethodResul
         }
     };
     Ok(json!({ "completion": completion }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_len_is_what_serde_json_writes() {
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        for text in [
+            "",
+            r#"{"result":5}"#,
+            "tab\tquote\"back\\slash",
+            "é ∑ 🦀",
+            every_ascii.as_str(),
+        ] {
+            let quoted = serde_json::to_string(text).unwrap();
+            assert_eq!(escaped_len(text) + 2, quoted.len(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_structured_result_carries_its_json_as_text() {
+        let wrapped = structured_result("[1,\"two\"]".to_owned(), true).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(wrapped.get()).unwrap(),
+            json!({
+                "content": [{ "type": "text", "text": r#"{"result":[1,"two"]}"# }],
+                "structuredContent": { "result": [1, "two"] }
+            })
+        );
+        let object = structured_result(r#"{"a":"\n"}"#.to_owned(), false).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(object.get()).unwrap(),
+            json!({
+                "content": [{ "type": "text", "text": "{\"a\":\"\\n\"}" }],
+                "structuredContent": { "a": "\n" }
+            })
+        );
+    }
 }
