@@ -22,6 +22,8 @@
 //! To profile the servers, run the whole benchmark under `perf record -g` and split the
 //! samples by pid (the servers start in the order stateless, session, bare), or run each
 //! server under a wrapper: `MCP_BENCH_SERVER_WRAPPER=heaptrack` writes one file per server.
+//! `--instructions N` with `MCP_BENCH_CALLGRIND_DIR=dir` keeps the callgrind profiles there
+//! for `callgrind_annotate`.
 
 mod child;
 mod instructions;
@@ -50,8 +52,9 @@ struct Args {
     /// Concurrent connections of each scenario.
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 32])]
     connections: Vec<usize>,
-    /// Rounds: each round runs every scenario once, for `--slice` seconds.
-    #[arg(long, default_value_t = 7)]
+    /// Rounds: each round runs every scenario once, for `--slice` seconds. (With 7, the
+    /// median of a noisy shared machine still moved by ±0.1 from run to run.)
+    #[arg(long, default_value_t = 15)]
     rounds: u32,
     /// Measured seconds per scenario and round.
     #[arg(long, default_value_t = 1.0)]
