@@ -3,8 +3,7 @@
 use super::arguments::{Members, Spans, ToolArguments};
 use super::context::{Context, RequestFacts, RequestScope};
 use super::output::Outcome;
-use super::registry::ToolDef;
-use super::registry::{Completer, ResourceRequest};
+use super::registry::{Completer, ResourceRequest, ToolDef};
 use super::session::Session;
 use super::tables::Tables;
 use super::{Server, ServerInner};
