@@ -164,11 +164,8 @@ pub enum Message {
 
 /// `value` as raw JSON; an internal error when it cannot be serialized.
 pub(crate) fn raw<T: Serialize + ?Sized>(value: &T) -> Result<Box<RawValue>, ErrorObject> {
-    serde_json::value::to_raw_value(value).map_err(|e| ErrorObject {
-        code: ErrorCode::INTERNAL_ERROR,
-        message: format!("the result could not be serialized: {e}"),
-        data: None,
-    })
+    serde_json::value::to_raw_value(value)
+        .map_err(|e| ErrorObject::internal(format!("the result could not be serialized: {e}")))
 }
 
 /// The error member of an error response.

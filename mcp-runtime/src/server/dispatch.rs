@@ -431,10 +431,7 @@ fn escaped_len(text: &str) -> usize {
 }
 
 fn internal(e: impl std::fmt::Display) -> ErrorObject {
-    ErrorObject::new(
-        crate::ErrorCode::INTERNAL_ERROR,
-        format!("the result could not be written: {e}"),
-    )
+    ErrorObject::internal(format!("the result could not be written: {e}"))
 }
 
 /// An argument the tool's schema does not declare: the model most likely misspelled one.
