@@ -196,6 +196,10 @@ impl ErrorCode {
     pub const INTERNAL_ERROR: i64 = -32603;
     /// MCP: the requested resource does not exist.
     pub const RESOURCE_NOT_FOUND: i64 = -32002;
+    /// The session or connection ended before the request was answered: the session was
+    /// deleted or expired, or the server shut down (the code the official TypeScript SDK
+    /// uses for a closed connection).
+    pub const CONNECTION_CLOSED: i64 = -32000;
 }
 
 /// A message that could not be decoded, with the response it deserves.
