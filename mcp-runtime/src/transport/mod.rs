@@ -10,6 +10,7 @@ pub use stream::serve_io;
 use crate::error::Result;
 use crate::server::Server;
 use clap::{Parser, ValueEnum};
+use std::time::Duration;
 
 /// Where a server listens.
 // Built once per process; the size of the HTTP variant does not matter.
@@ -67,6 +68,40 @@ struct Args {
     /// An Origin to accept (repeatable; default: localhost origins).
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
+    /// Largest request body in bytes (Streamable HTTP; default 4 MiB).
+    #[arg(long, value_name = "BYTES", env = "MCP_MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Request bytes buffered at once across all connections (Streamable HTTP; default
+    /// 64 MiB).
+    #[arg(long, value_name = "BYTES", env = "MCP_MAX_BUFFERED_BODY_BYTES")]
+    max_buffered_body_bytes: Option<usize>,
+    /// Sessions at most (Streamable HTTP; default 10000).
+    #[arg(long, value_name = "N", env = "MCP_MAX_SESSIONS")]
+    max_sessions: Option<usize>,
+    /// Seconds a session may stay unused before it ends (Streamable HTTP; default 1800).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_SESSION_IDLE_TIMEOUT")]
+    session_idle_timeout: Option<Duration>,
+    /// Seconds a connection may take to send a request head (Streamable HTTP; default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_HEADER_TIMEOUT")]
+    header_timeout: Option<Duration>,
+    /// Seconds a request may take to send its whole body (Streamable HTTP; default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_BODY_TIMEOUT")]
+    body_timeout: Option<Duration>,
+    /// Seconds in-flight requests get to finish on shutdown (Streamable HTTP; default 10).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_SHUTDOWN_GRACE")]
+    shutdown_grace: Option<Duration>,
+}
+
+/// A duration given in seconds, fractions allowed (`0.5`); more than zero.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    match Duration::try_from_secs_f64(value) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!("{text:?} is not a number of seconds above zero")),
+    }
 }
 
 impl Transport {
@@ -104,6 +139,17 @@ impl From<Args> for Transport {
                     config.allowed_hosts = a.allowed_hosts;
                 }
                 config.allowed_origins.extend(a.allowed_origins);
+                let d = HttpConfig::default();
+                config.max_body_bytes = a.max_body_bytes.unwrap_or(d.max_body_bytes);
+                config.max_buffered_body_bytes = a
+                    .max_buffered_body_bytes
+                    .unwrap_or(d.max_buffered_body_bytes);
+                config.max_sessions = a.max_sessions.unwrap_or(d.max_sessions);
+                config.session_idle_timeout =
+                    a.session_idle_timeout.unwrap_or(d.session_idle_timeout);
+                config.header_read_timeout = a.header_timeout.unwrap_or(d.header_read_timeout);
+                config.body_read_timeout = a.body_timeout.unwrap_or(d.body_read_timeout);
+                config.shutdown_grace = a.shutdown_grace.unwrap_or(d.shutdown_grace);
                 Transport::StreamableHttp {
                     host: a.host,
                     port: a.port,

@@ -13,8 +13,13 @@ pub struct HttpConfig {
     /// `Origin` header values accepted (e.g. `http://localhost:3000`, or a host name to
     /// allow it with any scheme and port). Requests without `Origin` are always accepted.
     pub allowed_origins: Vec<String>,
-    /// Largest request body, in bytes (413 past it).
+    /// Largest request body, in bytes: 413 past it, at once when the declared
+    /// `Content-Length` is larger.
     pub max_body_bytes: usize,
+    /// Request bytes buffered at once across every connection: a body that would take
+    /// the total past it gets 503 (with `Retry-After`), so that many large bodies at once
+    /// cannot exhaust memory.
+    pub max_buffered_body_bytes: usize,
     /// No sessions: every POST stands alone (no `Mcp-Session-Id`, no GET stream).
     pub stateless: bool,
     /// Sessions at most; a new session past it gets 503.
@@ -30,10 +35,16 @@ pub struct HttpConfig {
     pub keep_alive: Duration,
     /// The `retry:` an SSE stream advises before the client reconnects.
     pub sse_retry: Duration,
-    /// On shutdown, how long in-flight requests may take to finish.
+    /// On shutdown, how long in-flight requests may take to finish; a request still
+    /// running then is answered with a JSON-RPC error (`-32000`) and stopped.
     pub shutdown_grace: Duration,
-    /// Longest time to read a request's headers.
+    /// Longest time to receive a request's head, from the moment the connection opens or
+    /// its previous response was sent (so it also ends idle keep-alive connections). A
+    /// connection that sends nothing is closed after it.
     pub header_read_timeout: Duration,
+    /// Longest time to receive a whole request body once its head has arrived (408 past
+    /// it).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -43,6 +54,7 @@ impl Default for HttpConfig {
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
             allowed_origins: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
             max_body_bytes: 4 << 20,
+            max_buffered_body_bytes: 64 << 20,
             stateless: false,
             max_sessions: 10_000,
             session_idle_timeout: Duration::from_secs(30 * 60),
@@ -52,6 +64,7 @@ impl Default for HttpConfig {
             sse_retry: Duration::from_millis(1000),
             shutdown_grace: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }

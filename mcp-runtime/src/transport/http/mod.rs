@@ -1,6 +1,7 @@
 //! The Streamable HTTP transport (MCP 2025-11-25): one endpoint, POST for messages, GET for
 //! the server's stream, DELETE to end a session. Built on hyper.
 
+mod body;
 mod config;
 mod service;
 mod sessions;
@@ -11,16 +12,28 @@ pub use service::{HttpBody, McpService};
 
 use crate::error::{Error, Result};
 use crate::server::Server;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// Serves `server` on `listener` until `shutdown` resolves (pass [`shutdown_signal`] for
-/// SIGINT/SIGTERM); then stops accepting, ends the sessions' GET streams, and lets
-/// in-flight requests (and the event streams of their answers) finish within
-/// `config.shutdown_grace`.
+/// Once the grace period is over, how long the errors sent to the requests still in
+/// flight may take to reach their clients before the server stops anyway.
+const FLUSH_AFTER_GRACE: Duration = Duration::from_secs(1);
+
+/// Serves `server` on `listener` over HTTP/1.1 until `shutdown` resolves (pass
+/// [`shutdown_signal`] for SIGINT/SIGTERM); then stops accepting, ends the sessions' GET
+/// streams, and lets in-flight requests (and the event streams of their answers) finish
+/// within `config.shutdown_grace`. A request still running then is answered with a
+/// JSON-RPC error (`-32000`) and its handler dropped.
+///
+/// Every connection must send a request head within `config.header_read_timeout` of
+/// opening (and of its previous response), and a whole body within
+/// `config.body_read_timeout`; otherwise it is closed. When the process runs out of file
+/// descriptors, accepting pauses briefly and resumes as connections close. For HTTP/2,
+/// mount [`McpService`] in a server that speaks it.
 pub async fn serve_http(
     server: &Server,
     listener: TcpListener,
@@ -29,23 +42,22 @@ pub async fn serve_http(
 ) -> Result<()> {
     let path = config.path.clone();
     let grace = config.shutdown_grace;
-    let header_timeout = config.header_read_timeout;
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
     let service = server.http_service(config);
     let graceful = GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
-                    // Out of file descriptors and the like: wait a little, keep serving.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    // Out of file descriptors and the like: the connection waits in the
+                    // backlog while others close (every one of them has a deadline).
+                    tracing::warn!(error = %e, "accept failed; retrying shortly");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
@@ -67,8 +79,7 @@ pub async fn serve_http(
                 }
             }
         });
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
-        let conn = graceful.watch(conn.into_owned());
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), svc));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -78,13 +89,23 @@ pub async fn serve_http(
     drop(listener);
     tracing::info!("shutting down: finishing in-flight requests");
     service.close_sessions();
+    let finished = graceful.shutdown();
+    tokio::pin!(finished);
     tokio::select! {
-        () = graceful.shutdown() => Ok(()),
-        () = tokio::time::sleep(grace) => {
-            tracing::warn!("in-flight requests did not finish within {grace:?}; stopping anyway");
-            Ok(())
+        () = &mut finished => return Ok(()),
+        () = tokio::time::sleep(grace) => {}
+    }
+    tracing::warn!(
+        "requests still in flight after the {grace:?} grace period are answered with an error and stopped"
+    );
+    service.stop_requests();
+    tokio::select! {
+        () = &mut finished => {}
+        () = tokio::time::sleep(FLUSH_AFTER_GRACE) => {
+            tracing::warn!("some connections did not take their last answer in time; closing them");
         }
     }
+    Ok(())
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

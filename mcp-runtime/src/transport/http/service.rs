@@ -3,6 +3,7 @@
 // Early-return HTTP responses travel as the `Err` of small helpers; they are the rare path.
 #![allow(clippy::result_large_err)]
 
+use super::body::{self, BodyBudget};
 use super::config::{HttpConfig, host_allowed, origin_allowed};
 use super::sessions::{CreateError, HttpSession, SessionStore};
 use super::sse::{self, AttachError, EventStream};
@@ -11,16 +12,17 @@ use crate::protocol::{
 };
 use crate::server::{Outbound, Outgoing, RequestFacts, RequestScope, Server, Session};
 use bytes::Bytes;
-use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+use tokio_util::sync::CancellationToken;
 
 /// The response body of the MCP endpoint.
 pub type HttpBody = BoxBody<Bytes, Infallible>;
@@ -57,12 +59,19 @@ struct ServiceInner {
     /// by every request of that version rather than made per request (a stateless
     /// session keeps nothing from one request to the next).
     stateless_sessions: Vec<Arc<Session>>,
+    /// Request bytes buffered at once, across every connection.
+    budget: Arc<BodyBudget>,
+    /// Tripped when the server stops waiting for requests in flight (the end of the
+    /// shutdown grace period); each session's own token is a child of it.
+    stopping: CancellationToken,
 }
 
 impl Server {
     /// This server's Streamable HTTP endpoint as a `tower::Service`.
     pub fn http_service(&self, config: HttpConfig) -> McpService {
+        let stopping = CancellationToken::new();
         let sessions = SessionStore::new(
+            stopping.clone(),
             config.max_sessions,
             config.session_idle_timeout,
             config.replay_buffer,
@@ -70,6 +79,7 @@ impl Server {
         );
         McpService {
             inner: Arc::new(ServiceInner {
+                budget: BodyBudget::new(config.max_buffered_body_bytes),
                 server: self.clone(),
                 config,
                 sessions,
@@ -77,6 +87,7 @@ impl Server {
                     .iter()
                     .map(|&version| Arc::new(Session::stateless_with(stateless_facts(version))))
                     .collect(),
+                stopping,
             }),
         }
     }
@@ -89,6 +100,13 @@ impl McpService {
         self.inner.sessions.close_all();
     }
 
+    /// Stops waiting for the requests in flight: each is answered with a JSON-RPC error
+    /// (`-32000`, the server is shutting down) and its handler is dropped. Used at the end
+    /// of the shutdown grace period.
+    pub fn stop_requests(&self) {
+        self.inner.stopping.cancel();
+    }
+
     /// Answers one HTTP request.
     pub async fn handle<B>(&self, req: Request<B>) -> Response<HttpBody>
     where
@@ -98,7 +116,14 @@ impl McpService {
     {
         let inner = &self.inner;
         let headers = McpHeaders::read(req.headers());
-        if let Err(resp) = inner.check_host_and_origin(&headers) {
+        if let Some(name) = headers.repeated {
+            return error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::INVALID_REQUEST,
+                format!("Bad Request: the {name} header appears more than once; send it once"),
+            );
+        }
+        if let Err(resp) = inner.check_host_and_origin(&headers, req.uri().authority()) {
             return resp;
         }
         match *req.method() {
@@ -169,20 +194,48 @@ impl ServiceInner {
             .unwrap_or_else(|| Arc::new(Session::stateless_with(stateless_facts(version))))
     }
 
-    /// DNS-rebinding protection: `Host` and `Origin` must be on the allow-lists.
-    fn check_host_and_origin(&self, headers: &McpHeaders<'_>) -> Result<(), Response<HttpBody>> {
-        let host = headers.host.and_then(|h| h.to_str().ok());
-        if let Some(host) = host
-            && !host_allowed(&self.config.allowed_hosts, host)
-        {
+    /// DNS-rebinding protection: the `Host` header (and the authority of an absolute
+    /// request target, or HTTP/2's `:authority`) and the `Origin` header must be on the
+    /// allow-lists. Fails closed: a missing host, or a value that is not visible ASCII, is
+    /// refused, never waved through (a repeated header was refused before).
+    fn check_host_and_origin(
+        &self,
+        headers: &McpHeaders<'_>,
+        authority: Option<&http::uri::Authority>,
+    ) -> Result<(), Response<HttpBody>> {
+        let allowed = &self.config.allowed_hosts;
+        if headers.host.is_none() && authority.is_none() {
             return Err(error(
-                StatusCode::FORBIDDEN,
+                StatusCode::BAD_REQUEST,
                 ErrorCode::INVALID_REQUEST,
-                format!("Forbidden: Host {host:?} is not allowed"),
+                "Bad Request: the Host header is missing",
             ));
         }
+        if let Some(host) = headers.host {
+            let Ok(host) = host.to_str() else {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::INVALID_REQUEST,
+                    "Bad Request: the Host header is not visible ASCII",
+                ));
+            };
+            if !host_allowed(allowed, host) {
+                return Err(forbidden_host(host));
+            }
+        }
+        if let Some(authority) = authority
+            && !host_allowed(allowed, authority.as_str())
+        {
+            return Err(forbidden_host(authority.as_str()));
+        }
         if let Some(origin) = headers.origin {
-            let origin = origin.to_str().unwrap_or("");
+            let Ok(origin) = origin.to_str() else {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::INVALID_REQUEST,
+                    "Forbidden: the Origin header is not visible ASCII",
+                ));
+            };
             if !origin_allowed(&self.config.allowed_origins, origin) {
                 return Err(error(
                     StatusCode::FORBIDDEN,
@@ -210,30 +263,20 @@ impl ServiceInner {
         let (parts, body) = req.into_parts();
         // Boxed once: the parts move through several futures to the call's `Context`.
         let parts = Box::new(parts);
-        let bytes = match Limited::new(body, self.config.max_body_bytes)
-            .collect()
-            .await
-        {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorCode::INVALID_REQUEST,
-                    format!(
-                        "Payload Too Large: the body exceeds {} bytes",
-                        self.config.max_body_bytes
-                    ),
-                );
-            }
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::INVALID_REQUEST,
-                    format!("Bad Request: reading the body failed: {e}"),
-                );
-            }
+        let config = &self.config;
+        let read = body::read(
+            body,
+            config.max_body_bytes,
+            config.body_read_timeout,
+            &self.budget,
+        );
+        let (bytes, reservation) = match read.await {
+            Ok(read) => read,
+            Err(e) => return body_error(e, config),
         };
         let payload = Payload::decode(&bytes);
+        // Decoded: the messages own their text now.
+        drop((bytes, reservation));
         let is_initialize = matches!(&payload, Payload::Single(Ok(Message::Request(r))) if r.method == "initialize");
         let header_version = match version {
             Ok(v) => v,
@@ -250,23 +293,8 @@ impl ServiceInner {
                 .dispatch(SessionRef::Stateless(session), payload, parts, None)
                 .await;
         }
-        if is_initialize {
-            return match self.sessions.create(self.server.new_session()) {
-                Ok((id, session)) => {
-                    self.dispatch(SessionRef::Http(session), payload, parts, Some(&id))
-                        .await
-                }
-                Err(CreateError::TooMany) => error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    ErrorCode::INTERNAL_ERROR,
-                    "Service Unavailable: too many sessions; try again later",
-                ),
-                Err(CreateError::Random(e)) => error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    ErrorCode::INTERNAL_ERROR,
-                    format!("no secure session id could be made: {e}"),
-                ),
-            };
+        if is_initialize && let Payload::Single(Ok(Message::Request(request))) = payload {
+            return self.initialize(request, parts).await;
         }
         let session = match self.session(session_id.as_ref()) {
             Ok(s) => s,
@@ -278,6 +306,83 @@ impl ServiceInner {
         // session.
         self.dispatch(SessionRef::Http(session), payload, parts, None)
             .await
+    }
+
+    /// `initialize` outside stateless mode: the session exists, and counts against the
+    /// limit, only once the initialization succeeded.
+    async fn initialize(
+        &self,
+        request: crate::protocol::Request,
+        parts: Box<http::request::Parts>,
+    ) -> Response<HttpBody> {
+        let core = self.server.new_session();
+        let scope = RequestScope {
+            http_request: Some(parts),
+            ..RequestScope::default()
+        };
+        let response = self.server.handle_request(&core, request, scope).await;
+        let response = match response {
+            Some(r) if r.outcome.is_ok() => r,
+            other => return answer_json(other),
+        };
+        match self.sessions.create(core) {
+            Ok((id, _)) => {
+                let mut resp = answer_json(Some(response));
+                if let Ok(id) = HeaderValue::from_str(&id) {
+                    resp.headers_mut().insert(SESSION_ID, id);
+                }
+                resp
+            }
+            Err(CreateError::TooMany) => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::INTERNAL_ERROR,
+                "Service Unavailable: too many sessions; try again later",
+            ),
+            Err(CreateError::Random(e)) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::INTERNAL_ERROR,
+                format!("no secure session id could be made: {e}"),
+            ),
+        }
+    }
+
+    /// Runs `request` in `session` until it is answered, or until its session ends or the
+    /// server stops waiting (shutdown): then the caller still gets an answer, a JSON-RPC
+    /// error saying why (`-32000`). A request the client cancelled gets none.
+    fn run_request(
+        &self,
+        session: &SessionRef,
+        request: crate::protocol::Request,
+        scope: RequestScope,
+    ) -> impl Future<Output = Option<RpcResponse>> + Send + 'static {
+        let server = self.server.clone();
+        let core = session.core().clone();
+        let stop = match session {
+            SessionRef::Http(s) => s.ended.clone(),
+            SessionRef::Stateless(_) => self.stopping.clone(),
+        };
+        let stopping = self.stopping.clone();
+        let id = request.id.clone();
+        async move {
+            let response = tokio::select! {
+                biased;
+                response = server.handle_request(&core, request, scope) => response,
+                () = stop.cancelled() => None,
+            };
+            response.or_else(|| {
+                let why = if stopping.is_cancelled() {
+                    "the server is shutting down: the request was stopped before it finished"
+                } else if stop.is_cancelled() {
+                    "the session ended (deleted or expired) before the request finished"
+                } else {
+                    return None;
+                };
+                Some(RpcResponse::error(
+                    Some(id),
+                    ErrorObject::new(ErrorCode::CONNECTION_CLOSED, why),
+                ))
+            })
+        }
     }
 
     /// Runs one request. If the handler sends nothing before its result, the answer is
@@ -295,13 +400,7 @@ impl ServiceInner {
             outbound: Some(outbound),
             ..RequestScope::default()
         };
-        let server = self.server.clone();
-        let task_session = session.clone();
-        let mut call = Box::pin(async move {
-            server
-                .handle_request(task_session.core(), request, scope)
-                .await
-        });
+        let mut call = Box::pin(self.run_request(&session, request, scope));
         // Most calls finish in their first poll (a sync tool): they are answered without a
         // task. The others get a task of their own, so that a client that disconnects does
         // not cancel them (the spec asks for an explicit notifications/cancelled).
@@ -420,7 +519,7 @@ impl ServiceInner {
                                 http_request: Some(parts.clone()),
                                 ..RequestScope::default()
                             };
-                            if let Some(reply) = server.handle_request(core, r, scope).await {
+                            if let Some(reply) = self.run_request(&session, r, scope).await {
                                 replies.push(Message::Response(reply));
                             }
                         }
@@ -558,6 +657,50 @@ impl ServiceInner {
     }
 }
 
+/// The answer to a body that was not read: 413, 503 or 408. The connection closes after it,
+/// since the rest of the body was not read.
+fn body_error(e: body::BodyError, config: &HttpConfig) -> Response<HttpBody> {
+    let mut resp = match e {
+        body::BodyError::TooLarge => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::INVALID_REQUEST,
+            format!(
+                "Payload Too Large: the body exceeds {} bytes",
+                config.max_body_bytes
+            ),
+        ),
+        body::BodyError::Busy => {
+            let mut resp = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::INTERNAL_ERROR,
+                format!(
+                    "Service Unavailable: the server is receiving too many request bodies at once ({} bytes at most); try again later",
+                    config.max_buffered_body_bytes
+                ),
+            );
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            resp
+        }
+        body::BodyError::TimedOut => error(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::INVALID_REQUEST,
+            format!(
+                "Request Timeout: the body did not arrive within {:?}",
+                config.body_read_timeout
+            ),
+        ),
+        body::BodyError::Read(e) => error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::INVALID_REQUEST,
+            format!("Bad Request: reading the body failed: {e}"),
+        ),
+    };
+    resp.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
 /// A request's answer as one JSON body; a cancelled one (no JSON-RPC response) as an
 /// event stream that just ends.
 fn answer_json(response: Option<RpcResponse>) -> Response<HttpBody> {
@@ -584,6 +727,14 @@ fn stateless_facts(protocol_version: ProtocolVersion) -> Arc<RequestFacts> {
         protocol_version,
         ..RequestFacts::default()
     })
+}
+
+fn forbidden_host(host: &str) -> Response<HttpBody> {
+    error(
+        StatusCode::FORBIDDEN,
+        ErrorCode::INVALID_REQUEST,
+        format!("Forbidden: Host {host:?} is not allowed (see --allowed-host)"),
+    )
 }
 
 /// The session a POST runs in: a real one, or a stateless one.
@@ -648,9 +799,12 @@ fn protocol_version_header(
 }
 
 /// The request headers the endpoint reads, each its first value, found in one pass over
-/// the map (a lookup by name hashes the name; a request has few headers).
+/// the map (a lookup by name hashes the name; a request has few headers). A header that
+/// must appear at most once and appears again is remembered in `repeated`: its first
+/// value alone must never decide a check.
 struct McpHeaders<'a> {
     map: &'a HeaderMap,
+    repeated: Option<&'static str>,
     host: Option<&'a HeaderValue>,
     origin: Option<&'a HeaderValue>,
     accept: Option<&'a HeaderValue>,
@@ -664,6 +818,7 @@ impl<'a> McpHeaders<'a> {
     fn read(map: &'a HeaderMap) -> Self {
         let mut h = McpHeaders {
             map,
+            repeated: None,
             host: None,
             origin: None,
             accept: None,
@@ -674,17 +829,25 @@ impl<'a> McpHeaders<'a> {
         };
         for (name, value) in map {
             // Header names are lowercase in a `HeaderMap`.
-            let slot = match name.as_str() {
-                "host" => &mut h.host,
-                "origin" => &mut h.origin,
-                "accept" => &mut h.accept,
-                "content-type" => &mut h.content_type,
-                "mcp-protocol-version" => &mut h.protocol_version,
-                "mcp-session-id" => &mut h.session_id,
-                "last-event-id" => &mut h.last_event_id,
+            let (slot, single) = match name.as_str() {
+                "host" => (&mut h.host, "Host"),
+                "origin" => (&mut h.origin, "Origin"),
+                // A list header: its values may be split over several lines.
+                "accept" => {
+                    h.accept.get_or_insert(value);
+                    continue;
+                }
+                "content-type" => (&mut h.content_type, "Content-Type"),
+                "mcp-protocol-version" => (&mut h.protocol_version, "MCP-Protocol-Version"),
+                "mcp-session-id" => (&mut h.session_id, "Mcp-Session-Id"),
+                "last-event-id" => (&mut h.last_event_id, "Last-Event-ID"),
                 _ => continue,
             };
-            slot.get_or_insert(value);
+            if slot.is_some() {
+                h.repeated.get_or_insert(single);
+            } else {
+                *slot = Some(value);
+            }
         }
         h
     }

@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// Finished POST streams kept per session for late `Last-Event-ID` resumption.
 const KEPT_STREAMS: usize = 8;
@@ -15,6 +16,10 @@ const KEPT_STREAMS: usize = 8;
 /// One client's session over HTTP.
 pub(crate) struct HttpSession {
     pub(crate) core: Arc<Session>,
+    /// Tripped when the session ends (DELETE, expiry) or the server stops waiting for
+    /// requests (a child of the server's token): the requests in flight are then answered
+    /// with an error.
+    pub(crate) ended: CancellationToken,
     last_used: Mutex<Instant>,
     next_stream: AtomicU64,
     /// The GET stream (id 0) for server-initiated messages.
@@ -26,7 +31,7 @@ pub(crate) struct HttpSession {
 }
 
 impl HttpSession {
-    fn new(core: Arc<Session>, replay: usize, queue: usize) -> Self {
+    fn new(core: Arc<Session>, ended: CancellationToken, replay: usize, queue: usize) -> Self {
         let standalone = Arc::new(EventStream::new(0, replay, queue));
         let stream = Arc::downgrade(&standalone);
         core.set_notifier(Arc::new(move |message| {
@@ -36,6 +41,7 @@ impl HttpSession {
         }));
         HttpSession {
             core,
+            ended,
             last_used: Mutex::new(Instant::now()),
             next_stream: AtomicU64::new(1),
             standalone,
@@ -88,18 +94,12 @@ impl HttpSession {
         streams.iter().find(|s| s.id() == id).cloned()
     }
 
-    /// Ends every stream (their connections close) and cancels the calls in flight.
+    /// Ends the session: the GET stream closes, the calls in flight are cancelled and
+    /// answered with an error, each on its own stream, which then ends.
     pub(crate) fn close(&self) {
+        self.ended.cancel();
         self.core.cancel_all();
         self.standalone.finish();
-        for s in self
-            .streams
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-        {
-            s.finish();
-        }
     }
 }
 
@@ -113,6 +113,8 @@ pub(crate) enum CreateError {
 
 /// Every live session, bounded in number and idle time.
 pub(crate) struct SessionStore {
+    /// The server's stop token: each session's is a child of it.
+    stopping: CancellationToken,
     /// The ids are the server's own random strings: a fast hasher is enough.
     map: Mutex<HashMap<String, Arc<HttpSession>, RandomState>>,
     max: usize,
@@ -122,8 +124,15 @@ pub(crate) struct SessionStore {
 }
 
 impl SessionStore {
-    pub(crate) fn new(max: usize, idle: Duration, replay: usize, queue: usize) -> Self {
+    pub(crate) fn new(
+        stopping: CancellationToken,
+        max: usize,
+        idle: Duration,
+        replay: usize,
+        queue: usize,
+    ) -> Self {
         SessionStore {
+            stopping,
             map: Mutex::default(),
             max,
             idle,
@@ -156,7 +165,8 @@ impl SessionStore {
             }
         }
         let id = new_session_id().map_err(CreateError::Random)?;
-        let session = Arc::new(HttpSession::new(core, self.replay, self.queue));
+        let ended = self.stopping.child_token();
+        let session = Arc::new(HttpSession::new(core, ended, self.replay, self.queue));
         map.insert(id.clone(), session.clone());
         Ok((id, session))
     }
@@ -219,11 +229,12 @@ mod tests {
 
     #[test]
     fn bounded_and_expiring() {
-        let store = SessionStore::new(2, Duration::from_millis(0), 4, 4);
+        let stop = CancellationToken::new;
+        let store = SessionStore::new(stop(), 2, Duration::from_millis(0), 4, 4);
         let core = || Arc::new(Session::new());
         let (a, _) = store.create(core()).ok().unwrap();
         assert!(store.get(&a).is_none(), "idle timeout 0 expires at once");
-        let store = SessionStore::new(1, Duration::from_secs(60), 4, 4);
+        let store = SessionStore::new(stop(), 1, Duration::from_secs(60), 4, 4);
         let (a, _) = store.create(core()).ok().unwrap();
         assert!(store.create(core()).is_err());
         assert!(store.remove(&a));
