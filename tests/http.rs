@@ -1682,10 +1682,314 @@ async fn a_call_whose_session_ends_fails_instead_of_hanging() {
         StatusCode::OK
     );
     match within("the call to fail", call).await.unwrap() {
-        Err(mcp_runtime::Error::Transport(text)) => assert!(text.contains("404"), "{text}"),
+        Err(mcp_runtime::Error::Rpc(e)) => {
+            assert_eq!(e.code, ErrorCode::CONNECTION_CLOSED, "{e:?}");
+            assert!(e.message.contains("session ended"), "{e:?}");
+        }
         other => panic!("a call in an ended session: {other:?}"),
     }
     srv.gate.release();
+}
+
+// ----- hostile clients -----------------------------------------------------------------------
+
+/// Sends `head` (and `body`) as raw bytes over a new connection and reads until the server
+/// closes it: the whole exchange as text, for requests a well-behaved client cannot make.
+async fn raw_exchange(addr: SocketAddr, head: &[u8], body: &[u8]) -> String {
+    let mut stream = within("connecting", TcpStream::connect(addr))
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect: {e}"));
+    stream.write_all(head).await.expect("the head is sent");
+    stream.write_all(body).await.expect("the body is sent");
+    read_to_close(&mut stream).await
+}
+
+/// Everything the server sends until it closes the connection (a reset counts as closed).
+async fn read_to_close(stream: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let read = within("the server to close the connection", async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    });
+    read.await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The status code of a raw HTTP/1.1 response.
+fn status_of(response: &str) -> u16 {
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"))
+}
+
+/// A raw POST head for `body` with `headers` (raw bytes, each line ending in CRLF).
+fn initialize_head(headers: impl AsRef<[u8]>, body: &str) -> Vec<u8> {
+    let rest = format!(
+        "accept: application/json, text/event-stream\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    [
+        b"POST /mcp HTTP/1.1\r\n".as_slice(),
+        headers.as_ref(),
+        rest.as_bytes(),
+    ]
+    .concat()
+}
+
+#[tokio::test]
+async fn host_and_origin_checks_fail_closed() {
+    let srv = Running::new().await;
+    let body = initialize("2025-11-25").to_string();
+    let port = srv.addr.port();
+    let cases: [(&str, Vec<u8>, u16); 8] = [
+        ("no Host", initialize_head("", &body), 400),
+        (
+            "a Host that is not ASCII",
+            initialize_head(b"host: localhost\xff\r\n", &body),
+            400,
+        ),
+        (
+            "an allowed Host, then a forbidden one",
+            initialize_head(format!("host: localhost:{port}\r\nhost: evil.example\r\n"), &body),
+            400,
+        ),
+        (
+            "a forbidden Host, then an allowed one",
+            initialize_head(format!("host: evil.example\r\nhost: localhost:{port}\r\n"), &body),
+            400,
+        ),
+        (
+            "an allowed Origin, then a forbidden one",
+            initialize_head(
+                "host: localhost\r\norigin: http://localhost\r\norigin: http://evil.example\r\n",
+                &body,
+            ),
+            400,
+        ),
+        (
+            "an Origin that is not ASCII",
+            initialize_head(b"host: localhost\r\norigin: http://localhost\xe9\r\n", &body),
+            403,
+        ),
+        (
+            "an absolute target naming another host",
+            format!(
+                "POST http://evil.example/mcp HTTP/1.1\r\nhost: localhost\r\naccept: application/json, text/event-stream\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes(),
+            403,
+        ),
+        (
+            "Origin \"null\"",
+            initialize_head("host: localhost\r\norigin: null\r\n", &body),
+            403,
+        ),
+    ];
+    for (what, head, status) in cases {
+        let response = raw_exchange(srv.addr, &head, body.as_bytes()).await;
+        assert_eq!(status_of(&response), status, "{what}: {response}");
+        assert!(
+            !response.to_ascii_lowercase().contains("mcp-session-id"),
+            "{what}: no session is made: {response}"
+        );
+    }
+    // The same request, well-formed, is served.
+    let ok = initialize_head(
+        format!("host: localhost:{port}\r\norigin: http://localhost:3000\r\n"),
+        &body,
+    );
+    let response = raw_exchange(srv.addr, &ok, body.as_bytes()).await;
+    assert_eq!(status_of(&response), 200, "{response}");
+}
+
+#[tokio::test]
+async fn connections_that_send_nothing_or_stall_are_closed() {
+    let srv = Running::start(HttpConfig {
+        header_read_timeout: Duration::from_millis(300),
+        body_read_timeout: Duration::from_millis(300),
+        ..HttpConfig::default()
+    })
+    .await;
+    // Silent connections, and one that stops in the middle of its head.
+    let mut silent = Vec::new();
+    for _ in 0..20 {
+        silent.push(TcpStream::connect(srv.addr).await.expect("connects"));
+    }
+    let mut half_head = TcpStream::connect(srv.addr).await.expect("connects");
+    half_head
+        .write_all(b"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        .await
+        .expect("sent");
+    for stream in &mut silent {
+        assert_eq!(read_to_close(stream).await, "", "closed without a word");
+    }
+    // hyper answers a head that timed out halfway with 408, or closes.
+    let answer = read_to_close(&mut half_head).await;
+    assert!(answer.is_empty() || status_of(&answer) == 408, "{answer}");
+
+    // A head, then part of the body: 408, and the connection closes.
+    let body = call(2, "add", json!({ "a": 1, "b": 2 })).to_string();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: application/json, text/event-stream\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let response = raw_exchange(srv.addr, head.as_bytes(), &body.as_bytes()[..10]).await;
+    assert_eq!(status_of(&response), 408, "{response}");
+    assert!(response.contains("did not arrive"), "{response}");
+
+    // An idle keep-alive connection is closed too, after its answer.
+    let mut kept = TcpStream::connect(srv.addr).await.expect("connects");
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: application/json, text/event-stream\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ping}",
+        ping.len()
+    );
+    kept.write_all(head.as_bytes()).await.expect("sent");
+    let answer = read_to_close(&mut kept).await;
+    assert_eq!(
+        status_of(&answer),
+        400,
+        "a ping without a session: {answer}"
+    );
+
+    // Meanwhile the server still serves.
+    let raw = srv.raw();
+    let id = raw.session().await;
+    let reply = raw
+        .post(&call(3, "add", json!({"a": 2, "b": 2})))
+        .session(&id)
+        .send()
+        .await;
+    assert_eq!(structured(&reply.json().await, 3), json!({ "result": 4 }));
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_refused_at_once() {
+    let srv = Running::new().await;
+    // Nothing of the body follows: the 413 must not wait for it.
+    let head = "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: application/json, text/event-stream\r\ncontent-type: application/json\r\ncontent-length: 1000000000000\r\n\r\n";
+    let response = raw_exchange(srv.addr, head.as_bytes(), b"{").await;
+    assert_eq!(status_of(&response), 413, "{response}");
+    assert!(response.contains(&(4usize << 20).to_string()), "{response}");
+}
+
+#[tokio::test]
+async fn buffered_bodies_share_a_server_wide_budget() {
+    let srv = Running::start(HttpConfig {
+        max_body_bytes: 1000,
+        max_buffered_body_bytes: 1500,
+        ..HttpConfig::default()
+    })
+    .await;
+    // A body of 1000 declared bytes, held open halfway: its bytes stay reserved.
+    let head = "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: application/json, text/event-stream\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+    let mut holding = TcpStream::connect(srv.addr).await.expect("connects");
+    holding.write_all(head.as_bytes()).await.expect("sent");
+    holding.write_all(&[b' '; 500]).await.expect("sent");
+    // The reservation happens once the head is read; wait until a second large body is
+    // refused (bounded by WAIT).
+    let big = call(2, "add", json!({"a": 1, "b": 2, "pad": "x".repeat(700)}));
+    let refused = within("the budget to be taken", async {
+        loop {
+            let reply = srv.raw().post(&big).send().await;
+            if reply.status == StatusCode::SERVICE_UNAVAILABLE {
+                return reply;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    let text = refused
+        .error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::INTERNAL_ERROR)
+        .await;
+    assert!(text.contains("1500"), "{text}");
+    // A small body still fits, and once the held body is given up, large ones do again.
+    let raw = srv.raw();
+    let id = raw.session().await;
+    drop(holding);
+    let reply = within("the budget to be given back", async {
+        loop {
+            let reply = raw.post(&big).session(&id).send().await;
+            if reply.status == StatusCode::OK {
+                return reply;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let body = reply.json().await;
+    assert_eq!(body["id"], 2, "a large body is read again: {body}");
+}
+
+#[tokio::test]
+async fn a_failed_initialize_makes_no_session() {
+    let srv = Running::start(HttpConfig {
+        max_sessions: 1,
+        ..HttpConfig::default()
+    })
+    .await;
+    let raw = srv.raw();
+    for _ in 0..3 {
+        let bad = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}});
+        let reply = raw.post(&bad).send().await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(
+            reply.header("mcp-session-id").is_none(),
+            "no session for a failed initialize"
+        );
+        let body = reply.json().await;
+        assert_eq!(body["error"]["code"], ErrorCode::INVALID_PARAMS, "{body}");
+        assert_eq!(body["id"], 1, "{body}");
+    }
+    // The one session the limit allows is still free.
+    raw.session().await;
+}
+
+#[tokio::test]
+async fn delete_during_a_call_answers_the_call() {
+    let srv = Running::new().await;
+    let raw = srv.raw();
+    // A call that answers with one JSON body, and one that streams.
+    for streaming in [false, true] {
+        let id = raw.session().await;
+        let message = if streaming {
+            call_with_progress(2, "stepper", json!({}), "d")
+        } else {
+            call(2, "slow", json!({}))
+        };
+        let in_flight = tokio::spawn(raw.post(&message).session(&id).send());
+        srv.gate.entered().await;
+        assert_eq!(raw.delete(&id).send().await.status, StatusCode::OK);
+        let reply = within("the call's answer", in_flight).await.unwrap();
+        let answer = if streaming {
+            let events = reply.events().rest().await;
+            events.last().expect("events").json()
+        } else {
+            reply.json().await
+        };
+        assert_eq!(answer["id"], 2, "{answer}");
+        assert_eq!(
+            answer["error"]["code"],
+            ErrorCode::CONNECTION_CLOSED,
+            "{answer}"
+        );
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("session ended"),
+            "{answer}"
+        );
+    }
 }
 
 // ----- shutdown ------------------------------------------------------------------------------
@@ -1756,6 +2060,47 @@ async fn shutdown_lets_a_streaming_call_finish_and_ends_get_streams() {
     );
     assert_eq!(text(&events[2].json(), 2), "stepped");
     srv.stopped().await;
+}
+
+#[tokio::test]
+async fn calls_still_running_after_the_grace_period_get_an_error() {
+    for stateless in [false, true] {
+        let mut srv = Running::start(HttpConfig {
+            shutdown_grace: Duration::from_millis(200),
+            stateless,
+            ..HttpConfig::default()
+        })
+        .await;
+        let raw = srv.raw();
+        let message = call(2, "slow", json!({}));
+        let in_flight = if stateless {
+            tokio::spawn(raw.post(&message).send())
+        } else {
+            let id = raw.session().await;
+            tokio::spawn(raw.post(&message).session(&id).send())
+        };
+        srv.gate.entered().await;
+        srv.stop();
+        // The tool never finishes: the gate is not released.
+        let reply = within("the stopped call's answer", in_flight)
+            .await
+            .unwrap();
+        let answer = reply.json().await;
+        assert_eq!(answer["id"], 2, "{answer}");
+        assert_eq!(
+            answer["error"]["code"],
+            ErrorCode::CONNECTION_CLOSED,
+            "{answer}"
+        );
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("shutting down"),
+            "{answer}"
+        );
+        srv.stopped().await;
+    }
 }
 
 // ----- embedding -----------------------------------------------------------------------------

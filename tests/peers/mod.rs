@@ -58,16 +58,24 @@ impl NotesHttp {
 
     /// Any example binary of this package, served the same way.
     pub fn start_binary(binary: &str) -> NotesHttp {
-        let mut child = Command::new(binary)
+        NotesHttp::start_command(Command::new(binary), &[])
+    }
+
+    /// `command` (an example binary, or a wrapper that execs one with the arguments that
+    /// follow) served the same way, with `extra` flags after the transport's.
+    pub fn start_command(mut command: Command, extra: &[&str]) -> NotesHttp {
+        let what = format!("{command:?}");
+        let mut child = command
             .args(["--transport", "streamable-http", "--host", "127.0.0.1"])
             .args(["--port", "0", "--path", "/mcp"])
+            .args(extra)
             .env("RUST_LOG", log_filter())
             .env_remove("MCP_STATELESS")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
         let log = Arc::new(Mutex::new(String::new()));
         let (url_tx, url_rx) = mpsc::channel();
         if let Some(stderr) = child.stderr.take() {
