@@ -1931,6 +1931,37 @@ async fn buffered_bodies_share_a_server_wide_budget() {
 }
 
 #[tokio::test]
+async fn the_edge_cases_of_ids_and_methods_are_answered() {
+    let srv = Running::new().await;
+    let raw = srv.raw();
+    let id = raw.session().await;
+    let reply = raw
+        .post(&json!(null))
+        .body(r#"{"jsonrpc":"2.0","id":-0,"method":"ping"}"#)
+        .session(&id)
+        .send()
+        .await;
+    let pong = reply.json().await;
+    assert_eq!(pong["id"], 0, "{pong}");
+    assert_eq!(pong["result"], json!({}), "{pong}");
+
+    let reply = raw
+        .post(&json!(null))
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":null,"result":{}}"#)
+        .session(&id)
+        .send()
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let error = reply.json().await;
+    assert_eq!(error["id"], 1, "{error}");
+    assert_eq!(
+        error["error"]["code"],
+        ErrorCode::INVALID_REQUEST,
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn a_failed_initialize_makes_no_session() {
     let srv = Running::start(HttpConfig {
         max_sessions: 1,

@@ -167,6 +167,29 @@ async fn malformed_json_is_a_parse_error_without_an_id() {
 }
 
 #[tokio::test]
+async fn the_edge_cases_of_ids_and_methods_are_answered() {
+    let mut server = Raw::start();
+    server.initialize().await;
+
+    // `-0` is an integer: the ping is answered, with the id 0.
+    server
+        .write("{\"jsonrpc\":\"2.0\",\"id\":-0,\"method\":\"ping\"}\n")
+        .await;
+    let pong = server.recv().await;
+    assert_eq!(pong["id"], 0, "{pong}");
+    assert_eq!(pong["result"], json!({}), "{pong}");
+
+    // A `method` that is present but not a string makes an invalid request, answered with
+    // its id, not a response to drop.
+    server
+        .write("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":null,\"result\":{}}\n")
+        .await;
+    let error = server.recv().await;
+    assert_eq!(error["id"], 1, "{error}");
+    assert_eq!(error["error"]["code"], -32600, "{error}");
+}
+
+#[tokio::test]
 async fn a_wrong_envelope_is_an_invalid_request() {
     let mut server = Raw::start();
     server.initialize().await;

@@ -34,6 +34,15 @@ impl<'de> Deserialize<'de> for RequestId {
                     .map(RequestId::Number)
                     .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
             }
+            // JSON's `-0` is an integer, but it has no i64 form: serde_json reads it as the
+            // float -0.0. It is the integer 0; any other float is refused.
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<RequestId, E> {
+                if n == 0.0 {
+                    Ok(RequestId::Number(0))
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Float(n), &self))
+                }
+            }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RequestId, E> {
                 Ok(RequestId::String(s.to_owned()))
             }
@@ -345,7 +354,9 @@ struct Incoming<'a> {
     jsonrpc: std::borrow::Cow<'a, str>,
     #[serde(default, deserialize_with = "present")]
     id: Option<RequestId>,
-    #[serde(default)]
+    // `"method": null` must not read as an absent method (a response): it is an invalid
+    // request, which the `Value` path answers.
+    #[serde(default, deserialize_with = "present")]
     method: Option<String>,
     #[serde(default, deserialize_with = "present")]
     params: Option<Box<RawValue>>,
@@ -596,6 +607,45 @@ mod tests {
             resp,
             Message::Response(Response { outcome: Ok(_), .. })
         ));
+    }
+
+    #[test]
+    fn negative_zero_is_the_integer_zero() {
+        for text in [
+            r#"{"jsonrpc":"2.0","id":-0,"method":"ping"}"#,
+            r#"[{"jsonrpc":"2.0","id":-0,"method":"ping"}]"#,
+        ] {
+            let message = match Payload::decode(text.as_bytes()) {
+                Payload::Single(m) => m,
+                Payload::Batch(mut ms) => ms.remove(0),
+            };
+            match message {
+                Ok(Message::Request(r)) => assert_eq!(r.id, RequestId::Number(0), "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        let Payload::Single(Err(e)) =
+            Payload::decode(br#"{"jsonrpc":"2.0","id":0.5,"method":"ping"}"#)
+        else {
+            panic!("a fractional id is refused");
+        };
+        assert_eq!(e.id, None);
+    }
+
+    #[test]
+    fn a_method_that_is_not_a_string_is_an_invalid_request_with_its_id() {
+        for text in [
+            r#"{"jsonrpc":"2.0","id":1,"method":null,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":null}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":7,"error":{"code":1,"message":"x"}}"#,
+        ] {
+            let Payload::Single(Err(e)) = Payload::decode(text.as_bytes()) else {
+                panic!("{text} is not a valid message");
+            };
+            assert_eq!(e.id, Some(RequestId::Number(1)), "{text}");
+            assert_eq!(e.error.code, ErrorCode::INVALID_REQUEST, "{text}");
+            assert!(e.error.message.contains("method"), "{text}: {e:?}");
+        }
     }
 
     #[test]
