@@ -5,6 +5,7 @@
 //! explode (`*`) and prefix (`:n`) modifiers of level 4.
 
 use percent_encoding::percent_decode_str;
+use std::collections::HashSet;
 use std::fmt;
 
 /// A parsed URI template.
@@ -156,8 +157,80 @@ impl UriTemplate {
     /// The variables a URI binds, percent-decoded, or `None` when it does not match.
     /// Variables that the URI leaves undefined (e.g. an absent `{?query}`) are not listed.
     pub fn matches(&self, uri: &str) -> Option<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        match_parts(&self.parts, uri, &mut out).then_some(out)
+        let mut matcher = Matcher {
+            total: uri.len(),
+            failed: HashSet::new(),
+            budget: MATCH_BUDGET,
+            out: Vec::new(),
+        };
+        matcher.parts(&self.parts, uri).then_some(matcher.out)
+    }
+}
+
+/// Bytes the matcher may examine for one URI (summed over every split it tries). Adjacent
+/// expressions (`{a}{b}`) make the matcher try several splits; this bounds the work a
+/// crafted URI can cause, and a URI that spends it does not match.
+const MATCH_BUDGET: usize = 4 << 20;
+
+/// Matching state: where the remaining parts already failed, and the work left.
+struct Matcher {
+    total: usize,
+    /// (parts left, bytes of the URI left) that cannot match: the outcome does not depend
+    /// on what was bound before, so no state is tried twice.
+    failed: HashSet<(usize, usize)>,
+    budget: usize,
+    out: Vec<(String, String)>,
+}
+
+impl Matcher {
+    fn parts(&mut self, parts: &[Part], s: &str) -> bool {
+        let Some((first, rest)) = parts.split_first() else {
+            return s.is_empty();
+        };
+        let state = (parts.len(), s.len());
+        if self.failed.contains(&state) {
+            return false;
+        }
+        let matched = match first {
+            Part::Literal(lit) => s
+                .strip_prefix(lit.as_str())
+                .is_some_and(|s| self.parts(rest, s)),
+            Part::Expr { op, vars } => self.expr(*op, vars, rest, s),
+        };
+        if !matched {
+            self.failed.insert(state);
+        }
+        matched
+    }
+
+    fn expr(&mut self, op: Op, vars: &[VarSpec], rest: &[Part], s: &str) -> bool {
+        let max = s.bytes().position(|b| !op.allows(b)).unwrap_or(s.len());
+        for end in (0..=max).rev().filter(|&e| s.is_char_boundary(e)) {
+            // Only splits where what follows can start: the end of the URI for the last
+            // part, the next literal's text otherwise.
+            let plausible = match rest.first() {
+                None => end == s.len(),
+                Some(Part::Literal(lit)) => s[end..].starts_with(lit.as_str()),
+                Some(Part::Expr { .. }) => true,
+            };
+            if !plausible {
+                continue;
+            }
+            let Some(budget) = self.budget.checked_sub(end.max(1)) else {
+                tracing::debug!(
+                    uri_bytes = self.total,
+                    "URI-template match gave up: too much work"
+                );
+                return false;
+            };
+            self.budget = budget;
+            let mark = self.out.len();
+            if bind_expr(op, vars, &s[..end], &mut self.out) && self.parts(rest, &s[end..]) {
+                return true;
+            }
+            self.out.truncate(mark);
+        }
+        false
     }
 }
 
@@ -197,28 +270,6 @@ fn parse_expr(body: &str, source: &str) -> Result<Part, TemplateError> {
         });
     }
     Ok(Part::Expr { op, vars })
-}
-
-fn match_parts(parts: &[Part], s: &str, out: &mut Vec<(String, String)>) -> bool {
-    let Some((first, rest)) = parts.split_first() else {
-        return s.is_empty();
-    };
-    match first {
-        Part::Literal(lit) => s
-            .strip_prefix(lit.as_str())
-            .is_some_and(|s| match_parts(rest, s, out)),
-        Part::Expr { op, vars } => {
-            let max = s.bytes().position(|b| !op.allows(b)).unwrap_or(s.len());
-            for end in (0..=max).rev().filter(|&e| s.is_char_boundary(e)) {
-                let mark = out.len();
-                if bind_expr(*op, vars, &s[..end], out) && match_parts(rest, &s[end..], out) {
-                    return true;
-                }
-                out.truncate(mark);
-            }
-            false
-        }
-    }
 }
 
 fn bind_expr(op: Op, vars: &[VarSpec], text: &str, out: &mut Vec<(String, String)>) -> bool {
@@ -321,6 +372,25 @@ mod tests {
         assert_eq!(m("x://search{?q}", "x://search?zz=1"), None);
         assert_eq!(m("x://p{#frag}", "x://p#a/b"), pairs(&[("frag", "a/b")]));
         assert_eq!(m("x://{id:3}", "x://abcd"), None);
+    }
+
+    #[test]
+    fn adjacent_expressions_cannot_make_matching_explode() {
+        // Found by the uri_template fuzz target: each adjacent expression multiplied the
+        // splits tried, exponentially in their number.
+        let t = UriTemplate::parse("x://{/a*}{+b*}{c*}{+d}{+e*}/{f*}{+g*}{h}").unwrap();
+        let uri = format!("x:///n{},e:///ax/x::", "X".repeat(20_000));
+        // Without the memo and the budget this call runs for hours.
+        assert_eq!(t.matches(&uri), None);
+        // Splits are still tried from the longest first.
+        assert_eq!(
+            m("x://{a}{b}", "x://xyz"),
+            pairs(&[("a", "xy"), ("b", "z")])
+        );
+        assert_eq!(
+            m("x://{a}-{b}", "x://p-q-r"),
+            pairs(&[("a", "p-q"), ("b", "r")])
+        );
     }
 
     #[test]
