@@ -6,6 +6,8 @@
 //!   version.
 //! - `cargo xtask test [ARGS...]`: install the peers, then run
 //!   `cargo test --workspace [ARGS...]` with the peers' paths in the environment.
+//! - `cargo xtask fuzz [--seconds N]`: install cargo-fuzz into `target/tools/` and run
+//!   every fuzz target in `fuzz/` for N seconds (default 20).
 //!
 //! Only std: this crate must build quickly and without the network.
 
@@ -27,6 +29,17 @@ const NODE_PACKAGES: &[&str] = &[
     // The next suite, side by side under another name (an npm alias).
     "conformance-next@npm:@modelcontextprotocol/conformance@0.2.0-alpha.12",
 ];
+/// The fuzzer driver, installed into `target/tools/`.
+const CARGO_FUZZ: &str = "cargo-fuzz@0.13.2";
+/// The fuzz targets in `fuzz/fuzz_targets/`.
+const FUZZ_TARGETS: &[&str] = &[
+    "jsonrpc_decode",
+    "uri_template",
+    "tool_arguments",
+    "http_request",
+];
+/// Seconds each target runs by default.
+const FUZZ_SECONDS: u64 = 20;
 /// Written into each peer's directory once its install has succeeded.
 const MARKER: &str = ".xtask-installed";
 
@@ -35,13 +48,23 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   peers          install the external test peers into target/peers/
   test [ARGS]    install the peers, then run `cargo test --workspace [ARGS]`
-                 with MCP_PYTHON, MCP_NODE22 and MCP_NODE_MODULES set";
+                 with MCP_PYTHON, MCP_NODE22 and MCP_NODE_MODULES set
+  fuzz [--seconds N]
+                 install cargo-fuzz into target/tools/, then run every fuzz
+                 target for N seconds (default 20); fails on any crash";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("peers") if args.len() == 1 => install_peers().map(|_| ExitCode::SUCCESS),
         Some("test") => install_peers().and_then(|peers| run_tests(&peers, &args[1..])),
+        Some("fuzz") => match fuzz_seconds(&args[1..]) {
+            Some(seconds) => fuzz(seconds),
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -217,6 +240,86 @@ fn run_tests(peers: &Peers, cargo_args: &[String]) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start {}: {e}", describe(&command)))?;
     // Pass cargo's exit code on; a signal (no code) counts as a failure.
     Ok(ExitCode::from(status.code().map_or(1, |code| code as u8)))
+}
+
+/// `--seconds N` (or nothing: the default); `None` for anything else.
+fn fuzz_seconds(args: &[String]) -> Option<u64> {
+    match args {
+        [] => Some(FUZZ_SECONDS),
+        [flag, n] if flag == "--seconds" => n.parse().ok().filter(|&n| n > 0),
+        _ => None,
+    }
+}
+
+/// Installs cargo-fuzz if needed, then runs each target for `seconds`, printing its
+/// executions. The targets build on the pinned stable toolchain: cargo-fuzz's `-Z` flags
+/// are allowed through `RUSTC_BOOTSTRAP=1`.
+fn fuzz(seconds: u64) -> Result<ExitCode, String> {
+    let root = workspace_root();
+    let tools = root.join("target").join("tools");
+    let cargo_fuzz = tools.join("bin").join("cargo-fuzz");
+    let marker = tools.join(MARKER);
+    let installed = fs::read_to_string(&marker).ok().as_deref() == Some(CARGO_FUZZ);
+    if !(installed && cargo_fuzz.is_file()) {
+        let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        run(
+            "install cargo-fuzz",
+            Command::new(cargo)
+                .args(["install", "--locked", "--root"])
+                .arg(&tools)
+                .arg(CARGO_FUZZ),
+        )?;
+        fs::write(&marker, CARGO_FUZZ)
+            .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+    }
+    let fuzz_dir = root.join("fuzz");
+    let mut summary = Vec::new();
+    for target in FUZZ_TARGETS {
+        // Each target starts from its committed seeds, in a scratch corpus of its own.
+        let corpus = root.join("target").join("fuzz-corpus").join(target);
+        fs::create_dir_all(&corpus)
+            .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+        let seeds = fuzz_dir.join("seeds").join(target);
+        let mut command = Command::new(&cargo_fuzz);
+        command
+            .current_dir(&fuzz_dir)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["run", "--release", "--sanitizer", "none", target])
+            .arg(&corpus)
+            .arg(&seeds)
+            .arg("--")
+            .arg(format!("-max_total_time={seconds}"))
+            // An input that takes this long is a hang: reported as a failure.
+            .arg("-timeout=10")
+            .arg("-print_final_stats=1");
+        eprintln!(
+            "xtask: fuzzing {target} for {seconds} s: {}",
+            describe(&command)
+        );
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot start {}: {e}", describe(&command)))?;
+        let log = String::from_utf8_lossy(&output.stderr);
+        let execs = log
+            .lines()
+            .find_map(|line| line.strip_prefix("stat::number_of_executed_units:"))
+            .map_or("?".to_string(), |n| n.trim().to_string());
+        if !output.status.success() {
+            eprintln!("{log}");
+            return Err(format!(
+                "fuzz target {target} failed after {execs} executions ({}); the crashing input is in fuzz/artifacts/{target}/",
+                output.status
+            ));
+        }
+        summary.push(format!(
+            "{target}: {seconds} s, {execs} executions, 0 crashes"
+        ));
+    }
+    for line in &summary {
+        eprintln!("xtask: fuzz {line}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs one install step, its output going to stderr.
