@@ -36,7 +36,11 @@ fn fixture() -> &'static Fixture {
             .enable_all()
             .build()
             .expect("a runtime");
-        let server = Server::builder().tool(add).tool(echo).build().expect("the server builds");
+        let server = Server::builder()
+            .tool(add)
+            .tool(echo)
+            .build()
+            .expect("the server builds");
         let service = runtime.block_on(async { server.http_service(HttpConfig::default()) });
         Fixture { runtime, service }
     })

@@ -17,10 +17,17 @@ fuzz_target!(|data: &[u8]| {
     let names: Vec<&str> = template.variables().collect();
     if let Some(bound) = template.matches(uri) {
         for (name, _) in &bound {
-            assert!(names.contains(&name.as_str()), "{name} is not a variable of {}", template.as_str());
+            assert!(
+                names.contains(&name.as_str()),
+                "{name} is not a variable of {}",
+                template.as_str()
+            );
         }
     }
     if template.is_static() {
-        assert!(template.matches(template.as_str()).is_some(), "a static template matches itself");
+        assert!(
+            template.matches(template.as_str()).is_some(),
+            "a static template matches itself"
+        );
     }
 });
