@@ -283,15 +283,24 @@ fn bind_expr(op: Op, vars: &[VarSpec], text: &str, out: &mut Vec<(String, String
         },
     };
     let sep = op.separator();
-    let items: Vec<&str> = body.split(sep).collect();
     if op.named() {
-        return items.iter().all(|item| {
+        let items = body.split(sep);
+        return items.into_iter().all(|item| {
             let (name, value) = item.split_once('=').unwrap_or((item, ""));
             vars.iter()
                 .find(|v| v.name == name)
                 .is_some_and(|v| push(v, value, out))
         });
     }
+    // Where expansion leaves the separator unencoded inside a value (`.` is unreserved,
+    // and `,` joins list items and stays as it is under `+` and `#`), the last variable
+    // takes the rest. `/`, by contrast, is always encoded inside a `{/var}` value.
+    let items: Vec<&str> = match op {
+        Op::Simple | Op::Reserved | Op::Fragment | Op::Label => {
+            body.splitn(vars.len(), sep).collect()
+        }
+        _ => body.split(sep).collect(),
+    };
     for (i, var) in vars.iter().enumerate() {
         let Some(item) = items.get(i) else {
             return true;
@@ -364,6 +373,10 @@ mod tests {
             pairs(&[("seg", "one"), ("rest", "two")])
         );
         assert_eq!(m("x://f{.ext}", "x://f.md"), pairs(&[("ext", "md")]));
+        // `.` is unreserved, so a label value keeps its dots (found by the property tests).
+        assert_eq!(m("x://f{.ext}", "x://f.tar.gz"), pairs(&[("ext", "tar.gz")]));
+        assert_eq!(m("x://f{.ext}", "x://f.."), pairs(&[("ext", ".")]));
+        assert_eq!(m("x://s{/seg}", "x://s/one/two"), None);
         assert_eq!(
             m("x://search{?q,lang}", "x://search?q=rust&lang=en"),
             pairs(&[("q", "rust"), ("lang", "en")])
