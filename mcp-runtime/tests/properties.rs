@@ -362,9 +362,19 @@ proptest! {
 #[test]
 fn long_numbers_decode_to_the_nearest_float() {
     let text = br#"{"jsonrpc":"2.0","method":"m","params":{"a":23333333333333333333333333333333333333333333333333333333333333333}}"#;
-    let Message::Notification(n) = decode_one(text) else { panic!("a notification") };
-    let a = n.params.as_ref().and_then(|p| p["a"].as_f64()).expect("a number");
+    let Message::Notification(n) = decode_one(text) else {
+        panic!("a notification")
+    };
+    let a = n
+        .params
+        .as_ref()
+        .and_then(|p| p["a"].as_f64())
+        .expect("a number");
     assert_eq!(a, 2.3333333333333333e64_f64);
-    let again = decode_one(&Message::Notification(n.clone()).to_json().expect("serializes"));
+    let again = decode_one(
+        &Message::Notification(n.clone())
+            .to_json()
+            .expect("serializes"),
+    );
     assert_eq!(again, Message::Notification(n));
 }

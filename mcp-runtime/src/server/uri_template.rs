@@ -374,7 +374,10 @@ mod tests {
         );
         assert_eq!(m("x://f{.ext}", "x://f.md"), pairs(&[("ext", "md")]));
         // `.` is unreserved, so a label value keeps its dots (found by the property tests).
-        assert_eq!(m("x://f{.ext}", "x://f.tar.gz"), pairs(&[("ext", "tar.gz")]));
+        assert_eq!(
+            m("x://f{.ext}", "x://f.tar.gz"),
+            pairs(&[("ext", "tar.gz")])
+        );
         assert_eq!(m("x://f{.ext}", "x://f.."), pairs(&[("ext", ".")]));
         assert_eq!(m("x://s{/seg}", "x://s/one/two"), None);
         assert_eq!(
