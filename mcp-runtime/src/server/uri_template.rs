@@ -284,8 +284,7 @@ fn bind_expr(op: Op, vars: &[VarSpec], text: &str, out: &mut Vec<(String, String
     };
     let sep = op.separator();
     if op.named() {
-        let items = body.split(sep);
-        return items.into_iter().all(|item| {
+        return body.split(sep).all(|item| {
             let (name, value) = item.split_once('=').unwrap_or((item, ""));
             vars.iter()
                 .find(|v| v.name == name)
