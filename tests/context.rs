@@ -243,9 +243,9 @@ fn dynamic_echo() -> ToolDef {
 /// the client must resume the stream to see the rest.
 #[tool]
 async fn progress_across_reconnect(ctx: Context) -> &'static str {
-    ctx.progress(1.0, Some(2.0), Some("before")).await;
+    ctx.progress_with_message(1.0, Some(2.0), "before").await;
     ctx.close_sse_stream().await;
-    ctx.progress(2.0, Some(2.0), Some("after")).await;
+    ctx.progress_with_message(2.0, Some(2.0), "after").await;
     "resumed"
 }
 

@@ -60,7 +60,7 @@ async fn note(text: String, ctx: Context) -> String {
 #[tool]
 async fn count(to: u32, ctx: Context) -> u32 {
     for i in 1..=to {
-        ctx.progress(f64::from(i), Some(f64::from(to)), Some("counting"))
+        ctx.progress_with_message(f64::from(i), Some(f64::from(to)), "counting")
             .await;
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -71,8 +71,7 @@ async fn count(to: u32, ctx: Context) -> u32 {
 #[tool]
 async fn burst(steps: u32, ctx: Context) -> u32 {
     for i in 1..=steps {
-        ctx.progress(f64::from(i), Some(f64::from(steps)), None)
-            .await;
+        ctx.progress(f64::from(i), Some(f64::from(steps))).await;
     }
     steps
 }
@@ -97,11 +96,11 @@ impl Gate {
 /// Report step 1, wait for the test, then report steps 2 and 3 and finish.
 #[tool]
 async fn stepper(gate: State<Gate>, ctx: Context) -> String {
-    ctx.progress(1.0, Some(3.0), Some("one")).await;
+    ctx.progress_with_message(1.0, Some(3.0), "one").await;
     gate.entered.notify_one();
     gate.release.notified().await;
-    ctx.progress(2.0, Some(3.0), Some("two")).await;
-    ctx.progress(3.0, Some(3.0), Some("three")).await;
+    ctx.progress_with_message(2.0, Some(3.0), "two").await;
+    ctx.progress_with_message(3.0, Some(3.0), "three").await;
     "stepped".into()
 }
 
@@ -815,6 +814,22 @@ async fn accept_must_allow_json_and_event_stream() {
     reply
         .error(StatusCode::NOT_ACCEPTABLE, ErrorCode::INVALID_REQUEST)
         .await;
+}
+
+#[tokio::test]
+async fn a_wrong_path_is_told_where_the_endpoint_is() {
+    let srv = Running::new().await;
+    let raw = srv.raw();
+    for method in [Method::POST, Method::GET] {
+        let text = raw
+            .request(method.clone(), "/")
+            .header("accept", "application/json, text/event-stream")
+            .send()
+            .await
+            .error(StatusCode::NOT_FOUND, ErrorCode::INVALID_REQUEST)
+            .await;
+        assert!(text.contains("MCP endpoint is /mcp"), "{method}: {text}");
+    }
 }
 
 #[tokio::test]

@@ -1122,6 +1122,41 @@ fn a_function_without_the_attribute_is_a_build_error() {
 }
 
 #[test]
+fn an_item_passed_as_the_wrong_kind_is_named_as_what_it_is() {
+    let error = config_error(Server::builder().tool(readme));
+    assert!(
+        error.contains("is a #[resource], not a #[tool]: add it with `.resource(readme)`"),
+        "{error}"
+    );
+    let error = config_error(Server::builder().resource(translate));
+    assert!(
+        error.contains("is a #[prompt], not a #[resource]: add it with `.prompt(translate)`"),
+        "{error}"
+    );
+    let error = config_error(Server::builder().prompt(add));
+    assert!(
+        error.contains("is a #[tool], not a #[prompt]: add it with `.tool(add)`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_configuration_error_prints_readably_from_main() {
+    // `main` returning `Err` prints the `Debug` form: it is the message, not a dump.
+    let error = Server::builder()
+        .tool(configured)
+        .build()
+        .err()
+        .expect("the state is missing");
+    let debug = format!("{error:?}");
+    assert_eq!(debug, error.to_string());
+    assert!(
+        debug.starts_with("invalid server configuration:\n  tool `configured`"),
+        "{debug}"
+    );
+}
+
+#[test]
 fn two_tools_with_one_name_are_a_build_error() {
     let error = config_error(Server::builder().tool(v1::lookup).tool(v2::lookup));
     assert!(error.contains("`lookup`"), "{error}");

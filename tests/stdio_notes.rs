@@ -32,7 +32,7 @@ async fn the_notes_server_introduces_itself_and_lists_what_it_offers() {
     let mcp = Mcp::stdio(notes()).await;
     let init = mcp.client.server().expect("initialized").clone();
     assert_eq!(init.protocol_version, "2025-11-25");
-    assert_eq!(init.server_info.name, "mcp-examples");
+    assert_eq!(init.server_info.name, "notes");
     assert!(
         init.instructions
             .as_deref()

@@ -92,12 +92,8 @@ async fn test_tool_with_logging(ctx: Context) -> &'static str {
 #[tool]
 async fn test_tool_with_progress(ctx: Context) -> String {
     for step in [0.0, 50.0, 100.0] {
-        ctx.progress(
-            step,
-            Some(100.0),
-            Some(&format!("Completed step {step} of 100")),
-        )
-        .await;
+        ctx.progress_with_message(step, Some(100.0), format!("Completed step {step} of 100"))
+            .await;
         if step < 100.0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -429,7 +425,6 @@ fn test_prompt_with_image() -> Vec<PromptMessage> {
 
 #[tokio::main]
 async fn main() -> mcp_runtime::Result<()> {
-    mcp_runtime::init_logging();
     let server = Server::builder()
         .registered()
         .name("mcp-conformance-test-server")

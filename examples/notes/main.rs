@@ -11,7 +11,6 @@ use mcp_runtime::prelude::*;
 
 #[tokio::main]
 async fn main() -> mcp_runtime::Result<()> {
-    mcp_runtime::init_logging();
     Server::builder()
         .registered()
         .state(notes::Notes::with_welcome_note())

@@ -20,7 +20,7 @@ fn add(a: i64, b: i64) -> i64 {
 /// Echo the text, with progress.
 #[tool]
 async fn echo(text: String, ctx: Context) -> String {
-    ctx.progress(1.0, Some(1.0), None).await;
+    ctx.progress(1.0, Some(1.0)).await;
     text
 }
 

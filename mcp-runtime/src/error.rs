@@ -3,11 +3,15 @@
 use crate::protocol::ErrorObject;
 
 /// What can go wrong building, serving or calling an MCP server.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` form is its message, so that `main` returning `mcp_runtime::Result<()>`
+/// prints `Error: cannot listen on 127.0.0.1:8000: Address in use`, not a struct dump;
+/// match on the variants for the details.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Reading or writing failed.
-    #[error("I/O error: {0}")]
+    #[error("{0}")]
     Io(#[from] std::io::Error),
     /// The peer answered a request with a JSON-RPC error.
     #[error("the server answered with an error: {0}")]
@@ -33,6 +37,12 @@ pub enum Error {
     /// The feature is not available (yet).
     #[error("{0}")]
     Unsupported(String),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// `Result` with this crate's [`Error`].

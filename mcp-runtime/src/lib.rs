@@ -52,15 +52,22 @@ pub use transport::Transport;
 
 /// Serves every `#[tool]`, `#[resource]` and `#[prompt]` of the program on `transport`.
 ///
-/// Logs go to stderr (`RUST_LOG` sets the level; default `info`). For shared state or
-/// instructions, use [`Server::builder`] with [`ServerBuilder::registered`].
+/// Logs go to stderr (`RUST_LOG` sets the level; default `info`), as for [`Server::run`].
+/// For shared state or instructions, use [`Server::builder`] with
+/// [`ServerBuilder::registered`].
 pub async fn run(transport: Transport) -> Result<()> {
-    init_logging();
     Server::builder().registered().run(transport).await
 }
 
 /// Sends `tracing` output to stderr, never stdout (stdout carries the protocol on stdio).
-/// Does nothing if a subscriber is already set.
+/// Does nothing if a subscriber is already set, so a program that installs its own first
+/// (an OpenTelemetry layer, JSON logs) keeps it. [`Server::run`] calls this.
+///
+/// Each request is a `mcp_request` span at debug level with the fields `method`, `id`
+/// and `name` (the tool, prompt or resource), closed by a `request handled` event with
+/// `outcome` and `elapsed_ms`; failures (JSON-RPC errors, tool errors, panics, invalid
+/// messages) are logged at warn with the same fields. `RUST_LOG=mcp_runtime=debug` shows
+/// every request.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

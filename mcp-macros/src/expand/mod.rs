@@ -135,6 +135,7 @@ fn register(kind: &str, fn_ident: &Ident, def_fn: &Ident) -> TokenStream {
                 package: ::mcp_runtime::__private::Package {
                     name: ::core::env!("CARGO_PKG_NAME"),
                     version: ::core::env!("CARGO_PKG_VERSION"),
+                    description: ::core::env!("CARGO_PKG_DESCRIPTION"),
                 },
                 def: #def_fn,
             }

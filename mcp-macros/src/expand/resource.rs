@@ -176,11 +176,26 @@ fn extractor_check(
 
 /// Every template variable needs a parameter of the same name, and the parameters that
 /// are not variables must be extractors (checked by type in the generated code).
+/// `State<..>` or `Context` (by the path's last segment): the runtime's own extractors.
+fn is_known_extractor(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "State" || s.ident == "Context"),
+        syn::Type::Reference(r) => is_known_extractor(&r.elem),
+        _ => false,
+    }
+}
+
 fn check_bindings(cx: &Ctxt, h: &Handler, vars: &[String], span: Span) {
+    // Candidates for a rename: parameters bound to nothing, leaving out the ones that are
+    // plainly extractors (`State<T>`, `Context`, filled by the runtime, never by the URI).
     let others: Vec<String> = h
         .params
         .iter()
-        .filter(|p| !vars.contains(&p.name))
+        .filter(|p| !vars.contains(&p.name) && !is_known_extractor(&p.ty))
         .map(|p| format!("`{}`", p.name))
         .collect();
     for var in vars

@@ -89,6 +89,7 @@ const _: () = {
     ::mcp_runtime::__private::inventory::submit! {
         ::mcp_runtime::__private::ResourceRegistration { key : __mcp_key, package :
         ::mcp_runtime::__private::Package { name : ::core::env!("CARGO_PKG_NAME"),
-        version : ::core::env!("CARGO_PKG_VERSION"), }, def : __mcp_def, }
+        version : ::core::env!("CARGO_PKG_VERSION"), description :
+        ::core::env!("CARGO_PKG_DESCRIPTION"), }, def : __mcp_def, }
     }
 };

@@ -234,6 +234,12 @@ impl DecodeError {
 
     /// The error response to send back.
     pub fn into_response(self) -> Response {
+        tracing::warn!(
+            id = ?self.id,
+            code = self.error.code,
+            error = %self.error.message,
+            "invalid message from the client"
+        );
         Response::error(self.id, self.error)
     }
 }

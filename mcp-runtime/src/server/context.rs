@@ -341,7 +341,8 @@ impl Context {
 
     /// Reports progress (`notifications/progress`) when the client asked for it with a
     /// `progressToken`; otherwise does nothing. `progress` must increase from one call to
-    /// the next: a value not above the last one sent is skipped.
+    /// the next: a value not above the last one sent is skipped. With a message, use
+    /// [`Context::progress_with_message`].
     ///
     /// ```
     /// use mcp_runtime::prelude::*;
@@ -349,13 +350,30 @@ impl Context {
     /// /// Process items one by one.
     /// #[tool]
     /// async fn process(items: Vec<String>, ctx: Context) -> usize {
-    ///     for (i, _item) in items.iter().enumerate() {
-    ///         ctx.progress(i as f64 + 1.0, Some(items.len() as f64), None).await;
+    ///     for (i, item) in items.iter().enumerate() {
+    ///         ctx.progress(i as f64 + 1.0, Some(items.len() as f64)).await;
+    ///         ctx.progress_with_message(i as f64 + 1.5, None, format!("done: {item}")).await;
     ///     }
     ///     items.len()
     /// }
     /// ```
-    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+    pub async fn progress(&self, progress: f64, total: Option<f64>) {
+        self.send_progress(progress, total, None).await
+    }
+
+    /// Like [`Context::progress`], with a message for the user, formatted like the
+    /// messages of [`Context::info`].
+    pub async fn progress_with_message(
+        &self,
+        progress: f64,
+        total: Option<f64>,
+        message: impl std::fmt::Display,
+    ) {
+        self.send_progress(progress, total, Some(message.to_string()))
+            .await
+    }
+
+    async fn send_progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
         let Some(token) = self.progress_token().cloned() else {
             return;
         };

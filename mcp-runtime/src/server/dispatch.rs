@@ -56,6 +56,15 @@ impl Server {
         scope: RequestScope,
     ) -> Option<Response> {
         let Request { id, method, params } = request;
+        // One span per request, at debug (so that it costs next to nothing when debug is
+        // off); `name` is the tool, prompt or resource the request is about.
+        let span = tracing::debug_span!(
+            "mcp_request",
+            method = method.as_str(),
+            id = %id,
+            name = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
         let in_flight = session.begin(&id);
         let token = in_flight.token.clone();
         let inner = &*self.inner;
@@ -87,7 +96,7 @@ impl Server {
         let work = async {
             // The hot path reads its parameters straight into their type.
             if method == "tools/call" {
-                return call_tool(&tables, params, ctx).await;
+                return call_tool(&tables, params, ctx, &id).await;
             }
             let params = parse_params(params.as_deref(), &method)?;
             let meta = || params.get("_meta").and_then(Value::as_object).cloned();
@@ -109,7 +118,10 @@ impl Server {
                     &tables.templates,
                     |r| to_value(&r.as_template()),
                 ),
-                "resources/read" => read_resource(&tables, &params, ctx(meta())).await,
+                "resources/read" => {
+                    record_name(&params, "uri");
+                    read_resource(&tables, &params, ctx(meta())).await
+                }
                 "resources/subscribe" => required_str(&params, "uri", &method).map(|uri| {
                     session.subscribe(uri);
                     json!({})
@@ -121,13 +133,17 @@ impl Server {
                 "prompts/list" => list(&params, inner, "prompts", &tables.prompts, |p| {
                     to_value(&p.prompt)
                 }),
-                "prompts/get" => get_prompt(&tables, &params, ctx(meta())).await,
+                "prompts/get" => {
+                    record_name(&params, "name");
+                    get_prompt(&tables, &params, ctx(meta())).await
+                }
                 "logging/setLevel" => set_level(session, &params),
                 "completion/complete" => complete(&tables, &params, ctx(meta())).await,
                 other => Err(ErrorObject::method_not_found(other)),
             };
-            value.and_then(|v| raw(&v))
+            value.and_then(|v| raw(&v)).map(|v| (v, false))
         };
+        let work = tracing::Instrument::instrument(work, span.clone());
         // A cancelled request is dropped where it waits and gets no response; initialize
         // cannot be cancelled.
         let outcome = if method == "initialize" {
@@ -135,18 +151,39 @@ impl Server {
         } else {
             let outcome = tokio::select! {
                 biased;
-                outcome = work => outcome,
-                () = token.cancelled() => return None,
+                outcome = work => Some(outcome),
+                () = token.cancelled() => None,
             };
-            if token.is_cancelled() {
-                return None;
+            match outcome {
+                Some(outcome) if !token.is_cancelled() => outcome,
+                _ => {
+                    tracing::debug!(parent: &span, elapsed_ms = elapsed_ms(started), "request cancelled: no response is sent");
+                    return None;
+                }
             }
-            outcome
         };
         drop(in_flight);
+        match &outcome {
+            Ok((_, tool_error)) => {
+                let outcome = if *tool_error { "tool error" } else { "ok" };
+                tracing::debug!(parent: &span, outcome, elapsed_ms = elapsed_ms(started), "request handled")
+            }
+            Err(e) => {
+                // Also with the request's fields: the span is off unless debug is on.
+                tracing::warn!(
+                    parent: &span,
+                    method = method.as_str(),
+                    id = %id,
+                    code = e.code,
+                    error = %e.message,
+                    elapsed_ms = elapsed_ms(started),
+                    "request failed"
+                )
+            }
+        }
         Some(Response {
             id: Some(id),
-            outcome,
+            outcome: outcome.map(|(result, _)| result),
         })
     }
 
@@ -182,6 +219,18 @@ impl Server {
         if !routed {
             tracing::warn!(id = ?response.id, "response to a request the server did not send (or no longer waits for)");
         }
+    }
+}
+
+/// Milliseconds since `started`, to the microsecond, for logs.
+fn elapsed_ms(started: std::time::Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// Puts the request's subject (`params[key]`) on the current request span.
+fn record_name(params: &Params, key: &str) {
+    if let Some(name) = params.get(key).and_then(Value::as_str) {
+        tracing::Span::current().record("name", name);
     }
 }
 
@@ -363,11 +412,14 @@ async fn call_tool(
     tables: &Tables,
     raw_params: Option<Box<RawValue>>,
     ctx: impl FnOnce(Option<Meta>) -> Context,
-) -> Result<Box<RawValue>, ErrorObject> {
+    id: &crate::protocol::RequestId,
+) -> Result<(Box<RawValue>, bool), ErrorObject> {
     let (def, args, meta) = read_call(tables, raw_params)?;
     let name = def.tool.name.as_str();
+    tracing::Span::current().record("name", name);
     if let Some(message) = unknown_argument(def.declared.as_deref(), &args) {
-        return raw(&CallToolResult::error(message));
+        tracing::warn!(method = "tools/call", %id, name, error = %message, "tool call refused");
+        return raw(&CallToolResult::error(message)).map(|r| (r, true));
     }
     let outcome = match AssertUnwindSafe((def.call)(ctx(meta), args))
         .catch_unwind()
@@ -376,13 +428,23 @@ async fn call_tool(
         Ok(outcome) => outcome,
         Err(panic) => {
             let msg = panic_message(panic);
-            tracing::error!(tool = name, panic = %msg, "tool panicked");
+            tracing::error!(method = "tools/call", %id, name, panic = %msg, "tool panicked");
             CallToolResult::error(format!("tool `{name}` failed: it panicked: {msg}")).into()
         }
     };
     match outcome.0 {
-        Outcome::Structured(json) => structured_result(json, def.wrap_output),
+        Outcome::Structured(json) => structured_result(json, def.wrap_output).map(|r| (r, false)),
         Outcome::Result(mut result) => {
+            if result.is_error() {
+                let text = result.content.iter().find_map(|c| c.as_text());
+                tracing::warn!(
+                    method = "tools/call",
+                    %id,
+                    name,
+                    error = text.unwrap_or("(no text)"),
+                    "tool returned an error"
+                );
+            }
             if def.wrap_output
                 && let Some(value) = result.structured_content.take()
             {
@@ -390,7 +452,7 @@ async fn call_tool(
                 wrapped.insert("result".to_owned(), value);
                 result.structured_content = Some(Value::Object(wrapped));
             }
-            raw(&result)
+            raw(&result).map(|r| (r, result.is_error()))
         }
     }
 }

@@ -19,6 +19,7 @@ pub use context::{
     Rejection, RequestFacts, RequestScope, Requirement, State,
 };
 pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound, ToolOutcome};
+pub(crate) use registry::program_package;
 pub use registry::{
     BoxFuture, CompleteFn, Completer, Package, PromptDef, PromptRegistration, ResourceDef,
     ResourceInfo, ResourceRegistration, ResourceRequest, ToolDef, ToolFn, ToolRegistration, key_of,
@@ -358,7 +359,7 @@ impl ServerBuilder {
         self
     }
 
-    /// The server's name (default: the Cargo package of the binary).
+    /// The server's name (default: the executable's name).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -453,11 +454,29 @@ impl ServerBuilder {
     }
 }
 
-fn not_annotated<F>(what: &str) -> String {
-    format!(
-        "`{}` is not a #[{what}] function: add #[{what}] to it, or pass the function that has it",
-        type_name::<F>()
-    )
+/// Why `.tool(f)` (or `.resource(f)`, `.prompt(f)`) found nothing: `f` has another of
+/// the attributes, or none.
+fn not_annotated<F: 'static>(what: &str) -> String {
+    let name = type_name::<F>();
+    let short = name.rsplit("::").next().unwrap_or(name);
+    let key = std::any::TypeId::of::<F>();
+    let actual = if registry::find_tool(key).is_some() {
+        Some("tool")
+    } else if registry::find_resource(key).is_some() {
+        Some("resource")
+    } else if registry::find_prompt(key).is_some() {
+        Some("prompt")
+    } else {
+        None
+    };
+    match actual {
+        Some(actual) => format!(
+            "`{name}` is a #[{actual}], not a #[{what}]: add it with `.{actual}({short})` instead of `.{what}({short})`"
+        ),
+        None => format!(
+            "`{name}` is not a #[{what}] function: add #[{what}] to it, or pass the function that has it"
+        ),
+    }
 }
 
 fn index_names<'a>(names: impl Iterator<Item = &'a str>, what: &str, errors: &mut Vec<String>) {
@@ -508,20 +527,25 @@ fn remove_where<T>(items: &mut Vec<T>, matches: impl Fn(&T) -> bool) -> bool {
     items.len() != before
 }
 
-/// The Cargo package (name, version) of the first annotated item, else the executable's name.
+/// The server's default name and version: the executable's name (one Cargo package may
+/// hold several servers, each its own binary), and the version of the Cargo package of the
+/// first annotated item.
 fn default_info(packages: Vec<registry::Package>) -> (String, String) {
-    match packages.first() {
-        Some(p) => (p.name.to_owned(), p.version.to_owned()),
-        None => {
-            let exe = std::env::current_exe().ok();
-            let name = exe
-                .as_deref()
-                .and_then(|p| p.file_stem())
-                .map(|s| s.to_string_lossy().into_owned());
-            (
-                name.unwrap_or_else(|| "mcp-server".to_owned()),
-                "0.0.0".to_owned(),
-            )
-        }
-    }
+    let version = packages.first().map_or("0.0.0", |p| p.version);
+    (program_name(), version.to_owned())
+}
+
+/// The name of the running executable (`notes` for `target/debug/notes`), from the
+/// first command-line argument, else the executable's path.
+pub(crate) fn program_name() -> String {
+    let stem = |path: &std::path::Path| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+    };
+    std::env::args_os()
+        .next()
+        .and_then(|a| stem(std::path::Path::new(&a)))
+        .or_else(|| std::env::current_exe().ok().as_deref().and_then(stem))
+        .unwrap_or_else(|| "mcp-server".to_owned())
 }

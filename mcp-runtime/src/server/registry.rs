@@ -247,6 +247,7 @@ impl PromptDef {
 pub struct Package {
     pub name: &'static str,
     pub version: &'static str,
+    pub description: &'static str,
 }
 
 /// Link-time registration of a `#[tool]` (emitted by the macro).
@@ -332,6 +333,37 @@ pub(crate) fn find_prompt(key: TypeId) -> Option<PromptDef> {
 }
 
 /// Every registered tool, resource and prompt, each built once.
+/// The Cargo package of the program's annotated items (the first one registered, in
+/// name order among tools, then resources, then prompts), if it has any.
+pub(crate) fn program_package() -> Option<Package> {
+    let first = |mut items: Vec<(&'static str, Package)>| {
+        items.sort_by_key(|(k, _)| *k);
+        items.first().map(|(_, p)| *p)
+    };
+    first(
+        inventory::iter::<ToolRegistration>
+            .into_iter()
+            .map(|r| (r.package.name, r.package))
+            .collect(),
+    )
+    .or_else(|| {
+        first(
+            inventory::iter::<ResourceRegistration>
+                .into_iter()
+                .map(|r| (r.package.name, r.package))
+                .collect(),
+        )
+    })
+    .or_else(|| {
+        first(
+            inventory::iter::<PromptRegistration>
+                .into_iter()
+                .map(|r| (r.package.name, r.package))
+                .collect(),
+        )
+    })
+}
+
 pub(crate) fn all() -> (
     Vec<ToolDef>,
     Vec<Result<ResourceDef, String>>,

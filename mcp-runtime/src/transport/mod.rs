@@ -9,7 +9,7 @@ pub use stream::serve_io;
 
 use crate::error::Result;
 use crate::server::Server;
-use clap::{Parser, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::time::Duration;
 
 /// Where a server listens.
@@ -39,10 +39,35 @@ enum Kind {
     StreamableHttp,
 }
 
-/// The command-line flags every server understands.
-#[derive(Parser, Debug)]
-#[command(about = "An MCP server", long_about = None)]
-struct Args {
+/// The command-line flags every server understands, to `#[command(flatten)]` into a
+/// program's own `clap` parser beside its own flags:
+///
+/// ```no_run
+/// use clap::Parser;
+/// use mcp_runtime::prelude::*;
+/// use mcp_runtime::transport::TransportArgs;
+///
+/// /// A notes server.
+/// #[derive(Parser)]
+/// struct Cli {
+///     /// Where the notes are kept.
+///     #[arg(long, default_value = "notes.db")]
+///     db: std::path::PathBuf,
+///     #[command(flatten)]
+///     transport: TransportArgs,
+/// }
+///
+/// # async fn serve() -> mcp_runtime::Result<()> {
+/// let cli = Cli::parse();
+/// let transport: Transport = cli.transport.into();
+/// # Server::builder().registered().run(transport).await
+/// # }
+/// ```
+///
+/// Each flag also reads an `MCP_*` environment variable (`MCP_TRANSPORT`, `MCP_PORT`, ...),
+/// listed by `--help`.
+#[derive(Args, Clone, Debug)]
+pub struct TransportArgs {
     /// How clients reach the server.
     #[arg(long, value_enum, default_value = "stdio", env = "MCP_TRANSPORT")]
     transport: Kind,
@@ -104,26 +129,61 @@ fn seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A parser of [`TransportArgs`] alone, for [`Transport::from_args`].
+#[derive(Parser)]
+struct OnlyTransport {
+    #[command(flatten)]
+    transport: TransportArgs,
+}
+
+/// The command line of a program whose only flags are the transport's: named after the
+/// executable, described by its Cargo package.
+fn command() -> clap::Command {
+    let program = crate::server::program_name();
+    let mut cmd = OnlyTransport::command()
+        .name(program.clone())
+        .bin_name(program.clone());
+    match crate::server::program_package() {
+        Some(p) => {
+            cmd = cmd.version(p.version);
+            cmd = match p.description.trim() {
+                "" => cmd.about(format!("{program}: an MCP server")),
+                about => cmd.about(about.to_owned()),
+            };
+        }
+        None => cmd = cmd.about(format!("{program}: an MCP server")),
+    }
+    cmd
+}
+
 impl Transport {
     /// The transport chosen on the command line: `--transport stdio|streamable-http`,
-    /// `--host`, `--port`, `--path`. Stdio when no flag is given. On a bad flag, prints
-    /// the usage and exits, like any command-line program.
+    /// `--host`, `--port`, `--path`, the limits. Stdio when no flag is given. On a bad
+    /// flag, prints the usage and exits, like any command-line program; `--help` lists
+    /// every flag with its `MCP_*` variable. For a program with flags of its own, put
+    /// [`TransportArgs`] in its parser instead.
     pub fn from_args() -> Transport {
-        Args::parse().into()
+        let matches = command().get_matches();
+        match TransportArgs::from_arg_matches(&matches) {
+            Ok(args) => args.into(),
+            Err(e) => e.format(&mut command()).exit(),
+        }
     }
 
-    /// Like [`Transport::from_args`], from the given arguments (the first is the program name).
+    /// Like [`Transport::from_args`], from the given arguments (the first is the program
+    /// name).
     pub fn try_from_args<I, T>(args: I) -> Result<Transport, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        Args::try_parse_from(args).map(Into::into)
+        let matches = command().try_get_matches_from(args)?;
+        TransportArgs::from_arg_matches(&matches).map(Into::into)
     }
 }
 
-impl From<Args> for Transport {
-    fn from(a: Args) -> Self {
+impl From<TransportArgs> for Transport {
+    fn from(a: TransportArgs) -> Self {
         match a.transport {
             Kind::Stdio => Transport::Stdio,
             Kind::StreamableHttp => {
@@ -162,12 +222,21 @@ impl From<Args> for Transport {
 }
 
 impl Server {
-    /// Serves on `transport` until the client goes away (stdio) or the process is stopped.
+    /// Serves on `transport` until the client goes away (stdio) or the process is stopped
+    /// (SIGINT or SIGTERM: reading stops, and the requests already read get 10 s to
+    /// finish over stdio, `--shutdown-grace` over HTTP).
+    ///
+    /// Logs go to stderr: unless the program installed a `tracing` subscriber of its own
+    /// first, this installs one ([`crate::init_logging`]; `RUST_LOG` sets the level, `info`
+    /// by default).
     pub async fn run(&self, transport: Transport) -> Result<()> {
+        crate::init_logging();
         match transport {
             Transport::Stdio => {
                 tracing::info!(server = %self.info().name, "serving MCP on stdio");
-                serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
+                let grace = HttpConfig::default().shutdown_grace;
+                let (stdin, stdout) = (stream::stdin(), tokio::io::stdout());
+                stream::serve_io_until(self, stdin, stdout, shutdown_signal(), grace).await
             }
             Transport::StreamableHttp {
                 host,
@@ -181,5 +250,51 @@ impl Server {
                 serve_http(self, listener, config, shutdown_signal()).await
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A program's own parser, with the transport's flags flattened into it.
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[arg(long)]
+        db: String,
+        #[command(flatten)]
+        transport: TransportArgs,
+    }
+
+    #[test]
+    fn transport_args_flatten_into_a_programs_own_parser() {
+        let cli = Cli::try_parse_from([
+            "app",
+            "--db",
+            "notes.db",
+            "--transport",
+            "streamable-http",
+            "--port",
+            "9000",
+            "--max-sessions",
+            "7",
+        ])
+        .expect("the flags parse");
+        assert_eq!(cli.db, "notes.db");
+        match Transport::from(cli.transport) {
+            Transport::StreamableHttp { port, config, .. } => {
+                assert_eq!(port, 9000);
+                assert_eq!(config.max_sessions, 7);
+            }
+            other => panic!("expected HTTP, got {other:?}"),
+        }
+        let cli = Cli::try_parse_from(["app", "--db", "x"]).expect("the flags parse");
+        assert!(matches!(Transport::from(cli.transport), Transport::Stdio));
+    }
+
+    #[test]
+    fn a_bad_flag_is_an_error_that_names_it() {
+        let err = Transport::try_from_args(["app", "--port", "many"]).expect_err("bad port");
+        assert!(err.to_string().contains("--port"), "{err}");
     }
 }

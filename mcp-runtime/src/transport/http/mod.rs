@@ -70,12 +70,11 @@ pub async fn serve_http(
         let path = path.clone();
         let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
             let service = service.clone();
-            let on_path = req.uri().path() == path;
+            let elsewhere = (req.uri().path() != path).then(|| service::not_found(&path));
             async move {
-                if on_path {
-                    Ok::<_, std::convert::Infallible>(service.handle(req).await)
-                } else {
-                    Ok(service::not_found())
+                match elsewhere {
+                    None => Ok::<_, std::convert::Infallible>(service.handle(req).await),
+                    Some(resp) => Ok(resp),
                 }
             }
         });

@@ -133,7 +133,7 @@ impl McpService {
                     return error(
                         StatusCode::NOT_ACCEPTABLE,
                         ErrorCode::INVALID_REQUEST,
-                        "Not Acceptable: the Accept header must allow both application/json and text/event-stream",
+                        "Not Acceptable: a POST must send `Accept: application/json, text/event-stream` (the answer comes as either)",
                     );
                 }
                 if !content_type_is_json(headers.content_type) {
@@ -580,7 +580,7 @@ impl ServiceInner {
             return error(
                 StatusCode::NOT_ACCEPTABLE,
                 ErrorCode::INVALID_REQUEST,
-                "Not Acceptable: the Accept header must allow text/event-stream",
+                "Not Acceptable: a GET must send `Accept: text/event-stream` (it opens an SSE stream)",
             );
         }
         if let Err(resp) = protocol_version_header(headers.protocol_version) {
@@ -940,11 +940,11 @@ fn error(status: StatusCode, code: i64, message: impl Into<String>) -> Response<
     )
 }
 
-/// 404 for any path but the MCP endpoint's.
-pub(crate) fn not_found() -> Response<HttpBody> {
+/// 404 for any path but the MCP endpoint's, naming the endpoint.
+pub(crate) fn not_found(endpoint: &str) -> Response<HttpBody> {
     error(
         StatusCode::NOT_FOUND,
         ErrorCode::INVALID_REQUEST,
-        "Not Found: this server's MCP endpoint is elsewhere",
+        format!("Not Found: this server's MCP endpoint is {endpoint}"),
     )
 }
