@@ -1318,3 +1318,130 @@ fn the_schema_check_catches_what_the_schema_forbids() {
     let failures = check_server_message(spec, &text_without_text, call).join("\n");
     assert!(failures.contains("CallToolResult"), "{failures}");
 }
+
+// ----- arguments read with serde, schemas without Rust formats -----------------------------
+
+/// How long a summary is.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Length {
+    Brief,
+    Detailed,
+}
+
+/// Summarize files.
+#[prompt]
+fn summarize_as(
+    /// How long.
+    length: Length,
+    /// Which files.
+    files: Option<Vec<String>>,
+) -> String {
+    let words = match length {
+        Length::Brief => 50,
+        Length::Detailed => 500,
+    };
+    format!("{words} words on {}", files.unwrap_or_default().join(", "))
+}
+
+/// Documentation of one length.
+#[resource("lengths://{length}")]
+fn length_doc(length: Length) -> String {
+    match length {
+        Length::Brief => "short".into(),
+        Length::Detailed => "long".into(),
+    }
+}
+
+/// Pick a number.
+#[tool]
+fn pick(small: u8, medium: i32, large: u64, signed: i64) -> u32 {
+    u32::from(small) + medium.unsigned_abs() + u32::from(large > 0) + u32::from(signed > 0)
+}
+
+#[tokio::test]
+async fn enum_prompt_arguments_complete_and_parse_the_same_names() {
+    let server = Server::builder()
+        .prompt(summarize_as)
+        .resource(length_doc)
+        .build()
+        .unwrap();
+    let mcp = Mcp::in_memory(&server).await;
+    let reference = json!({ "type": "ref/prompt", "name": "summarize_as" });
+    let offered = mcp.client.complete(reference, "length", "").await.unwrap();
+    assert_eq!(offered.values, ["brief", "detailed"]);
+    for value in &offered.values {
+        let got = mcp
+            .get_prompt("summarize_as", json!({ "length": value }))
+            .await
+            .unwrap_or_else(|e| panic!("{value} is offered but refused: {e}"));
+        assert!(!got.messages.is_empty());
+    }
+    let wrong = rpc_error(
+        mcp.get_prompt("summarize_as", json!({ "length": "Brief" }))
+            .await,
+    );
+    assert_eq!(wrong.code, ErrorCode::INVALID_PARAMS);
+    assert!(
+        wrong.message.contains("unknown variant `Brief`") && wrong.message.contains("`brief`"),
+        "{}",
+        wrong.message
+    );
+    // A list comes as JSON text, and its description says so.
+    let listed = mcp
+        .get_prompt(
+            "summarize_as",
+            json!({ "length": "brief", "files": "[\"a.rs\", \"b.rs\"]" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.messages,
+        vec![PromptMessage::user("50 words on a.rs, b.rs")]
+    );
+    let prompts = mcp.list_prompts().await.unwrap();
+    let args = prompts[0].arguments.as_deref().unwrap_or_default();
+    assert_eq!(args[0].description.as_deref(), Some("How long."));
+    let files = args[1].description.as_deref().unwrap_or_default();
+    assert!(
+        files.starts_with("Which files. (JSON text matching the schema {"),
+        "{files}"
+    );
+    // URI variables too.
+    let read = mcp.read_resource("lengths://detailed").await.unwrap();
+    assert_eq!(read.contents[0].as_text(), Some("long"));
+    let wrong = rpc_error(mcp.read_resource("lengths://Detailed").await);
+    assert!(
+        wrong.message.contains("unknown variant"),
+        "{}",
+        wrong.message
+    );
+}
+
+#[tokio::test]
+async fn integer_widths_are_minimum_and_maximum_not_formats() {
+    let server = Server::builder().tool(pick).build().unwrap();
+    let mcp = Mcp::in_memory(&server).await;
+    let tools = mcp.list_tools().await.unwrap();
+    let tool = serde_json::to_value(&tools[0]).unwrap();
+    let props = &tool["inputSchema"]["properties"];
+    assert_eq!(
+        props["small"],
+        json!({ "type": "integer", "minimum": 0, "maximum": 255 })
+    );
+    assert_eq!(
+        props["medium"],
+        json!({ "type": "integer", "minimum": i32::MIN, "maximum": i32::MAX })
+    );
+    assert_eq!(props["large"], json!({ "type": "integer", "minimum": 0 }));
+    assert_eq!(props["signed"], json!({ "type": "integer" }));
+    let output = &tool["outputSchema"];
+    assert_eq!(
+        output["properties"]["result"],
+        json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX })
+    );
+    assert!(
+        !tool.to_string().contains("format") && !tool.to_string().contains("title"),
+        "{tool}"
+    );
+}

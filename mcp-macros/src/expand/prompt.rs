@@ -24,22 +24,22 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
     let extract = h.params.iter().zip(&args).map(|(p, arg)| {
         let (ty, pname) = (&p.ty, &p.name);
         quote_spanned! {ty.span()=>
-            let #arg: #ty = (&&&__Probe::<#ty>::new()).prompt_param(&__mcp_ctx, &__mcp_args, #pname)?;
+            let #arg: #ty = (&&&&__Probe::<#ty>::new()).prompt_param(&__mcp_ctx, &__mcp_args, #pname)?;
         }
     });
     let arguments = h.params.iter().map(|p| {
         let (ty, pname) = (&p.ty, &p.name);
         let doc = opt_str(p.doc.as_deref());
         quote_spanned! {ty.span()=>
-            if let ::mcp_runtime::__private::Some(required) = (&&&__Probe::<#ty>::new()).prompt_param_required() {
+            if let ::mcp_runtime::__private::Some((required, hint)) = (&&&&__Probe::<#ty>::new()).prompt_param_shape(&mut __mcp_gen) {
                 __mcp_arguments.push(::mcp_runtime::__private::PromptArgument {
                     name: ::mcp_runtime::__private::String::from(#pname),
                     title: ::mcp_runtime::__private::None,
-                    description: #doc,
+                    description: ::mcp_runtime::__private::glue::prompt_arg_description(#doc, hint),
                     required: ::mcp_runtime::__private::Some(required),
                 });
             }
-            __mcp_needs.extend((&&&__Probe::<#ty>::new()).prompt_param_requirement());
+            __mcp_needs.extend((&&&&__Probe::<#ty>::new()).prompt_param_requirement());
         }
     });
     let ret = h.ret_tokens();
@@ -59,8 +59,8 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
         #guard
         const _: () = {
             use ::mcp_runtime::__private::glue::{
-                Probe as __Probe, PromptParamExtractor as _, PromptParamOptional as _,
-                PromptParamRequired as _, PromptOutputValue as _, PromptOutputRpcResult as _,
+                Probe as __Probe, PromptParamExtractor as _, PromptParamOptionalSerde as _,
+                PromptParamOptional as _, PromptParamRequiredSerde as _, PromptParamRequired as _, PromptOutputValue as _, PromptOutputRpcResult as _,
                 PromptOutputDisplayResult as _, PromptOutputOther as _, CompleteNow as _,
                 CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
                 EnumValuesSchema as _, EnumValuesNone as _,

@@ -40,7 +40,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
         let (ty, pname) = (&p.ty, &p.name);
         if vars.contains(pname) {
             quote_spanned! {ty.span()=>
-                let #arg: #ty = (&&__Probe::<#ty>::new()).uri_var(&__mcp_req.vars, #pname)?;
+                let #arg: #ty = (&&&__Probe::<#ty>::new()).uri_var(&__mcp_req.vars, #pname)?;
             }
         } else {
             let extract = format_ident!("__mcp_extract_{}", i);
@@ -83,7 +83,8 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
     quote! {
         const _: () = {
             use ::mcp_runtime::__private::glue::{
-                Probe as __Probe, UriVarOptional as _, UriVarRequired as _, ResourceOutputValue as _,
+                Probe as __Probe, UriVarOptionalSerde as _, UriVarOptional as _, UriVarRequiredSerde as _,
+                UriVarRequired as _, ResourceOutputValue as _,
                 ResourceOutputRpcResult as _, ResourceOutputDisplayResult as _, ResourceOutputOther as _,
                 CompleteNow as _, CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
                 EnumValuesSchema as _, EnumValuesNone as _,

@@ -81,7 +81,8 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
         #guard
         const _: () = {
             use ::mcp_runtime::__private::glue::{
-                Probe as __Probe, ToolParamExtractor as _, ToolParamOptional as _, ToolParamArgument as _,
+                Probe as __Probe, ToolParamExtractor as _, ToolParamOptional as _, ToolParamList as _,
+                ToolParamArgument as _,
                 ToolOutputContent as _, ToolOutputContentResult as _, ToolOutputStructuredResult as _,
                 ToolOutputStructured as _,
             };

@@ -7,7 +7,8 @@ fn review(code: String, focus: Option<String>) -> String {
 const __two_prompts_in_this_module_are_named_review_dash_code: () = ();
 const _: () = {
     use ::mcp_runtime::__private::glue::{
-        Probe as __Probe, PromptParamExtractor as _, PromptParamOptional as _,
+        Probe as __Probe, PromptParamExtractor as _, PromptParamOptionalSerde as _,
+        PromptParamOptional as _, PromptParamRequiredSerde as _,
         PromptParamRequired as _, PromptOutputValue as _, PromptOutputRpcResult as _,
         PromptOutputDisplayResult as _, PromptOutputOther as _, CompleteNow as _,
         CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
@@ -18,35 +19,43 @@ const _: () = {
         let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
         let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
         let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
-        if let ::mcp_runtime::__private::Some(required) = (&&&__Probe::<String>::new())
-            .prompt_param_required()
+        if let ::mcp_runtime::__private::Some((required, hint)) = (&&&&__Probe::<
+            String,
+        >::new())
+            .prompt_param_shape(&mut __mcp_gen)
         {
             __mcp_arguments
                 .push(::mcp_runtime::__private::PromptArgument {
                     name: ::mcp_runtime::__private::String::from("code"),
                     title: ::mcp_runtime::__private::None,
-                    description: ::mcp_runtime::__private::Some(
-                        ::mcp_runtime::__private::String::from("The code to review."),
+                    description: ::mcp_runtime::__private::glue::prompt_arg_description(
+                        ::mcp_runtime::__private::Some(
+                            ::mcp_runtime::__private::String::from("The code to review."),
+                        ),
+                        hint,
                     ),
                     required: ::mcp_runtime::__private::Some(required),
                 });
         }
-        __mcp_needs.extend((&&&__Probe::<String>::new()).prompt_param_requirement());
-        if let ::mcp_runtime::__private::Some(required) = (&&&__Probe::<
+        __mcp_needs.extend((&&&&__Probe::<String>::new()).prompt_param_requirement());
+        if let ::mcp_runtime::__private::Some((required, hint)) = (&&&&__Probe::<
             Option<String>,
         >::new())
-            .prompt_param_required()
+            .prompt_param_shape(&mut __mcp_gen)
         {
             __mcp_arguments
                 .push(::mcp_runtime::__private::PromptArgument {
                     name: ::mcp_runtime::__private::String::from("focus"),
                     title: ::mcp_runtime::__private::None,
-                    description: ::mcp_runtime::__private::None,
+                    description: ::mcp_runtime::__private::glue::prompt_arg_description(
+                        ::mcp_runtime::__private::None,
+                        hint,
+                    ),
                     required: ::mcp_runtime::__private::Some(required),
                 });
         }
         __mcp_needs
-            .extend((&&&__Probe::<Option<String>>::new()).prompt_param_requirement());
+            .extend((&&&&__Probe::<Option<String>>::new()).prompt_param_requirement());
         if let ::mcp_runtime::__private::Some(values) = (&&&__Probe::<String>::new())
             .enum_values(&mut __mcp_gen)
         {
@@ -81,9 +90,9 @@ const _: () = {
                 |__mcp_ctx, __mcp_args| {
                     ::mcp_runtime::__private::Box::pin(async move {
                         let _ = (&__mcp_ctx, &__mcp_args);
-                        let __mcp_arg_0: String = (&&&__Probe::<String>::new())
+                        let __mcp_arg_0: String = (&&&&__Probe::<String>::new())
                             .prompt_param(&__mcp_ctx, &__mcp_args, "code")?;
-                        let __mcp_arg_1: Option<String> = (&&&__Probe::<
+                        let __mcp_arg_1: Option<String> = (&&&&__Probe::<
                             Option<String>,
                         >::new())
                             .prompt_param(&__mcp_ctx, &__mcp_args, "focus")?;

@@ -4,11 +4,12 @@ fn note(id: u32, notes: State<Notes>) -> Result<String, NotFound> {
 }
 const _: () = {
     use ::mcp_runtime::__private::glue::{
-        Probe as __Probe, UriVarOptional as _, UriVarRequired as _,
-        ResourceOutputValue as _, ResourceOutputRpcResult as _,
-        ResourceOutputDisplayResult as _, ResourceOutputOther as _, CompleteNow as _,
-        CompleteLater as _, CompleteOther as _, EnumValuesOptional as _,
-        EnumValuesSchema as _, EnumValuesNone as _,
+        Probe as __Probe, UriVarOptionalSerde as _, UriVarOptional as _,
+        UriVarRequiredSerde as _, UriVarRequired as _, ResourceOutputValue as _,
+        ResourceOutputRpcResult as _, ResourceOutputDisplayResult as _,
+        ResourceOutputOther as _, CompleteNow as _, CompleteLater as _,
+        CompleteOther as _, EnumValuesOptional as _, EnumValuesSchema as _,
+        EnumValuesNone as _,
     };
     #[diagnostic::on_unimplemented(
         message = "parameter `notes` is neither a variable of the URI template nor an extractor",
@@ -63,7 +64,7 @@ const _: () = {
                 |__mcp_ctx, __mcp_req| {
                     ::mcp_runtime::__private::Box::pin(async move {
                         let _ = &__mcp_ctx;
-                        let __mcp_arg_0: u32 = (&&__Probe::<u32>::new())
+                        let __mcp_arg_0: u32 = (&&&__Probe::<u32>::new())
                             .uri_var(&__mcp_req.vars, "id")?;
                         let __mcp_arg_1: State<Notes> = __mcp_extract_1::<
                             State<Notes>,

@@ -9,8 +9,9 @@ const __two_tools_in_this_module_are_named_add: () = ();
 const _: () = {
     use ::mcp_runtime::__private::glue::{
         Probe as __Probe, ToolParamExtractor as _, ToolParamOptional as _,
-        ToolParamArgument as _, ToolOutputContent as _, ToolOutputContentResult as _,
-        ToolOutputStructuredResult as _, ToolOutputStructured as _,
+        ToolParamList as _, ToolParamArgument as _, ToolOutputContent as _,
+        ToolOutputContentResult as _, ToolOutputStructuredResult as _,
+        ToolOutputStructured as _,
     };
     fn __mcp_def() -> ::mcp_runtime::__private::ToolDef {
         let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();

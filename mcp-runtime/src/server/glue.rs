@@ -45,13 +45,17 @@ impl<T> Default for Probe<T> {
 }
 
 /// A type a tool can take as an argument.
+///
+/// The blanket impl is not recommended in diagnostics: a type that lacks both traits gets
+/// one error (this trait's), not one per missing trait with their implementors listed.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tool argument",
     label = "not a tool argument",
-    note = "a tool argument must implement `serde::Deserialize` and `schemars::JsonSchema`: add `#[derive(serde::Deserialize, schemars::JsonSchema)]` to it",
+    note = "a tool argument must implement `serde::Deserialize` and `schemars::JsonSchema`: add `#[derive(serde::Deserialize, schemars::JsonSchema)]` to `{Self}`",
     note = "parameters that are not arguments must be extractors, such as `Context` or `State<T>`"
 )]
 pub trait ToolArgument: DeserializeOwned + JsonSchema {}
+#[diagnostic::do_not_recommend]
 impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {}
 
 /// A type a tool can return as structured content.
@@ -61,6 +65,7 @@ impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {}
     note = "return `String`, `Content`, `Vec<Content>`, `CallToolResult`, a type that implements `serde::Serialize` and `schemars::JsonSchema`, or a `Result<T, E: Display>` of one of those"
 )]
 pub trait ToolOutput: Serialize + JsonSchema {}
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + JsonSchema> ToolOutput for T {}
 
 /// A type a resource can return.
@@ -82,13 +87,16 @@ pub trait PromptOutput: IntoPromptResult {}
 impl<T: IntoPromptResult> PromptOutput for T {}
 
 /// A type that can be parsed from a string: URI template variables and prompt arguments.
+/// A type that implements `Deserialize` and `JsonSchema` is read with serde (so an enum
+/// takes the names its schema lists, the ones completion offers, and a list or a struct
+/// comes as JSON text); any other needs `FromStr`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be parsed from a string",
     label = "prompt arguments and URI variables arrive as strings",
-    note = "use `String`, a number, `bool`, `Option<T>` of those, or a type that implements `FromStr` with an error that implements `Display`",
-    note = "for a list or structured data, take a `String` and parse it in the function (for example with `serde_json::from_str`)"
+    note = "use `String`, a number, `bool`, a type that derives `serde::Deserialize` and `schemars::JsonSchema` (an enum takes its variants' names, a list or struct comes as JSON text), or a type that implements `FromStr` with an error that implements `Display`; `Option<T>` of one of those is optional"
 )]
 pub trait StringArgument: FromStr<Err: Display> {}
+#[diagnostic::do_not_recommend]
 impl<T: FromStr<Err: Display>> StringArgument for T {}
 
 // ----- tool parameters -------------------------------------------------------------------
@@ -112,14 +120,75 @@ impl<T: FromContext> ToolParamExtractor<T> for &&Probe<T> {
     }
 }
 
-/// Tool parameter, tier 2: an optional argument (only its schema differs).
+/// Tool parameter, tier 2: an optional argument (its schema is `T`'s, not required).
+/// Bounded on `T` in the methods, so that a `T` that is no argument gets the error, not
+/// `Option<T>` with the derive's internals.
 pub trait ToolParamOptional<T> {
-    fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>;
+    fn tool_param(
+        &self,
+        ctx: &Context,
+        args: &mut ToolArguments,
+        name: &str,
+    ) -> Result<Option<T>, String>
+    where
+        T: ToolArgument;
+    fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>
+    where
+        T: ToolArgument;
 }
 
-impl<T: JsonSchema> ToolParamOptional<Option<T>> for &Probe<Option<T>> {
-    fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)> {
+impl<T> ToolParamOptional<T> for &Probe<Option<T>> {
+    fn tool_param(
+        &self,
+        _: &Context,
+        args: &mut ToolArguments,
+        name: &str,
+    ) -> Result<Option<T>, String>
+    where
+        T: ToolArgument,
+    {
+        args.get(name)
+    }
+    fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>
+    where
+        T: ToolArgument,
+    {
         Some((g.schema_for::<T>(), false))
+    }
+}
+
+/// Tool parameter, tier 2 too: a list, bounded on its items for the same reason.
+pub trait ToolParamList<T> {
+    fn tool_param(
+        &self,
+        ctx: &Context,
+        args: &mut ToolArguments,
+        name: &str,
+    ) -> Result<Vec<T>, String>
+    where
+        T: ToolArgument;
+    fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>
+    where
+        T: ToolArgument;
+}
+
+impl<T> ToolParamList<T> for &Probe<Vec<T>> {
+    fn tool_param(
+        &self,
+        _: &Context,
+        args: &mut ToolArguments,
+        name: &str,
+    ) -> Result<Vec<T>, String>
+    where
+        T: ToolArgument,
+    {
+        args.get(name)
+    }
+    fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>
+    where
+        T: ToolArgument,
+    {
+        Some((g.schema_for::<Vec<T>>(), true))
     }
 }
 
@@ -244,20 +313,49 @@ impl<R> ToolOutputStructured<R> for Probe<R> {
 pub type ResourceConvert<R> =
     fn(R, &str, Option<&str>) -> Result<Vec<ResourceContents>, ErrorObject>;
 
-/// URI variable, tier 1: optional (e.g. an absent `{?query}`).
-pub trait UriVarOptional<T> {
+/// URI variable, tier 1: optional (e.g. an absent `{?query}`), read with serde.
+pub trait UriVarOptionalSerde<T> {
     fn uri_var(&self, vars: &[(String, String)], name: &str) -> Result<T, ErrorObject>;
 }
 
-impl<T: StringArgument> UriVarOptional<Option<T>> for &Probe<Option<T>> {
+impl<T: DeserializeOwned + JsonSchema> UriVarOptionalSerde<Option<T>> for &&&Probe<Option<T>> {
     fn uri_var(&self, vars: &[(String, String)], name: &str) -> Result<Option<T>, ErrorObject> {
+        lookup(vars, name)
+            .map(|raw| parse_serde(raw, name))
+            .transpose()
+    }
+}
+
+/// URI variable, tier 2: optional, parsed with `FromStr`.
+pub trait UriVarOptional<T> {
+    fn uri_var(&self, vars: &[(String, String)], name: &str) -> Result<Option<T>, ErrorObject>
+    where
+        T: StringArgument;
+}
+
+impl<T> UriVarOptional<T> for &&Probe<Option<T>> {
+    fn uri_var(&self, vars: &[(String, String)], name: &str) -> Result<Option<T>, ErrorObject>
+    where
+        T: StringArgument,
+    {
         lookup(vars, name)
             .map(|raw| parse_str(raw, name))
             .transpose()
     }
 }
 
-/// URI variable, tier 2: required.
+/// URI variable, tier 3: required, read with serde.
+pub trait UriVarRequiredSerde<T> {
+    fn uri_var(&self, vars: &[(String, String)], name: &str) -> Result<T, ErrorObject>;
+}
+
+impl<T: DeserializeOwned + JsonSchema> UriVarRequiredSerde<T> for &Probe<T> {
+    fn uri_var(&self, vars: &[(String, String)], name: &str) -> Result<T, ErrorObject> {
+        parse_serde(required_var(vars, name)?, name)
+    }
+}
+
+/// URI variable, tier 4: required, parsed with `FromStr`.
 pub trait UriVarRequired<T> {
     fn uri_var(&self, vars: &[(String, String)], name: &str) -> Result<T, ErrorObject>
     where
@@ -269,11 +367,14 @@ impl<T> UriVarRequired<T> for Probe<T> {
     where
         T: StringArgument,
     {
-        let raw = lookup(vars, name).ok_or_else(|| {
-            ErrorObject::invalid_params(format!("the URI does not give the variable `{name}`"))
-        })?;
-        parse_str(raw, name)
+        parse_str(required_var(vars, name)?, name)
     }
+}
+
+fn required_var<'a>(vars: &'a [(String, String)], name: &str) -> Result<&'a str, ErrorObject> {
+    lookup(vars, name).ok_or_else(|| {
+        ErrorObject::invalid_params(format!("the URI does not give the variable `{name}`"))
+    })
 }
 
 fn lookup<'a>(vars: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -286,6 +387,27 @@ fn parse_str<T: StringArgument>(raw: &str, name: &str) -> Result<T, ErrorObject>
     raw.parse::<T>().map_err(|e| {
         ErrorObject::invalid_params(format!("invalid value {raw:?} for `{name}`: {e}"))
     })
+}
+
+/// Reads a string argument with serde: as a string first (`String`, a unit enum variant
+/// by its serde name, a path, an address), else as the JSON it spells (`42`, `true`,
+/// `{"a": 1}`). The error is the one for the reading that fits `raw`.
+fn parse_serde<T: DeserializeOwned>(raw: &str, name: &str) -> Result<T, ErrorObject> {
+    let as_string = T::deserialize(serde::de::value::StrDeserializer::<serde_json::Error>::new(
+        raw,
+    ));
+    let error = match as_string {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let error = match serde_json::from_str::<T>(raw) {
+        Ok(value) => return Ok(value),
+        Err(e) if serde_json::from_str::<serde::de::IgnoredAny>(raw).is_ok() => e,
+        Err(_) => error,
+    };
+    Err(ErrorObject::invalid_params(format!(
+        "invalid value {raw:?} for `{name}`: {error}"
+    )))
 }
 
 /// A parameter of a resource that is not a URI variable.
@@ -389,19 +511,22 @@ output_tiers!(
 
 // ----- prompt parameters -----------------------------------------------------------------
 
+/// How a prompt parameter is listed: `None` for an extractor (not listed), else whether
+/// the argument is required and, for a type that comes as JSON text, a hint saying so.
+pub type PromptArgShape = Option<(bool, Option<String>)>;
+
 /// Prompt parameter, tier 1: an extractor.
 pub trait PromptParamExtractor<T> {
     fn prompt_param(&self, ctx: &Context, args: &Arguments, name: &str) -> Result<T, ErrorObject>;
-    /// `None` for extractors, else whether the argument is required.
-    fn prompt_param_required(&self) -> Option<bool>;
+    fn prompt_param_shape(&self, g: &mut SchemaGen) -> PromptArgShape;
     fn prompt_param_requirement(&self) -> Option<Requirement>;
 }
 
-impl<T: FromContext> PromptParamExtractor<T> for &&Probe<T> {
+impl<T: FromContext> PromptParamExtractor<T> for &&&&Probe<T> {
     fn prompt_param(&self, ctx: &Context, _: &Arguments, _: &str) -> Result<T, ErrorObject> {
         T::from_context(ctx).map_err(|r| ErrorObject::internal(r.0))
     }
-    fn prompt_param_required(&self) -> Option<bool> {
+    fn prompt_param_shape(&self, _: &mut SchemaGen) -> PromptArgShape {
         None
     }
     fn prompt_param_requirement(&self) -> Option<Requirement> {
@@ -409,13 +534,13 @@ impl<T: FromContext> PromptParamExtractor<T> for &&Probe<T> {
     }
 }
 
-/// Prompt parameter, tier 2: an optional argument.
-pub trait PromptParamOptional<T> {
+/// Prompt parameter, tier 2: an optional argument, read with serde.
+pub trait PromptParamOptionalSerde<T> {
     fn prompt_param(&self, ctx: &Context, args: &Arguments, name: &str) -> Result<T, ErrorObject>;
-    fn prompt_param_required(&self) -> Option<bool>;
+    fn prompt_param_shape(&self, g: &mut SchemaGen) -> PromptArgShape;
 }
 
-impl<T: StringArgument> PromptParamOptional<Option<T>> for &Probe<Option<T>> {
+impl<T: DeserializeOwned + JsonSchema> PromptParamOptionalSerde<Option<T>> for &&&Probe<Option<T>> {
     fn prompt_param(
         &self,
         _: &Context,
@@ -423,24 +548,73 @@ impl<T: StringArgument> PromptParamOptional<Option<T>> for &Probe<Option<T>> {
         name: &str,
     ) -> Result<Option<T>, ErrorObject> {
         prompt_arg_str(args, name)?
-            .map(|raw| parse_str(&raw, name))
+            .map(|raw| parse_serde(&raw, name))
             .transpose()
     }
-    fn prompt_param_required(&self) -> Option<bool> {
-        Some(false)
+    fn prompt_param_shape(&self, g: &mut SchemaGen) -> PromptArgShape {
+        Some((false, json_hint::<T>(g)))
     }
 }
 
-/// Prompt parameter, tier 3: a required argument.
+/// Prompt parameter, tier 3: an optional argument, parsed with `FromStr`.
+pub trait PromptParamOptional<T> {
+    fn prompt_param(
+        &self,
+        ctx: &Context,
+        args: &Arguments,
+        name: &str,
+    ) -> Result<Option<T>, ErrorObject>
+    where
+        T: StringArgument;
+    fn prompt_param_shape(&self, _: &mut SchemaGen) -> PromptArgShape
+    where
+        T: StringArgument,
+    {
+        Some((false, None))
+    }
+}
+
+impl<T> PromptParamOptional<T> for &&Probe<Option<T>> {
+    fn prompt_param(
+        &self,
+        _: &Context,
+        args: &Arguments,
+        name: &str,
+    ) -> Result<Option<T>, ErrorObject>
+    where
+        T: StringArgument,
+    {
+        prompt_arg_str(args, name)?
+            .map(|raw| parse_str(&raw, name))
+            .transpose()
+    }
+}
+
+/// Prompt parameter, tier 4: a required argument, read with serde.
+pub trait PromptParamRequiredSerde<T> {
+    fn prompt_param(&self, ctx: &Context, args: &Arguments, name: &str) -> Result<T, ErrorObject>;
+    fn prompt_param_shape(&self, g: &mut SchemaGen) -> PromptArgShape;
+}
+
+impl<T: DeserializeOwned + JsonSchema> PromptParamRequiredSerde<T> for &Probe<T> {
+    fn prompt_param(&self, _: &Context, args: &Arguments, name: &str) -> Result<T, ErrorObject> {
+        parse_serde(&required_arg(args, name)?, name)
+    }
+    fn prompt_param_shape(&self, g: &mut SchemaGen) -> PromptArgShape {
+        Some((true, json_hint::<T>(g)))
+    }
+}
+
+/// Prompt parameter, tier 5: a required argument, parsed with `FromStr`.
 pub trait PromptParamRequired<T> {
     fn prompt_param(&self, ctx: &Context, args: &Arguments, name: &str) -> Result<T, ErrorObject>
     where
         T: StringArgument;
-    fn prompt_param_required(&self) -> Option<bool>
+    fn prompt_param_shape(&self, _: &mut SchemaGen) -> PromptArgShape
     where
         T: StringArgument,
     {
-        Some(true)
+        Some((true, None))
     }
     fn prompt_param_requirement(&self) -> Option<Requirement> {
         None
@@ -452,10 +626,32 @@ impl<T> PromptParamRequired<T> for Probe<T> {
     where
         T: StringArgument,
     {
-        let raw = prompt_arg_str(args, name)?.ok_or_else(|| {
-            ErrorObject::invalid_params(format!("missing required argument `{name}`"))
-        })?;
-        parse_str(&raw, name)
+        parse_str(&required_arg(args, name)?, name)
+    }
+}
+
+fn required_arg(args: &Arguments, name: &str) -> Result<String, ErrorObject> {
+    prompt_arg_str(args, name)?
+        .ok_or_else(|| ErrorObject::invalid_params(format!("missing required argument `{name}`")))
+}
+
+/// For a prompt argument that comes as JSON text (a list, a struct: not a string, a
+/// number, a boolean or an enum of names), what the text must look like.
+fn json_hint<T: JsonSchema>(g: &mut SchemaGen) -> Option<String> {
+    let schema = g.schema_for::<T>();
+    let plain = matches!(
+        schema.get("type").and_then(Value::as_str),
+        Some("string" | "integer" | "number" | "boolean")
+    ) || enum_strings(&schema).is_some();
+    (!plain).then(|| format!("JSON text matching the schema {}", Value::Object(schema)))
+}
+
+/// A prompt argument's description: its doc, and the hint for JSON text.
+pub fn prompt_arg_description(doc: Option<String>, hint: Option<String>) -> Option<String> {
+    match (doc, hint) {
+        (Some(doc), Some(hint)) => Some(format!("{doc} ({hint})")),
+        (doc, None) => doc,
+        (None, hint) => hint,
     }
 }
 

@@ -18,17 +18,77 @@ impl Default for SchemaGen {
     }
 }
 
+/// JSON Schema 2020-12 defines no integer formats: schemars' `int32`, `uint64`, `uint`,
+/// `double`, ... make validators warn (`unknown format "uint32" ignored`). They go, and the
+/// range a Rust integer type adds is written as `minimum`/`maximum` where it says
+/// something (unsigned types, widths up to 32 bits), unless the schema states its own.
+/// (schemars applies its transforms to root schemas only, not to `subschema_for`'s, so
+/// this walks every schema the generator hands out.)
+fn standard_integer_formats(value: &mut Value) {
+    match value {
+        Value::Object(schema) => {
+            for sub in schema.values_mut() {
+                standard_integer_formats(sub);
+            }
+            integer_format_to_range(schema);
+        }
+        Value::Array(items) => items.iter_mut().for_each(standard_integer_formats),
+        _ => {}
+    }
+}
+
+fn integer_format_to_range(schema: &mut Map<String, Value>) {
+    let numeric = |t: &Value| t == "integer" || t == "number";
+    match schema.get("type") {
+        Some(Value::Array(types)) if !types.iter().any(numeric) => return,
+        Some(t @ Value::String(_)) if !numeric(t) => return,
+        _ => {}
+    }
+    let Some(format) = schema.get("format").and_then(Value::as_str) else {
+        return;
+    };
+    let range: (Option<i64>, Option<i64>) = match format {
+        "int8" => (Some(i8::MIN.into()), Some(i8::MAX.into())),
+        "int16" => (Some(i16::MIN.into()), Some(i16::MAX.into())),
+        "int32" => (Some(i32::MIN.into()), Some(i32::MAX.into())),
+        "uint8" => (Some(0), Some(u8::MAX.into())),
+        "uint16" => (Some(0), Some(u16::MAX.into())),
+        "uint32" => (Some(0), Some(u32::MAX.into())),
+        "uint" | "uint64" | "uint128" => (Some(0), None),
+        "int" | "int64" | "int128" | "float" | "double" => (None, None),
+        _ => return,
+    };
+    schema.remove("format");
+    let keep = |schema: &Map<String, Value>, key: &str, exclusive: &str| {
+        schema.contains_key(key) || schema.contains_key(exclusive)
+    };
+    if let Some(min) = range.0
+        && !keep(schema, "minimum", "exclusiveMinimum")
+    {
+        schema.insert("minimum".into(), min.into());
+    }
+    if let Some(max) = range.1
+        && !keep(schema, "maximum", "exclusiveMaximum")
+    {
+        schema.insert("maximum".into(), max.into());
+    }
+}
+
 impl SchemaGen {
     /// The schema of `T`, inlined, without `$schema`. The definitions its `$ref`s need (a
     /// recursive type's) come along under `$defs`, for [`InputSchema::property`] to move
     /// to the root.
     pub fn schema_for<T: JsonSchema + ?Sized>(&mut self) -> Map<String, Value> {
         let schema: Schema = self.0.subschema_for::<T>();
-        let mut map = into_object(schema.to_value());
+        let mut value = schema.to_value();
+        standard_integer_formats(&mut value);
+        let mut map = into_object(value);
         map.remove("$schema");
         let defs = referenced_definitions(&map, self.0.definitions());
         if !defs.is_empty() {
-            map.insert("$defs".into(), Value::Object(defs));
+            let mut defs = Value::Object(defs);
+            standard_integer_formats(&mut defs);
+            map.insert("$defs".into(), defs);
         }
         map
     }
@@ -38,8 +98,16 @@ impl SchemaGen {
         // A generator of its own: the definitions collected for a tool's arguments are not
         // part of its output.
         let schema: Schema = SchemaGen::default().0.into_root_schema_for::<T>();
-        let mut map = into_object(schema.to_value());
+        let mut value = schema.to_value();
+        standard_integer_formats(&mut value);
+        let mut map = into_object(value);
         map.remove("$schema");
+        // schemars titles a root schema with the type's name (`Bookmark`,
+        // `Array_of_Bookmark`, `uint`): a Rust detail, not a title. A title the type
+        // states itself (`#[schemars(title = "...")]`) differs from it and stays.
+        if map.get("title").and_then(Value::as_str) == Some(&*T::schema_name()) {
+            map.remove("title");
+        }
         map
     }
 }
@@ -364,5 +432,83 @@ mod tests {
         let (schema, wrapped) = output_schema(generator.root_schema_for::<Outer>());
         assert!(!wrapped);
         assert_eq!(schema["type"], "object");
+    }
+
+    /// Integer widths, a range of one's own, and a format JSON Schema defines.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Widths {
+        a: u8,
+        b: i16,
+        c: u32,
+        d: u64,
+        e: i64,
+        f: f64,
+        #[schemars(range(min = 1, max = 10))]
+        g: u32,
+        h: usize,
+        #[schemars(extend("format" = "date-time"))]
+        when: String,
+    }
+
+    /// A bookmark.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Bookmark {
+        url: String,
+    }
+
+    /// Titled by hand.
+    #[derive(JsonSchema)]
+    #[schemars(title = "A titled thing")]
+    #[allow(dead_code)]
+    struct Titled {
+        x: bool,
+    }
+
+    #[test]
+    fn integer_widths_are_ranges_not_formats() {
+        let mut generator = SchemaGen::default();
+        let props = Value::Object(generator.schema_for::<Widths>())["properties"].clone();
+        let range = |p: &str| (props[p]["minimum"].clone(), props[p]["maximum"].clone());
+        assert_eq!(range("a"), (json!(0), json!(255)));
+        assert_eq!(range("b"), (json!(-32768), json!(32767)));
+        assert_eq!(range("c"), (json!(0), json!(4294967295u32)));
+        assert_eq!(range("d"), (json!(0), Value::Null));
+        assert_eq!(range("e"), (Value::Null, Value::Null));
+        assert_eq!(range("f"), (Value::Null, Value::Null));
+        assert_eq!(
+            range("g"),
+            (json!(1), json!(10)),
+            "the type's own range wins"
+        );
+        assert_eq!(range("h"), (json!(0), Value::Null));
+        for p in ["a", "b", "c", "d", "e", "f", "g", "h"] {
+            assert!(props[p].get("format").is_none(), "{p}: {}", props[p]);
+        }
+        assert_eq!(
+            props["when"]["format"], "date-time",
+            "standard formats stay"
+        );
+        // Also in outputs, and in wrapped outputs.
+        let (out, _) = output_schema(generator.root_schema_for::<Vec<u32>>());
+        assert!(!Value::Object(out).to_string().contains("format"));
+    }
+
+    #[test]
+    fn type_names_are_not_titles() {
+        let mut generator = SchemaGen::default();
+        for schema in [
+            generator.root_schema_for::<Bookmark>(),
+            output_schema(generator.root_schema_for::<Vec<Bookmark>>()).0,
+            output_schema(generator.root_schema_for::<u32>()).0,
+        ] {
+            assert!(
+                !Value::Object(schema.clone()).to_string().contains("title"),
+                "{schema:?}"
+            );
+        }
+        let titled = generator.root_schema_for::<Titled>();
+        assert_eq!(titled["title"], "A titled thing");
     }
 }
