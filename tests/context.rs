@@ -1137,7 +1137,7 @@ async fn typed_elicitation_form(t: Transport) {
     let form = json!({
         "type": "object",
         "properties": {
-            "guests": { "type": "integer", "description": "How many people.", "minimum": 0 },
+            "guests": { "type": "integer", "description": "How many people.", "minimum": 0, "maximum": 4294967295u32 },
             "notes": { "type": "string", "description": "Any dietary needs." },
             "area": {
                 "type": "string",

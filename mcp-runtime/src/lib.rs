@@ -26,6 +26,11 @@
 
 #![warn(missing_docs)]
 
+// Every Rust block of the repository's README compiles (and the plain ones run).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 mod client;
 mod error;
 pub mod protocol;
@@ -68,14 +73,33 @@ pub async fn run(transport: Transport) -> Result<()> {
 /// `outcome` and `elapsed_ms`; failures (JSON-RPC errors, tool errors, panics, invalid
 /// messages) are logged at warn with the same fields. `RUST_LOG=mcp_runtime=debug` shows
 /// every request.
+///
+/// `RUST_LOG` is a list of `level` and `target=level` directives (`warn`,
+/// `mcp_runtime=debug,info`); a value that does not parse is reported on stderr and the
+/// level stays `info`.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let default = || tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO);
+    let (filter, bad) = match std::env::var("RUST_LOG") {
+        Ok(text) if !text.trim().is_empty() => match text.parse() {
+            Ok(filter) => (filter, None),
+            Err(e) => (default(), Some((text, e))),
+        },
+        _ => (default(), None),
+    };
+    let fmt = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    if tracing_subscriber::registry()
+        .with(fmt)
+        .with(filter)
+        .try_init()
+        .is_ok()
+        && let Some((text, e)) = bad
+    {
+        tracing::warn!("RUST_LOG={text:?} is not understood ({e}); logging at info");
+    }
 }
 
 /// Everything a server file needs: `use mcp_runtime::prelude::*;`.

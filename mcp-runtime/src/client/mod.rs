@@ -11,6 +11,7 @@ use crate::protocol::{
 use crate::server::BoxFuture;
 use crate::server::Server;
 
+#[cfg(feature = "http-client")]
 mod streamable_http;
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
@@ -225,7 +226,9 @@ impl ClientBuilder {
         self.handshake(out_tx, pending, connection).await
     }
 
-    /// Connects to a Streamable HTTP endpoint, e.g. `http://127.0.0.1:8000/mcp`.
+    /// Connects to a Streamable HTTP endpoint, e.g. `http://127.0.0.1:8000/mcp` (cargo
+    /// feature `http-client`).
+    #[cfg(feature = "http-client")]
     pub async fn http(self, url: &str) -> Result<Client> {
         let uri: http::Uri = url
             .parse()
@@ -334,7 +337,9 @@ impl Client {
         ClientBuilder::default().stdio(command).await
     }
 
-    /// Connects to a Streamable HTTP endpoint, e.g. `http://127.0.0.1:8000/mcp`.
+    /// Connects to a Streamable HTTP endpoint, e.g. `http://127.0.0.1:8000/mcp` (cargo
+    /// feature `http-client`).
+    #[cfg(feature = "http-client")]
     pub async fn http(url: &str) -> Result<Client> {
         ClientBuilder::default().http(url).await
     }
