@@ -1368,6 +1368,7 @@ async fn enum_prompt_arguments_complete_and_parse_the_same_names() {
         .unwrap();
     let mcp = Mcp::in_memory(&server).await;
     let reference = json!({ "type": "ref/prompt", "name": "summarize_as" });
+    mcp.expect("completion/complete");
     let offered = mcp.client.complete(reference, "length", "").await.unwrap();
     assert_eq!(offered.values, ["brief", "detailed"]);
     for value in &offered.values {
