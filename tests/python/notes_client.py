@@ -121,7 +121,7 @@ def check_initialize(client: Client, connect_seconds: float) -> None:
     check(client.session.initialize_result is not None, "the session was not set up by `initialize`")
     info = client.server_info
     check(info is not None, "initialize result has no serverInfo")
-    check_eq(info.name, "mcp-examples", "serverInfo.name")
+    check_eq(info.name, "notes", "serverInfo.name")
     check_eq(info.version, "0.1.0", "serverInfo.version")
     capabilities = wire(client.server_capabilities)
     for capability in ("tools", "resources", "prompts"):

@@ -143,7 +143,7 @@ function checkInitialize(client, received) {
   // The server supports the version the client offered, so it must agree to it.
   checkEq(initialize.result.protocolVersion, REQUESTED_VERSION, 'negotiated protocol version');
   const info = client.getServerVersion();
-  checkEq(info?.name, 'mcp-examples', 'serverInfo.name');
+  checkEq(info?.name, 'notes', 'serverInfo.name');
   checkEq(info?.version, '0.1.0', 'serverInfo.version');
   const capabilities = client.getServerCapabilities() ?? {};
   for (const capability of ['tools', 'resources', 'prompts']) {

@@ -11,7 +11,7 @@ use crate::protocol::{
     CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
     ReadResourceResult, Request, Response, raw, read_params,
 };
-use crate::protocol::{Completion, LoggingLevel, Meta};
+use crate::protocol::{Completion, ErrorCode, LoggingLevel, Meta};
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 use serde_json::value::RawValue;
@@ -167,6 +167,11 @@ impl Server {
             Ok((_, tool_error)) => {
                 let outcome = if *tool_error { "tool error" } else { "ok" };
                 tracing::debug!(parent: &span, outcome, elapsed_ms = elapsed_ms(started), "request handled")
+            }
+            // Clients of MCP 2026-07-28 try it first and fall back to `initialize`: that
+            // is the protocol working, not a failure.
+            Err(e) if method == "server/discover" && e.code == ErrorCode::METHOD_NOT_FOUND => {
+                tracing::debug!(parent: &span, outcome = "method not found", "request handled")
             }
             Err(e) => {
                 // Also with the request's fields: the span is off unless debug is on.
