@@ -332,38 +332,33 @@ pub(crate) fn find_prompt(key: TypeId) -> Option<PromptDef> {
         .map(PromptRegistration::build)
 }
 
-/// Every registered tool, resource and prompt, each built once.
-/// The Cargo package of the program's annotated items (the first one registered, in
-/// name order among tools, then resources, then prompts), if it has any.
+/// The Cargo package of the program's annotated items (the one first by name among the
+/// tools', else the resources', else the prompts'), if it has any.
 pub(crate) fn program_package() -> Option<Package> {
-    let first = |mut items: Vec<(&'static str, Package)>| {
-        items.sort_by_key(|(k, _)| *k);
-        items.first().map(|(_, p)| *p)
-    };
+    // `min_by_key` keeps the first of equals, as a stable sort would.
+    let first = |packages: &mut dyn Iterator<Item = Package>| packages.min_by_key(|p| p.name);
     first(
-        inventory::iter::<ToolRegistration>
+        &mut inventory::iter::<ToolRegistration>
             .into_iter()
-            .map(|r| (r.package.name, r.package))
-            .collect(),
+            .map(|r| r.package),
     )
     .or_else(|| {
         first(
-            inventory::iter::<ResourceRegistration>
+            &mut inventory::iter::<ResourceRegistration>
                 .into_iter()
-                .map(|r| (r.package.name, r.package))
-                .collect(),
+                .map(|r| r.package),
         )
     })
     .or_else(|| {
         first(
-            inventory::iter::<PromptRegistration>
+            &mut inventory::iter::<PromptRegistration>
                 .into_iter()
-                .map(|r| (r.package.name, r.package))
-                .collect(),
+                .map(|r| r.package),
         )
     })
 }
 
+/// Every registered tool, resource and prompt, each built once.
 pub(crate) fn all() -> (
     Vec<ToolDef>,
     Vec<Result<ResourceDef, String>>,
