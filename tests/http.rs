@@ -866,7 +866,7 @@ async fn content_type_must_be_json() {
 #[tokio::test]
 async fn bodies_over_the_limit_are_refused_with_413() {
     let srv = Running::start(HttpConfig {
-        max_body_bytes: 512,
+        max_body_bytes: Some(512),
         ..HttpConfig::default()
     })
     .await;
@@ -1899,7 +1899,7 @@ async fn a_declared_length_over_the_limit_is_refused_at_once() {
 #[tokio::test]
 async fn buffered_bodies_share_a_server_wide_budget() {
     let srv = Running::start(HttpConfig {
-        max_body_bytes: 1000,
+        max_body_bytes: Some(1000),
         max_buffered_body_bytes: 1500,
         ..HttpConfig::default()
     })

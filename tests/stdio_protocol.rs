@@ -98,10 +98,14 @@ impl Raw {
 
     /// The `initialize` handshake.
     async fn initialize(&mut self) {
+        self.initialize_as("2025-11-25").await
+    }
+
+    async fn initialize_as(&mut self, version: &str) {
         self.send(json!({
             "jsonrpc": "2.0", "id": 1, "method": "initialize",
             "params": {
-                "protocolVersion": "2025-11-25",
+                "protocolVersion": version,
                 "capabilities": {},
                 "clientInfo": { "name": "raw-test", "version": "1" }
             }
@@ -109,7 +113,7 @@ impl Raw {
         .await;
         let init = self.recv().await;
         assert_eq!(init["id"], 1, "{init}");
-        assert_eq!(init["result"]["protocolVersion"], "2025-11-25", "{init}");
+        assert_eq!(init["result"]["protocolVersion"], version, "{init}");
         self.send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }))
             .await;
     }
@@ -232,8 +236,9 @@ async fn a_wrong_envelope_is_an_invalid_request() {
 
 #[tokio::test]
 async fn a_batch_is_answered_with_an_array_of_responses() {
+    // Batches are part of MCP 2025-03-26 only.
     let mut server = Raw::start();
-    server.initialize().await;
+    server.initialize_as("2025-03-26").await;
 
     server
         .send(json!([
@@ -280,6 +285,59 @@ async fn a_batch_is_answered_with_an_array_of_responses() {
     let error = server.recv().await;
     assert_eq!(error["error"]["code"], -32600, "{error}");
 
+    // A batch of notifications gets no answer; `initialize` cannot be in a batch.
+    server
+        .send(json!([{ "jsonrpc": "2.0", "method": "notifications/in-a-batch" }]))
+        .await;
+    server
+        .send(json!([{ "jsonrpc": "2.0", "id": 20, "method": "initialize", "params": {} }]))
+        .await;
+    let replies = server.recv().await;
+    assert_eq!(replies[0]["id"], 20, "{replies}");
+    assert_eq!(replies[0]["error"]["code"], -32600, "{replies}");
+
+    let (rest, status) = server.finish().await;
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+async fn a_batch_is_refused_where_the_protocol_version_has_none() {
+    let mut server = Raw::start();
+    server.send(json!([ping(1)])).await;
+    let refused = server.recv().await;
+    assert_eq!(
+        refused["error"]["code"], -32600,
+        "before initialize: {refused}"
+    );
+    assert!(refused["id"].is_null(), "{refused}");
+    server.initialize().await;
+    server.send(json!([ping(2), ping(3)])).await;
+    let refused = server.recv().await;
+    assert_eq!(refused["error"]["code"], -32600, "on 2025-11-25: {refused}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("2025-11-25"), "{message}");
+    let (rest, status) = server.finish().await;
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+async fn nothing_but_ping_is_served_before_initialize() {
+    let mut server = Raw::start();
+    server.send(ping(1)).await;
+    assert_eq!(server.recv().await["result"], json!({}));
+    server
+        .send(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" }))
+        .await;
+    let refused = server.recv().await;
+    assert_eq!(refused["id"], 2, "{refused}");
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    server.initialize().await;
+    server
+        .send(json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/list" }))
+        .await;
+    assert!(server.recv().await["result"]["tools"].is_array());
     let (rest, status) = server.finish().await;
     assert!(rest.is_empty(), "{rest:?}");
     assert!(status.success(), "{status}");
@@ -294,7 +352,6 @@ async fn notifications_and_responses_from_the_client_get_no_answer() {
         json!({ "jsonrpc": "2.0", "method": "notifications/cancelled", "params": { "requestId": 99 } }),
         json!({ "jsonrpc": "2.0", "method": "notifications/roots/list_changed" }),
         json!({ "jsonrpc": "2.0", "method": "notifications/made-up", "params": { "x": 1 } }),
-        json!([{ "jsonrpc": "2.0", "method": "notifications/in-a-batch" }]),
         json!({ "jsonrpc": "2.0", "id": 77, "result": {} }),
     ] {
         server.send(message).await;

@@ -47,10 +47,10 @@ pub use protocol::{
     ProtocolVersion, ReadResourceResult, ResourceContents, Role,
 };
 pub use server::{
-    BoxFuture, ClientRequestError, CompleteFn, Completer, Context, DeferredReceiver, Elicitation,
-    FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult, Limits, NotFound,
-    Notifier, Outbound, Outgoing, PromptDef, Rejection, RequestFacts, RequestScope, Requirement,
-    ResourceDef, ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, State,
+    Admitted, Answer, BoxFuture, ClientRequestError, CompleteFn, Completer, Context, Elicitation,
+    EndReason, FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult, Limits,
+    NotFound, Outbound, PromptDef, Rejection, RequestFacts, RequestScope, Requirement, ResourceDef,
+    ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, Sink, SinkFuture, State,
     TemplateError, ToolArguments, ToolDef, ToolFn, ToolOutcome, UriTemplate,
 };
 pub use transport::Transport;

@@ -1,64 +1,52 @@
-//! The server core: the tables of tools, resources and prompts, and the dispatch of
-//! MCP requests to them. It knows nothing of stdio or HTTP.
+//! The server core. It knows nothing of stdio or HTTP.
+//!
+//! - [`definitions`]: what the program serves (tools, resources, prompts), their schemas
+//!   and link-time registration, and the tables a request reads;
+//! - [`dispatch`]: the protocol core, from a decoded payload to its answer, and the MCP
+//!   methods;
+//! - [`context`]: what a handler knows of its request, the extractors, and requests to the
+//!   client;
+//! - [`session`], [`facts`]: what the server keeps of a client, and the facts of one request;
+//! - [`outbound`]: the interface through which the core sends messages on a transport.
 
-mod arguments;
-mod context;
-mod dispatch;
-mod elicit;
-pub mod glue;
-mod output;
-mod registry;
-mod schema;
-mod session;
-mod tables;
-mod uri_template;
+pub(crate) mod context;
+pub(crate) mod definitions;
+pub(crate) mod dispatch;
+pub(crate) mod facts;
+mod limits;
+pub(crate) mod outbound;
+pub(crate) mod session;
 
-pub use arguments::ToolArguments;
 pub use context::{
-    ClientRequestError, Context, DeferredReceiver, Elicitation, FromContext, Outbound, Outgoing,
-    Rejection, RequestFacts, RequestScope, Requirement, State,
+    ClientRequestError, Context, Elicitation, FromContext, Rejection, Requirement, State,
 };
-pub use output::{IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound, ToolOutcome};
-pub(crate) use registry::program_package;
-pub use registry::{
+pub use definitions::arguments::ToolArguments;
+pub use definitions::glue;
+pub use definitions::output::{
+    IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound, ToolOutcome,
+};
+pub(crate) use definitions::program_package;
+pub use definitions::schema::{InputSchema, SchemaGen};
+pub use definitions::uri_template::{TemplateError, UriTemplate};
+pub use definitions::{
     BoxFuture, CompleteFn, Completer, Package, PromptDef, PromptRegistration, ResourceDef,
     ResourceInfo, ResourceRegistration, ResourceRequest, ToolDef, ToolFn, ToolRegistration, key_of,
 };
-pub use schema::{InputSchema, SchemaGen};
-pub use session::{Notifier, Session};
-pub use uri_template::{TemplateError, UriTemplate};
+pub use dispatch::{Answer, RequestScope};
+pub use facts::RequestFacts;
+pub use limits::Limits;
+pub use outbound::{Outbound, Sink, SinkFuture};
+pub use session::{Admitted, EndReason, Session};
 
 use crate::error::{Error, Result};
 use crate::protocol::Implementation;
-use crate::protocol::{Message, Notification};
+use crate::protocol::{Message, Notification, ProtocolVersion};
 use context::StateMap;
+use definitions as registry;
+use definitions::tables::Tables;
 use std::any::type_name;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
-use tables::Tables;
-
-/// Limits that protect the server from its clients.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Largest message accepted, in bytes (a stdio line, an HTTP body).
-    pub max_message_bytes: usize,
-    /// Requests of one connection handled at once; reading waits past it.
-    pub max_concurrent_requests: usize,
-    /// Items per page of `tools/list`, `resources/list`, ...
-    pub page_size: usize,
-    /// How long a handler waits for the client to answer (sampling, elicitation, roots).
-    pub client_request_timeout: std::time::Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_message_bytes: 4 << 20,
-            max_concurrent_requests: 64,
-            page_size: 100,
-            client_request_timeout: std::time::Duration::from_secs(300),
-        }
-    }
-}
+use tokio_util::sync::CancellationToken;
 
 /// An MCP server: its tools, resources and prompts, ready to serve on any transport.
 ///
@@ -116,9 +104,14 @@ impl Server {
             .clone()
     }
 
-    /// A new session of this server; it hears about changes to the server's tables.
-    pub fn new_session(&self) -> Arc<Session> {
-        let session = Arc::new(Session::new());
+    /// A new session of this server (a connection's, or a Streamable HTTP session's); it
+    /// hears about changes to the server's tables. It ends when [`Session::end`] is
+    /// called, or when `stop` trips (the server is shutting down).
+    pub fn new_session(&self, stop: &CancellationToken) -> Arc<Session> {
+        let session = Arc::new(Session::new(
+            self.inner.limits.max_concurrent_requests,
+            stop.child_token(),
+        ));
         let mut sessions = self
             .inner
             .sessions
@@ -127,6 +120,25 @@ impl Server {
         sessions.retain(|s| s.strong_count() > 0);
         sessions.push(Arc::downgrade(&session));
         session
+    }
+
+    /// The session stateless requests of `version` run in: established from the start, it
+    /// keeps nothing from one request to the next and cannot receive the client's answers.
+    /// It admits [`Limits::max_stateless_requests`] payloads at once.
+    pub fn stateless_session(
+        &self,
+        version: ProtocolVersion,
+        stop: &CancellationToken,
+    ) -> Arc<Session> {
+        let facts = RequestFacts {
+            protocol_version: version,
+            ..RequestFacts::default()
+        };
+        Arc::new(Session::stateless(
+            Arc::new(facts),
+            self.inner.limits.max_stateless_requests,
+            stop.child_token(),
+        ))
     }
 
     fn live_sessions(&self) -> Vec<Arc<Session>> {
@@ -414,9 +426,7 @@ impl ServerBuilder {
             &self.states,
             &mut errors,
         );
-        if self.limits.page_size == 0 || self.limits.max_concurrent_requests == 0 {
-            errors.push("limits: page_size and max_concurrent_requests must be at least 1".into());
-        }
+        errors.extend(self.limits.check());
         if !errors.is_empty() {
             return Err(Error::Config(errors));
         }
@@ -446,11 +456,6 @@ impl ServerBuilder {
                 sessions: Mutex::default(),
             }),
         })
-    }
-
-    /// Builds the server and serves it on `transport` until the client goes away.
-    pub async fn run(self, transport: crate::Transport) -> Result<()> {
-        self.build()?.run(transport).await
     }
 }
 

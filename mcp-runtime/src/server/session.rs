@@ -1,74 +1,146 @@
 //! What the server remembers about one client: the negotiated facts, the requests in
-//! flight (both ways), resource subscriptions, and where session-wide messages go.
+//! flight (both ways), resource subscriptions, where session-wide messages go, how many
+//! requests it may run at once, and whether it has ended.
 
-use super::context::RequestFacts;
+use super::facts::RequestFacts;
+use super::outbound::Outbound;
 use crate::protocol::{ErrorObject, LoggingLevel, Message, ProtocolVersion, RequestId};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
-use tokio::sync::oneshot;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio_util::sync::CancellationToken;
-
-/// Delivers a session-wide message (not tied to a request) without waiting: stdio's
-/// output queue, or the session's GET stream over HTTP.
-pub type Notifier = Arc<dyn Fn(Message) + Send + Sync>;
 
 type Waiting = HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>;
 
-/// One client's session.
+/// One client's session: a stdio connection, a Streamable HTTP session, or the shared
+/// context of stateless HTTP requests. Made by [`Server::new_session`](crate::Server::new_session)
+/// or [`Server::stateless_session`](crate::Server::stateless_session).
 pub struct Session {
     /// Shared with every request's `Context`: set at initialize, read per call.
     facts: RwLock<Arc<RequestFacts>>,
+    /// `initialize` succeeded: requests other than ping are served.
+    established: AtomicBool,
+    /// The client sent `notifications/initialized`.
     initialized: AtomicBool,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// Requests the server sent to the client, waiting for their answers.
     waiting: Mutex<Waiting>,
     next_id: AtomicI64,
     subscriptions: Mutex<HashSet<String>>,
-    notifier: RwLock<Option<Notifier>>,
-    /// False for a stateless HTTP request: the client's answers could not find their way back.
+    outbound: RwLock<Option<Outbound>>,
+    /// False for stateless HTTP requests: the client's answers could not find their way
+    /// back, and nothing outlives a request.
     pub(crate) accepts_responses: bool,
+    /// Payloads handled at once ([`Limits::max_concurrent_requests`](crate::Limits)).
+    admission: Arc<Semaphore>,
+    /// Tripped when the session ends: the requests still running are answered with an
+    /// error that says why, and stopped.
+    ended: CancellationToken,
+    end_reason: OnceLock<EndReason>,
 }
 
-impl Default for Session {
-    fn default() -> Self {
-        Session {
-            facts: RwLock::default(),
-            initialized: AtomicBool::new(false),
-            in_flight: Mutex::default(),
-            waiting: Mutex::default(),
-            next_id: AtomicI64::new(1),
-            subscriptions: Mutex::default(),
-            notifier: RwLock::default(),
-            accepts_responses: true,
+/// Why a session ended while requests were still running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndReason {
+    /// The server is shutting down (the grace period is over).
+    ShuttingDown,
+    /// The client ended the session, or it expired.
+    Closed,
+}
+
+impl EndReason {
+    /// What the requests stopped by the end are told.
+    pub fn message(self) -> &'static str {
+        match self {
+            EndReason::ShuttingDown => {
+                "the server is shutting down: the request was stopped before it finished"
+            }
+            EndReason::Closed => {
+                "the session ended (deleted or expired) before the request finished"
+            }
         }
     }
 }
+
+/// Leave to handle one payload of a session, from [`Session::admit`]: the core takes one
+/// with each payload, so no transport can run more than the limit at once.
+pub struct Admitted(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Session {
-    /// A new session, not yet initialized.
-    pub fn new() -> Self {
-        Session::default()
-    }
-
-    /// A session for one stateless request: it cannot receive the client's answers.
-    pub fn stateless() -> Self {
-        Session::stateless_with(Arc::default())
-    }
-
-    /// A stateless session whose facts are already known (shared, not copied).
-    pub(crate) fn stateless_with(facts: Arc<RequestFacts>) -> Self {
+    /// A session of a connection or of a Streamable HTTP session: `max_concurrent`
+    /// payloads at once; `ended` is its end (a child of the transport's stop token).
+    pub(crate) fn new(max_concurrent: usize, ended: CancellationToken) -> Self {
         Session {
+            facts: RwLock::default(),
+            established: AtomicBool::new(false),
+            initialized: AtomicBool::new(false),
+            in_flight: Mutex::default(),
+            waiting: Mutex::default(),
+            next_id: AtomicI64::new(1),
+            subscriptions: Mutex::default(),
+            outbound: RwLock::default(),
+            accepts_responses: true,
+            admission: Arc::new(Semaphore::new(max_concurrent)),
+            ended,
+            end_reason: OnceLock::new(),
+        }
+    }
+
+    /// The session stateless requests run in: established from the start, with `facts`,
+    /// unable to receive the client's answers.
+    pub(crate) fn stateless(
+        facts: Arc<RequestFacts>,
+        max_concurrent: usize,
+        ended: CancellationToken,
+    ) -> Self {
+        let session = Session {
             facts: RwLock::new(facts),
             accepts_responses: false,
-            ..Session::default()
-        }
+            ..Session::new(max_concurrent, ended)
+        };
+        session.established.store(true, Ordering::Release);
+        session
+    }
+
+    /// Waits until the session may handle one more payload.
+    pub async fn admit(&self) -> Admitted {
+        // The semaphore is never closed, so this always waits for a permit.
+        Admitted(self.admission.clone().acquire_owned().await.ok())
+    }
+
+    /// Ends the session: every request still running is answered with an error that
+    /// gives `reason`, and stopped; requests to the client stop waiting.
+    pub fn end(&self, reason: EndReason) {
+        let _ = self.end_reason.set(reason);
+        self.ended.cancel();
+        self.cancel_all();
+    }
+
+    /// True once the session ended.
+    pub fn has_ended(&self) -> bool {
+        self.ended.is_cancelled()
+    }
+
+    pub(crate) async fn ended(&self) -> EndReason {
+        self.ended.cancelled().await;
+        // Ended through the transport's stop token: the server is stopping.
+        *self.end_reason.get().unwrap_or(&EndReason::ShuttingDown)
+    }
+
+    pub(crate) fn is_established(&self) -> bool {
+        self.established.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn establish(&self) {
+        self.established.store(true, Ordering::Release);
     }
 
     pub(crate) fn facts(&self) -> Arc<RequestFacts> {
@@ -109,35 +181,33 @@ impl Session {
         self.initialized.load(Ordering::Acquire)
     }
 
-    /// Where session-wide messages (list changes, resource updates) go.
-    pub fn set_notifier(&self, notifier: Notifier) {
+    /// Where session-wide messages (list changes, resource updates) go; they are sent
+    /// without waiting ([`Outbound::try_send`]).
+    pub fn set_outbound(&self, outbound: Outbound) {
         *self
-            .notifier
+            .outbound
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(notifier);
+            .unwrap_or_else(PoisonError::into_inner) = Some(outbound);
     }
 
     /// Sends a session-wide message; false when the session has nowhere to send it.
     pub(crate) fn notify(&self, message: Message) -> bool {
-        match &*self.notifier.read().unwrap_or_else(PoisonError::into_inner) {
-            Some(notify) => {
-                notify(message);
-                true
-            }
+        match &*self.outbound.read().unwrap_or_else(PoisonError::into_inner) {
+            Some(outbound) => outbound.try_send(message),
             None => false,
         }
     }
 
     /// Registers a request in flight; the guard removes it when the request ends. A
     /// stateless session cannot hear a cancellation, so nothing is registered there.
-    pub(crate) fn begin(&self, id: &RequestId) -> InFlight<'_> {
+    pub(crate) fn begin(self: &Arc<Self>, id: &RequestId) -> InFlight {
         let token = CancellationToken::new();
         let registered = self.accepts_responses;
         if registered {
             lock(&self.in_flight).insert(id.clone(), token.clone());
         }
         InFlight {
-            session: self,
+            session: self.clone(),
             id: id.clone(),
             token,
             registered,
@@ -215,14 +285,14 @@ impl Session {
 }
 
 /// A request in flight; removed from its session when dropped.
-pub(crate) struct InFlight<'a> {
-    session: &'a Session,
+pub(crate) struct InFlight {
+    session: Arc<Session>,
     id: RequestId,
     pub(crate) token: CancellationToken,
     registered: bool,
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         if self.registered {
             lock(&self.session.in_flight).remove(&self.id);

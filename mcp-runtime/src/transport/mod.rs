@@ -8,7 +8,7 @@ pub use http::{HttpBody, HttpConfig, McpService, bind, serve_http, shutdown_sign
 pub use stream::serve_io;
 
 use crate::error::Result;
-use crate::server::Server;
+use crate::server::{Server, ServerBuilder};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::time::Duration;
 
@@ -93,7 +93,8 @@ pub struct TransportArgs {
     /// An Origin to accept (repeatable; default: localhost origins).
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
-    /// Largest request body in bytes (Streamable HTTP; default 4 MiB).
+    /// Largest request body in bytes (Streamable HTTP; default: the server's largest
+    /// message, 4 MiB).
     #[arg(long, value_name = "BYTES", env = "MCP_MAX_BODY_BYTES")]
     max_body_bytes: Option<usize>,
     /// Request bytes buffered at once across all connections (Streamable HTTP; default
@@ -200,7 +201,7 @@ impl From<TransportArgs> for Transport {
                 }
                 config.allowed_origins.extend(a.allowed_origins);
                 let d = HttpConfig::default();
-                config.max_body_bytes = a.max_body_bytes.unwrap_or(d.max_body_bytes);
+                config.max_body_bytes = a.max_body_bytes.or(d.max_body_bytes);
                 config.max_buffered_body_bytes = a
                     .max_buffered_body_bytes
                     .unwrap_or(d.max_buffered_body_bytes);
@@ -218,6 +219,13 @@ impl From<TransportArgs> for Transport {
                 }
             }
         }
+    }
+}
+
+impl ServerBuilder {
+    /// Builds the server and serves it on `transport` until the client goes away.
+    pub async fn run(self, transport: Transport) -> Result<()> {
+        self.build()?.run(transport).await
     }
 }
 

@@ -1,20 +1,17 @@
 //! Newline-delimited JSON-RPC over any byte stream: stdio, pipes, in-memory duplexes.
 
 use crate::error::Result;
-use crate::protocol::{DecodeError, ErrorCode, ErrorObject, Message, Payload, RequestId, Response};
-use crate::server::{Outbound, Outgoing, RequestScope, Server, Session};
+use crate::protocol::{ErrorCode, ErrorObject, Message, Payload, Response};
+use crate::server::{Answer, EndReason, Outbound, RequestScope, Server, Sink, SinkFuture};
 use futures_util::StreamExt as _;
 use std::future::Future;
-use std::sync::Arc;
+
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::codec::{Decoder, FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
-
-/// Messages waiting to be written; when full, handlers wait (the client reads too slowly).
-const OUTBOX: usize = 256;
 
 /// Serves one client over a byte stream until it closes its side. Requests are handled
 /// concurrently (up to the server's limit, then reading waits); every request read gets
@@ -50,16 +47,13 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     tokio::pin!(shutdown);
-    let stop = CancellationToken::new();
     let limits = server.limits().clone();
-    let session = server.new_session();
-    let (outbox, rx) = Outbound::channel(OUTBOX);
-    let notifier = outbox.clone();
-    session.set_notifier(Arc::new(move |message| {
-        notifier.try_send(Outgoing::One(Box::new(message)));
-    }));
+    let stop = CancellationToken::new();
+    let session = server.new_session(&stop);
+    let (tx, rx) = mpsc::channel(limits.outbound_queue);
+    let outbox = Outbound::new(Lines(tx.clone()));
+    session.set_outbound(outbox.clone());
     let writer_task = tokio::spawn(write_lines(writer, rx));
-    let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
     let mut tasks = JoinSet::new();
     let mut lines = FramedRead::new(reader, BoundedLines::new(limits.max_message_bytes));
     loop {
@@ -95,66 +89,27 @@ where
             Ok(line) => line,
             Err(error) => {
                 tracing::warn!(code = error.code, error = %error.message, "invalid message from the client");
-                let reply = Message::Response(Response::error(None, error));
-                outbox.send(Outgoing::One(Box::new(reply))).await;
+                write(&tx, Answer::Refused(Response::error(None, error))).await;
                 continue;
             }
         };
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
+        // Reading waits while the session runs as many payloads as it may.
+        let admitted = tokio::select! {
+            biased;
+            () = &mut shutdown => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                break;
+            }
+            admitted = session.admit() => admitted,
         };
-        let (server, session, outbox) = (server.clone(), session.clone(), outbox.clone());
-        let stop = stop.clone();
-        match Payload::decode(line.as_bytes()) {
-            Payload::Single(Ok(Message::Notification(n))) => {
-                server.handle_notification(&session, n)
-            }
-            Payload::Single(Ok(Message::Response(r))) => server.handle_response(&session, r),
-            Payload::Single(message) => {
-                tasks.spawn(async move {
-                    let id = request_id(&message);
-                    let reply = tokio::select! {
-                        reply = answer(&server, &session, message, &outbox) => reply,
-                        () = stop.cancelled() => id.map(stopped),
-                    };
-                    if let Some(reply) = reply {
-                        outbox
-                            .send(Outgoing::One(Box::new(Message::Response(reply))))
-                            .await;
-                    }
-                    drop(permit);
-                });
-            }
-            Payload::Batch(messages) => {
-                tasks.spawn(async move {
-                    let mut ids: Vec<RequestId> = messages.iter().filter_map(request_id).collect();
-                    let mut replies = Vec::new();
-                    let all = async {
-                        for message in messages {
-                            let reply = answer(&server, &session, message, &outbox).await;
-                            replies.extend(reply.map(Message::Response));
-                        }
-                    };
-                    let complete = tokio::select! {
-                        () = all => true,
-                        () = stop.cancelled() => false,
-                    };
-                    if !complete {
-                        // The requests not answered yet get the shutdown error.
-                        ids.retain(|id| {
-                            !replies.iter().any(
-                                |r| matches!(r, Message::Response(r) if r.id.as_ref() == Some(id)),
-                            )
-                        });
-                        replies.extend(ids.into_iter().map(|id| Message::Response(stopped(id))));
-                    }
-                    if !replies.is_empty() {
-                        outbox.send(Outgoing::Batch(replies)).await;
-                    }
-                    drop(permit);
-                });
-            }
-        }
+        let scope = RequestScope {
+            outbound: Some(outbox.clone()),
+            ..RequestScope::default()
+        };
+        let payload = Payload::decode(line.as_bytes());
+        let handling = server.handle(&session, admitted, payload, scope);
+        let tx = tx.clone();
+        tasks.spawn(async move { write(&tx, handling.await).await });
     }
     let drain = async { while tasks.join_next().await.is_some() {} };
     tokio::pin!(drain);
@@ -166,33 +121,52 @@ where
         tracing::warn!(
             "requests still in flight after the {grace:?} grace period are answered with an error and stopped"
         );
-        stop.cancel();
+        session.end(EndReason::ShuttingDown);
         drain.await;
     }
-    // The session holds a sender too (its notifier): drop it so the writer can finish.
+    // The session holds a sender too (its outbound): drop it so the writer can finish.
     drop(session);
-    drop(outbox);
+    drop((outbox, tx));
     writer_task.await.map_err(std::io::Error::other)??;
     Ok(())
 }
 
-/// The id of a request (the only kind of message that gets an answer).
-fn request_id(message: &Result<Message, DecodeError>) -> Option<RequestId> {
-    match message {
-        Ok(Message::Request(r)) => Some(r.id.clone()),
-        _ => None,
-    }
+/// Writes the core's answer to a payload, if it has one.
+async fn write(tx: &mpsc::Sender<Line>, answer: Answer) {
+    let line = match answer {
+        Answer::Accepted | Answer::Cancelled => return,
+        Answer::Response(r) | Answer::Refused(r) => Line::One(Box::new(Message::Response(r))),
+        Answer::Batch(responses) => {
+            Line::Batch(responses.into_iter().map(Message::Response).collect())
+        }
+    };
+    // The writer ends only once every sender is gone: it cannot be gone here.
+    let _ = tx.send(line).await;
 }
 
-/// The answer to a request stopped by the end of the shutdown grace period.
-fn stopped(id: RequestId) -> Response {
-    Response::error(
-        Some(id),
-        ErrorObject::new(
-            ErrorCode::CONNECTION_CLOSED,
-            "the server is shutting down: the request was stopped before it finished",
-        ),
-    )
+/// A line to write: one message, or the responses to a batch as one array.
+enum Line {
+    One(Box<Message>),
+    Batch(Vec<Message>),
+}
+
+/// The stream's side of the core's [`Outbound`]: a bounded queue of lines.
+struct Lines(mpsc::Sender<Line>);
+
+impl Sink for Lines {
+    fn send(&self, message: Message) -> SinkFuture<'_, bool> {
+        Box::pin(async move { self.0.send(Line::One(Box::new(message))).await.is_ok() })
+    }
+
+    fn try_send(&self, message: Message) -> bool {
+        match self.0.try_send(Line::One(Box::new(message))) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "session message not delivered: the client does not keep up");
+                false
+            }
+        }
+    }
 }
 
 /// Standard input, read on a thread of its own rather than tokio's blocking pool: a read
@@ -279,38 +253,10 @@ impl Decoder for BoundedLines {
     }
 }
 
-/// The response a decoded message deserves, if any.
-async fn answer(
-    server: &Server,
-    session: &Arc<Session>,
-    message: Result<Message, DecodeError>,
-    outbox: &Outbound,
-) -> Option<Response> {
-    match message {
-        Ok(Message::Request(request)) => {
-            let scope = RequestScope {
-                outbound: Some(outbox.clone()),
-                ..Default::default()
-            };
-            server.handle_request(session, request, scope).await
-        }
-        Ok(Message::Notification(n)) => {
-            server.handle_notification(session, n);
-            None
-        }
-        Ok(Message::Response(r)) => {
-            server.handle_response(session, r);
-            None
-        }
-        Err(e) => Some(e.into_response()),
-    }
-}
-
-fn encode(outgoing: &Outgoing) -> Option<Vec<u8>> {
-    let bytes = match outgoing {
-        Outgoing::One(message) => message.to_json(),
-        Outgoing::Batch(messages) => serde_json::to_vec(messages),
-        Outgoing::CloseStream => return None,
+fn encode(line: &Line) -> Option<Vec<u8>> {
+    let bytes = match line {
+        Line::One(message) => message.to_json(),
+        Line::Batch(responses) => serde_json::to_vec(responses),
     };
     match bytes {
         Ok(mut bytes) => {
@@ -326,7 +272,7 @@ fn encode(outgoing: &Outgoing) -> Option<Vec<u8>> {
 
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut writer: W,
-    mut rx: mpsc::Receiver<Outgoing>,
+    mut rx: mpsc::Receiver<Line>,
 ) -> std::io::Result<()> {
     while let Some(first) = rx.recv().await {
         writer

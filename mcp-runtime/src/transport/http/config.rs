@@ -14,8 +14,9 @@ pub struct HttpConfig {
     /// allow it with any scheme and port). Requests without `Origin` are always accepted.
     pub allowed_origins: Vec<String>,
     /// Largest request body, in bytes: 413 past it, at once when the declared
-    /// `Content-Length` is larger.
-    pub max_body_bytes: usize,
+    /// `Content-Length` is larger. `None` (the default): the server's
+    /// [`Limits::max_message_bytes`](crate::Limits), as on every transport.
+    pub max_body_bytes: Option<usize>,
     /// Request bytes buffered at once across every connection: a body that would take
     /// the total past it gets 503 (with `Retry-After`), so that many large bodies at once
     /// cannot exhaust memory.
@@ -28,9 +29,6 @@ pub struct HttpConfig {
     pub session_idle_timeout: Duration,
     /// Events kept per SSE stream for `Last-Event-ID` replay.
     pub replay_buffer: usize,
-    /// Events queued for a slow SSE client before its connection is dropped (it can
-    /// resume with `Last-Event-ID`).
-    pub stream_queue: usize,
     /// Interval of SSE keep-alive comments.
     pub keep_alive: Duration,
     /// The `retry:` an SSE stream advises before the client reconnects.
@@ -53,13 +51,12 @@ impl Default for HttpConfig {
             path: "/mcp".into(),
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
             allowed_origins: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
-            max_body_bytes: 4 << 20,
+            max_body_bytes: None,
             max_buffered_body_bytes: 64 << 20,
             stateless: false,
             max_sessions: 10_000,
             session_idle_timeout: Duration::from_secs(30 * 60),
             replay_buffer: 256,
-            stream_queue: 256,
             keep_alive: Duration::from_secs(15),
             sse_retry: Duration::from_millis(1000),
             shutdown_grace: Duration::from_secs(10),

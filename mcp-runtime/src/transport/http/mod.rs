@@ -3,6 +3,7 @@
 
 mod body;
 mod config;
+mod deferred;
 mod service;
 mod sessions;
 mod sse;

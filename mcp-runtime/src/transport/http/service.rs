@@ -5,12 +5,13 @@
 
 use super::body::{self, BodyBudget};
 use super::config::{HttpConfig, host_allowed, origin_allowed};
+use super::deferred::{Outgoing, deferred};
 use super::sessions::{CreateError, HttpSession, SessionStore};
 use super::sse::{self, AttachError, EventStream};
 use crate::protocol::{
     ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Response as RpcResponse,
 };
-use crate::server::{Outbound, Outgoing, RequestFacts, RequestScope, Server, Session};
+use crate::server::{Admitted, Answer, Outbound, RequestScope, Server, Session};
 use bytes::Bytes;
 use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
@@ -71,11 +72,10 @@ impl Server {
     pub fn http_service(&self, config: HttpConfig) -> McpService {
         let stopping = CancellationToken::new();
         let sessions = SessionStore::new(
-            stopping.clone(),
             config.max_sessions,
             config.session_idle_timeout,
             config.replay_buffer,
-            config.stream_queue,
+            self.limits().outbound_queue,
         );
         McpService {
             inner: Arc::new(ServiceInner {
@@ -85,7 +85,7 @@ impl Server {
                 sessions,
                 stateless_sessions: ProtocolVersion::ALL
                     .iter()
-                    .map(|&version| Arc::new(Session::stateless_with(stateless_facts(version))))
+                    .map(|&version| self.stateless_session(version, &stopping))
                     .collect(),
                 stopping,
             }),
@@ -191,7 +191,7 @@ impl ServiceInner {
             .find(|s| s.protocol_version() == version);
         known
             .cloned()
-            .unwrap_or_else(|| Arc::new(Session::stateless_with(stateless_facts(version))))
+            .unwrap_or_else(|| self.server.stateless_session(version, &self.stopping))
     }
 
     /// DNS-rebinding protection: the `Host` header (and the authority of an absolute
@@ -260,41 +260,39 @@ impl ServiceInner {
         B::Data: Send,
         B::Error: std::error::Error + Send + Sync + 'static,
     {
-        let (parts, body) = req.into_parts();
-        // Boxed once: the parts move through several futures to the call's `Context`.
-        let parts = Box::new(parts);
-        let config = &self.config;
-        let read = body::read(
-            body,
-            config.max_body_bytes,
-            config.body_read_timeout,
-            &self.budget,
-        );
+        let (mut parts, body) = req.into_parts();
+        let limit = self
+            .config
+            .max_body_bytes
+            .unwrap_or(self.server.limits().max_message_bytes);
+        let read = body::read(body, limit, self.config.body_read_timeout, &self.budget);
         let (bytes, reservation) = match read.await {
             Ok(read) => read,
-            Err(e) => return body_error(e, config),
+            Err(e) => return body_error(e, limit, &self.config),
         };
         let payload = Payload::decode(&bytes);
         // Decoded: the messages own their text now.
         drop((bytes, reservation));
-        let is_initialize = matches!(&payload, Payload::Single(Ok(Message::Request(r))) if r.method == "initialize");
         let header_version = match version {
             Ok(v) => v,
             Err(resp) => return resp,
         };
+        // The request's head reaches handlers as an extension (`Context::http_request`).
+        let mut extensions = std::mem::take(&mut parts.extensions);
+        extensions.insert(parts);
+        let starts_session = self.server.starts_session(&payload);
         if self.config.stateless {
+            let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
             // An initialize gets a session of its own: it records the client's facts.
-            let session = if is_initialize {
-                Arc::new(Session::stateless())
+            let session = if starts_session {
+                self.server.stateless_session(version, &self.stopping)
             } else {
-                self.stateless_session(header_version.unwrap_or(ProtocolVersion::V2025_03_26))
+                self.stateless_session(version)
             };
-            return self
-                .dispatch(SessionRef::Stateless(session), payload, parts, None)
-                .await;
+            return self.dispatch(&session, None, payload, extensions).await;
         }
-        if is_initialize && let Payload::Single(Ok(Message::Request(request))) = payload {
-            return self.initialize(request, parts).await;
+        if starts_session {
+            return self.initialize(payload, extensions).await;
         }
         let session = match self.session(session_id.as_ref()) {
             Ok(s) => s,
@@ -304,30 +302,30 @@ impl ServiceInner {
         // from the negotiated one: the spec asks for 400 only when it is invalid or
         // unsupported, and the official conformance suite sends 2025-03-26 on a 2025-11-25
         // session.
-        self.dispatch(SessionRef::Http(session), payload, parts, None)
+        self.dispatch(&session.core, Some(&session), payload, extensions)
             .await
     }
 
-    /// `initialize` outside stateless mode: the session exists, and counts against the
-    /// limit, only once the initialization succeeded.
+    /// A payload that starts a session: the session exists, and counts against the limit,
+    /// only once the core established it.
     async fn initialize(
         &self,
-        request: crate::protocol::Request,
-        parts: Box<http::request::Parts>,
+        payload: Payload,
+        extensions: http::Extensions,
     ) -> Response<HttpBody> {
-        let core = self.server.new_session();
+        let core = self.server.new_session(&self.stopping);
         let scope = RequestScope {
-            http_request: Some(parts),
-            ..RequestScope::default()
+            extensions,
+            outbound: None,
         };
-        let response = self.server.handle_request(&core, request, scope).await;
-        let response = match response {
-            Some(r) if r.outcome.is_ok() => r,
-            other => return answer_json(other),
-        };
+        let admitted = core.admit().await;
+        let answer = self.server.handle(&core, admitted, payload, scope).await;
+        if !core.is_established() {
+            return reply(answer);
+        }
         match self.sessions.create(core) {
             Ok((id, _)) => {
-                let mut resp = answer_json(Some(response));
+                let mut resp = reply(answer);
                 if let Ok(id) = HeaderValue::from_str(&id) {
                     resp.headers_mut().insert(SESSION_ID, id);
                 }
@@ -346,43 +344,27 @@ impl ServiceInner {
         }
     }
 
-    /// Runs `request` in `session` until it is answered, or until its session ends or the
-    /// server stops waiting (shutdown): then the caller still gets an answer, a JSON-RPC
-    /// error saying why (`-32000`). A request the client cancelled gets none.
-    fn run_request(
+    /// Runs the payload through the server core. One request is answered as it asks (see
+    /// [`ServiceInner::request`]); anything else as one JSON body (a batch's responses),
+    /// or 202 when there is nothing to answer.
+    async fn dispatch(
         &self,
-        session: &SessionRef,
-        request: crate::protocol::Request,
-        scope: RequestScope,
-    ) -> impl Future<Output = Option<RpcResponse>> + Send + 'static {
-        let server = self.server.clone();
-        let core = session.core().clone();
-        let stop = match session {
-            SessionRef::Http(s) => s.ended.clone(),
-            SessionRef::Stateless(_) => self.stopping.clone(),
-        };
-        let stopping = self.stopping.clone();
-        let id = request.id.clone();
-        async move {
-            let response = tokio::select! {
-                biased;
-                response = server.handle_request(&core, request, scope) => response,
-                () = stop.cancelled() => None,
-            };
-            response.or_else(|| {
-                let why = if stopping.is_cancelled() {
-                    "the server is shutting down: the request was stopped before it finished"
-                } else if stop.is_cancelled() {
-                    "the session ended (deleted or expired) before the request finished"
-                } else {
-                    return None;
-                };
-                Some(RpcResponse::error(
-                    Some(id),
-                    ErrorObject::new(ErrorCode::CONNECTION_CLOSED, why),
-                ))
-            })
+        session: &Arc<Session>,
+        http: Option<&HttpSession>,
+        payload: Payload,
+        extensions: http::Extensions,
+    ) -> Response<HttpBody> {
+        let admitted = session.admit().await;
+        if matches!(payload, Payload::Single(Ok(Message::Request(_)))) {
+            return self
+                .request(session, http, admitted, payload, extensions)
+                .await;
         }
+        let scope = RequestScope {
+            extensions,
+            outbound: None,
+        };
+        reply(self.server.handle(session, admitted, payload, scope).await)
     }
 
     /// Runs one request. If the handler sends nothing before its result, the answer is
@@ -390,48 +372,49 @@ impl ServiceInner {
     /// event, the messages, then the response, then the stream ends.
     async fn request(
         &self,
-        session: SessionRef,
-        request: crate::protocol::Request,
-        http_request: Box<http::request::Parts>,
+        session: &Arc<Session>,
+        http: Option<&HttpSession>,
+        admitted: Admitted,
+        payload: Payload,
+        extensions: http::Extensions,
     ) -> Response<HttpBody> {
-        let (outbound, opened) = Outbound::deferred(self.config.stream_queue);
+        let (sink, opened) = deferred(self.server.limits().outbound_queue);
         let scope = RequestScope {
-            http_request: Some(http_request),
-            outbound: Some(outbound),
-            ..RequestScope::default()
+            extensions,
+            outbound: Some(Outbound::new(sink)),
         };
-        let mut call = Box::pin(self.run_request(&session, request, scope));
+        let mut call = Box::pin(self.server.handle(session, admitted, payload, scope));
         // Most calls finish in their first poll (a sync tool): they are answered without a
         // task. The others get a task of their own, so that a client that disconnects does
         // not cancel them (the spec asks for an explicit notifications/cancelled).
         let finished = futures_util::FutureExt::now_or_never(&mut call);
         let (mut rx, done, task) = match finished {
-            Some(response) => match opened.try_take() {
+            Some(answer) => match opened.try_take() {
                 // It sent messages and finished within one poll: they still go first.
-                Some(rx) => (rx, Some(response), None),
-                None => return answer_json(response),
+                Some(rx) => (rx, Some(answer), None),
+                None => return reply(answer),
             },
             None => {
                 let mut handle = tokio::spawn(call);
                 tokio::select! {
                     biased;
                     joined = &mut handle => {
-                        let response = joined_response(joined);
+                        let answer = joined_answer(joined);
                         match opened.try_take() {
-                            Some(rx) => (rx, Some(response), None),
-                            None => return answer_json(response),
+                            Some(rx) => (rx, Some(answer), None),
+                            None => return reply(answer),
                         }
                     }
                     rx = opened.opened() => (rx, None, Some(handle)),
                 }
             }
         };
-        let stream = match &session {
-            SessionRef::Http(s) => s.new_stream(),
-            SessionRef::Stateless(_) => Arc::new(EventStream::new(
+        let stream = match http {
+            Some(s) => s.new_stream(),
+            None => Arc::new(EventStream::new(
                 1,
                 self.config.replay_buffer,
-                self.config.stream_queue,
+                self.server.limits().outbound_queue,
             )),
         };
         let Ok(conn) = stream.attach(None, self.config.sse_retry) else {
@@ -445,104 +428,26 @@ impl ServiceInner {
         tokio::spawn(async move {
             // Drive the call while forwarding what it sends; once it is done, whatever it
             // sent is already queued, and the response goes last.
-            let response = match (done, task) {
-                (Some(response), _) => response,
+            let answer = match (done, task) {
+                (Some(answer), _) => answer,
                 (None, Some(mut handle)) => loop {
                     tokio::select! {
                         biased;
-                        Some(outgoing) = rx.recv() => push(&forward_stream, &outgoing),
-                        joined = &mut handle => break joined_response(joined),
+                        Some(outgoing) = rx.recv() => push(&forward_stream, outgoing),
+                        joined = &mut handle => break joined_answer(joined),
                     }
                 },
-                (None, None) => None,
+                (None, None) => Answer::Cancelled,
             };
             while let Ok(outgoing) = rx.try_recv() {
-                push(&forward_stream, &outgoing);
+                push(&forward_stream, outgoing);
             }
-            if let Some(response) = response {
-                push(
-                    &forward_stream,
-                    &Outgoing::One(Box::new(Message::Response(response))),
-                );
+            if let Answer::Response(response) | Answer::Refused(response) = answer {
+                push_message(&forward_stream, &Message::Response(response));
             }
             forward_stream.finish();
         });
         sse_response(conn, self.config.keep_alive)
-    }
-
-    /// Runs the message(s) through the server core and answers: 202 for notifications and
-    /// responses, JSON for requests.
-    async fn dispatch(
-        &self,
-        session: SessionRef,
-        payload: Payload,
-        parts: Box<http::request::Parts>,
-        session_id: Option<&str>,
-    ) -> Response<HttpBody> {
-        let server = &self.server;
-        let core = session.core();
-        let reply: Option<Vec<u8>> = match payload {
-            Payload::Single(Err(e)) => {
-                return json_response(
-                    StatusCode::BAD_REQUEST,
-                    &Message::Response(e.into_response()),
-                );
-            }
-            Payload::Single(Ok(Message::Request(request))) => {
-                let mut resp = self.request(session.clone(), request, parts).await;
-                if let Some(id) = session_id.and_then(|id| HeaderValue::from_str(id).ok()) {
-                    resp.headers_mut().insert(SESSION_ID, id);
-                }
-                return resp;
-            }
-            Payload::Single(Ok(Message::Notification(n))) => {
-                server.handle_notification(core, n);
-                None
-            }
-            Payload::Single(Ok(Message::Response(r))) => {
-                server.handle_response(core, r);
-                None
-            }
-            Payload::Batch(messages) => {
-                if core.protocol_version() > ProtocolVersion::V2025_03_26 {
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        ErrorCode::INVALID_REQUEST,
-                        "Bad Request: JSON-RPC batches are not part of this protocol version; send one message per POST",
-                    );
-                }
-                let mut replies: Vec<Message> = Vec::new();
-                for message in messages {
-                    match message {
-                        Ok(Message::Request(r)) => {
-                            let scope = RequestScope {
-                                http_request: Some(parts.clone()),
-                                ..RequestScope::default()
-                            };
-                            if let Some(reply) = self.run_request(&session, r, scope).await {
-                                replies.push(Message::Response(reply));
-                            }
-                        }
-                        Ok(Message::Notification(n)) => server.handle_notification(core, n),
-                        Ok(Message::Response(r)) => server.handle_response(core, r),
-                        Err(e) => replies.push(Message::Response(e.into_response())),
-                    }
-                }
-                if replies.is_empty() {
-                    None
-                } else {
-                    serde_json::to_vec(&replies).ok()
-                }
-            }
-        };
-        let mut resp = match reply {
-            Some(body) => with_body(StatusCode::OK, JSON, Bytes::from(body)),
-            None => empty(StatusCode::ACCEPTED),
-        };
-        if let Some(id) = session_id.and_then(|id| HeaderValue::from_str(id).ok()) {
-            resp.headers_mut().insert(SESSION_ID, id);
-        }
-        resp
     }
 
     /// The session named by the request's `Mcp-Session-Id`: 400 without one, 404 when
@@ -659,15 +564,12 @@ impl ServiceInner {
 
 /// The answer to a body that was not read: 413, 503 or 408. The connection closes after it,
 /// since the rest of the body was not read.
-fn body_error(e: body::BodyError, config: &HttpConfig) -> Response<HttpBody> {
+fn body_error(e: body::BodyError, limit: usize, config: &HttpConfig) -> Response<HttpBody> {
     let mut resp = match e {
         body::BodyError::TooLarge => error(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::INVALID_REQUEST,
-            format!(
-                "Payload Too Large: the body exceeds {} bytes",
-                config.max_body_bytes
-            ),
+            format!("Payload Too Large: the body exceeds {limit} bytes"),
         ),
         body::BodyError::Busy => {
             let mut resp = error(
@@ -701,31 +603,37 @@ fn body_error(e: body::BodyError, config: &HttpConfig) -> Response<HttpBody> {
     resp
 }
 
-/// A request's answer as one JSON body; a cancelled one (no JSON-RPC response) as an
-/// event stream that just ends.
-fn answer_json(response: Option<RpcResponse>) -> Response<HttpBody> {
-    match response {
-        Some(response) => json_response(StatusCode::OK, &Message::Response(response)),
-        None => with_body(StatusCode::OK, EVENT_STREAM, Bytes::new()),
+/// The core's answer as an HTTP response: 202 when there is nothing to answer, 400 for a
+/// payload refused as a whole, else one JSON body; a cancelled request (no JSON-RPC
+/// response) as an event stream that just ends.
+fn reply(answer: Answer) -> Response<HttpBody> {
+    match answer {
+        Answer::Accepted => empty(StatusCode::ACCEPTED),
+        Answer::Response(response) => json_response(StatusCode::OK, &Message::Response(response)),
+        Answer::Refused(response) => {
+            json_response(StatusCode::BAD_REQUEST, &Message::Response(response))
+        }
+        Answer::Batch(responses) => {
+            let messages: Vec<Message> = responses.into_iter().map(Message::Response).collect();
+            match serde_json::to_vec(&messages) {
+                Ok(body) => with_body(StatusCode::OK, JSON, Bytes::from(body)),
+                Err(e) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::INTERNAL_ERROR,
+                    format!("the responses could not be written: {e}"),
+                ),
+            }
+        }
+        Answer::Cancelled => with_body(StatusCode::OK, EVENT_STREAM, Bytes::new()),
     }
 }
 
-/// The response of a call's task; a task that failed (it cannot panic: handlers' panics
+/// The answer of a call's task; a task that failed (it cannot panic: handlers' panics
 /// are caught) is logged and answers nothing.
-fn joined_response(
-    joined: Result<Option<RpcResponse>, tokio::task::JoinError>,
-) -> Option<RpcResponse> {
+fn joined_answer(joined: Result<Answer, tokio::task::JoinError>) -> Answer {
     joined.unwrap_or_else(|e| {
         tracing::error!(error = %e, "a request's task failed");
-        None
-    })
-}
-
-/// The facts of a stateless request of `version`.
-fn stateless_facts(protocol_version: ProtocolVersion) -> Arc<RequestFacts> {
-    Arc::new(RequestFacts {
-        protocol_version,
-        ..RequestFacts::default()
+        Answer::Cancelled
     })
 }
 
@@ -737,29 +645,15 @@ fn forbidden_host(host: &str) -> Response<HttpBody> {
     )
 }
 
-/// The session a POST runs in: a real one, or a stateless one.
-#[derive(Clone)]
-enum SessionRef {
-    Http(Arc<HttpSession>),
-    Stateless(Arc<Session>),
-}
-
-impl SessionRef {
-    fn core(&self) -> &Arc<Session> {
-        match self {
-            SessionRef::Http(s) => &s.core,
-            SessionRef::Stateless(s) => s,
-        }
+fn push(stream: &EventStream, outgoing: Outgoing) {
+    match outgoing {
+        Outgoing::One(message) => push_message(stream, &message),
+        Outgoing::Release => stream.disconnect(),
     }
 }
 
-fn push(stream: &EventStream, outgoing: &Outgoing) {
-    let json = match outgoing {
-        Outgoing::One(m) => m.to_json(),
-        Outgoing::Batch(ms) => serde_json::to_vec(ms),
-        Outgoing::CloseStream => return stream.disconnect(),
-    };
-    match json {
+fn push_message(stream: &EventStream, message: &Message) {
+    match message.to_json() {
         Ok(json) => stream.push(&json),
         Err(e) => tracing::error!(error = %e, "a message could not be serialized"),
     }

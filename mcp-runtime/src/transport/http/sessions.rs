@@ -1,14 +1,14 @@
 //! Sessions of the Streamable HTTP transport: ids, expiry, bounds, and their SSE streams.
 
 use super::sse::EventStream;
-use crate::server::Session;
+use crate::protocol::Message;
+use crate::server::{EndReason, Outbound, Session, Sink, SinkFuture};
 use base64::Engine as _;
 use foldhash::fast::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
-use tokio_util::sync::CancellationToken;
 
 /// Finished POST streams kept per session for late `Last-Event-ID` resumption.
 const KEPT_STREAMS: usize = 8;
@@ -16,10 +16,6 @@ const KEPT_STREAMS: usize = 8;
 /// One client's session over HTTP.
 pub(crate) struct HttpSession {
     pub(crate) core: Arc<Session>,
-    /// Tripped when the session ends (DELETE, expiry) or the server stops waiting for
-    /// requests (a child of the server's token): the requests in flight are then answered
-    /// with an error.
-    pub(crate) ended: CancellationToken,
     last_used: Mutex<Instant>,
     next_stream: AtomicU64,
     /// The GET stream (id 0) for server-initiated messages.
@@ -31,17 +27,11 @@ pub(crate) struct HttpSession {
 }
 
 impl HttpSession {
-    fn new(core: Arc<Session>, ended: CancellationToken, replay: usize, queue: usize) -> Self {
+    fn new(core: Arc<Session>, replay: usize, queue: usize) -> Self {
         let standalone = Arc::new(EventStream::new(0, replay, queue));
-        let stream = Arc::downgrade(&standalone);
-        core.set_notifier(Arc::new(move |message| {
-            if let (Some(stream), Ok(json)) = (stream.upgrade(), serde_json::to_vec(&message)) {
-                stream.push(&json);
-            }
-        }));
+        core.set_outbound(Outbound::new(Standalone(Arc::downgrade(&standalone))));
         HttpSession {
             core,
-            ended,
             last_used: Mutex::new(Instant::now()),
             next_stream: AtomicU64::new(1),
             standalone,
@@ -97,9 +87,34 @@ impl HttpSession {
     /// Ends the session: the GET stream closes, the calls in flight are cancelled and
     /// answered with an error, each on its own stream, which then ends.
     pub(crate) fn close(&self) {
-        self.ended.cancel();
-        self.core.cancel_all();
+        self.core.end(EndReason::Closed);
         self.standalone.finish();
+    }
+}
+
+/// The session's GET stream as the core's outbound for session-wide messages. Pushing
+/// never waits: a reader that falls behind is disconnected and resumes.
+struct Standalone(Weak<EventStream>);
+
+impl Sink for Standalone {
+    fn send(&self, message: Message) -> SinkFuture<'_, bool> {
+        Box::pin(std::future::ready(self.try_send(message)))
+    }
+
+    fn try_send(&self, message: Message) -> bool {
+        let Some(stream) = self.0.upgrade() else {
+            return false;
+        };
+        match message.to_json() {
+            Ok(json) => {
+                stream.push(&json);
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a message could not be serialized");
+                false
+            }
+        }
     }
 }
 
@@ -113,8 +128,6 @@ pub(crate) enum CreateError {
 
 /// Every live session, bounded in number and idle time.
 pub(crate) struct SessionStore {
-    /// The server's stop token: each session's is a child of it.
-    stopping: CancellationToken,
     /// The ids are the server's own random strings: a fast hasher is enough.
     map: Mutex<HashMap<String, Arc<HttpSession>, RandomState>>,
     max: usize,
@@ -124,15 +137,8 @@ pub(crate) struct SessionStore {
 }
 
 impl SessionStore {
-    pub(crate) fn new(
-        stopping: CancellationToken,
-        max: usize,
-        idle: Duration,
-        replay: usize,
-        queue: usize,
-    ) -> Self {
+    pub(crate) fn new(max: usize, idle: Duration, replay: usize, queue: usize) -> Self {
         SessionStore {
-            stopping,
             map: Mutex::default(),
             max,
             idle,
@@ -165,8 +171,7 @@ impl SessionStore {
             }
         }
         let id = new_session_id().map_err(CreateError::Random)?;
-        let ended = self.stopping.child_token();
-        let session = Arc::new(HttpSession::new(core, ended, self.replay, self.queue));
+        let session = Arc::new(HttpSession::new(core, self.replay, self.queue));
         map.insert(id.clone(), session.clone());
         Ok((id, session))
     }
@@ -229,12 +234,13 @@ mod tests {
 
     #[test]
     fn bounded_and_expiring() {
-        let stop = CancellationToken::new;
-        let store = SessionStore::new(stop(), 2, Duration::from_millis(0), 4, 4);
-        let core = || Arc::new(Session::new());
+        let server = crate::Server::builder().build().unwrap();
+        let stop = tokio_util::sync::CancellationToken::new();
+        let store = SessionStore::new(2, Duration::from_millis(0), 4, 4);
+        let core = || server.new_session(&stop);
         let (a, _) = store.create(core()).ok().unwrap();
         assert!(store.get(&a).is_none(), "idle timeout 0 expires at once");
-        let store = SessionStore::new(stop(), 1, Duration::from_secs(60), 4, 4);
+        let store = SessionStore::new(1, Duration::from_secs(60), 4, 4);
         let (a, _) = store.create(core()).ok().unwrap();
         assert!(store.create(core()).is_err());
         assert!(store.remove(&a));

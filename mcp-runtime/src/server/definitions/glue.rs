@@ -9,10 +9,10 @@
 //! impl, only on its methods, so a type that fits nowhere gets an error that names the
 //! missing trait, with our `on_unimplemented` note, at the user's type.
 
-use super::context::{Context, FromContext, Requirement};
 use super::output::{IntoPromptResult, IntoResourceContents, IntoToolResult, ToolOutcome};
 use super::schema::SchemaGen;
 use crate::protocol::{CallToolResult, ErrorObject, GetPromptResult, ResourceContents};
+use crate::server::context::{Context, FromContext, Requirement};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

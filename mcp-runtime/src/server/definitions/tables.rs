@@ -1,7 +1,7 @@
 //! The tables of tools, resources and prompts. Requests read a snapshot (`Arc<Tables>`);
 //! changes at run time build a new snapshot and tell every session.
 
-use super::registry::{PromptDef, ResourceDef, ToolDef};
+use super::{PromptDef, ResourceDef, ToolDef};
 use foldhash::fast::RandomState;
 use std::collections::HashMap;
 

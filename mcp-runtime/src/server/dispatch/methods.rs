@@ -1,17 +1,19 @@
 //! MCP methods: from a decoded request to its result.
 
-use super::arguments::{Members, Spans, ToolArguments};
-use super::context::{Context, RequestFacts, RequestScope};
-use super::output::Outcome;
-use super::registry::{Completer, ResourceRequest, ToolDef};
-use super::session::Session;
-use super::tables::Tables;
-use super::{Server, ServerInner};
+use super::RequestScope;
 use crate::protocol::{
     CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
     ReadResourceResult, Request, Response, raw, read_params,
 };
 use crate::protocol::{Completion, ErrorCode, LoggingLevel, Meta};
+use crate::server::context::Context;
+use crate::server::definitions::arguments::{Members, Spans, ToolArguments};
+use crate::server::definitions::output::Outcome;
+use crate::server::definitions::tables::Tables;
+use crate::server::definitions::{Completer, ResourceRequest, ToolDef};
+use crate::server::facts::RequestFacts;
+use crate::server::session::{InFlight, Session};
+use crate::server::{Server, ServerInner};
 use base64::Engine as _;
 use futures_util::FutureExt as _;
 use serde_json::value::RawValue;
@@ -47,12 +49,13 @@ fn capabilities(tables: &Tables) -> Value {
 }
 
 impl Server {
-    /// Answers one request of `session`. `scope` carries what the transport knows of the
-    /// caller and where messages sent during the call go.
-    pub async fn handle_request(
+    /// Answers one request of `session`, registered in flight. `scope` carries what the
+    /// transport knows of the caller and where messages sent during the call go.
+    pub(super) async fn handle_request(
         &self,
         session: &Arc<Session>,
         request: Request,
+        in_flight: &InFlight,
         scope: RequestScope,
     ) -> Option<Response> {
         let Request { id, method, params } = request;
@@ -65,7 +68,6 @@ impl Server {
             name = tracing::field::Empty,
         );
         let started = std::time::Instant::now();
-        let in_flight = session.begin(&id);
         let token = in_flight.token.clone();
         let inner = &*self.inner;
         let tables = self.tables();
@@ -73,7 +75,6 @@ impl Server {
         // `Context` a request makes rather than being copied; the outbound sender is cloned
         // so the original lives until the request ends, as the transport expects.
         let RequestScope {
-            http_request,
             extensions,
             outbound,
         } = scope;
@@ -85,7 +86,6 @@ impl Server {
                 token.clone(),
                 inner.states.clone(),
                 RequestScope {
-                    http_request,
                     extensions,
                     outbound: outbound.clone(),
                 },
@@ -162,7 +162,6 @@ impl Server {
                 }
             }
         };
-        drop(in_flight);
         match &outcome {
             Ok((_, tool_error)) => {
                 let outcome = if *tool_error { "tool error" } else { "ok" };
@@ -193,7 +192,7 @@ impl Server {
     }
 
     /// Takes a notification from the client.
-    pub fn handle_notification(&self, session: &Session, notification: Notification) {
+    pub(super) fn handle_notification(&self, session: &Session, notification: Notification) {
         match notification.method.as_str() {
             "notifications/initialized" => session.mark_initialized(),
             "notifications/cancelled" => {
@@ -216,7 +215,7 @@ impl Server {
 
     /// Takes the client's answer to a request the server sent (sampling, elicitation,
     /// roots). An answer to nothing we asked is logged, never answered (JSON-RPC forbids it).
-    pub fn handle_response(&self, session: &Session, response: Response) {
+    pub(super) fn handle_response(&self, session: &Session, response: Response) {
         let routed = match &response.id {
             Some(id) => session.resolve(id, response.outcome),
             None => false,
@@ -269,6 +268,7 @@ fn initialize(
         client_capabilities,
         log_level: None,
     });
+    session.establish();
     let result = InitializeResult {
         protocol_version: version.as_str().to_owned(),
         capabilities: capabilities(tables),

@@ -1,10 +1,17 @@
 //! Tools, resources and prompts as the server holds them, and their link-time registration.
 
-use super::arguments::ToolArguments;
+pub(crate) mod arguments;
+pub mod glue;
+pub(crate) mod output;
+pub(crate) mod schema;
+pub(crate) mod tables;
+pub(crate) mod uri_template;
+
+use self::arguments::ToolArguments;
+use self::glue::Arguments;
+use self::output::ToolOutcome;
+use self::uri_template::UriTemplate;
 use super::context::{Context, Requirement};
-use super::glue::Arguments;
-use super::output::ToolOutcome;
-use super::uri_template::UriTemplate;
 use crate::protocol::{
     ErrorObject, GetPromptResult, Meta, Prompt, Resource, ResourceContents, ResourceTemplate, Tool,
 };
@@ -65,7 +72,7 @@ impl ToolDef {
     pub fn new(mut tool: Tool, call: ToolFn) -> Self {
         let mut wrap_output = false;
         if let Some(schema) = tool.output_schema.take() {
-            let (schema, wrapped) = super::schema::output_schema(schema);
+            let (schema, wrapped) = self::schema::output_schema(schema);
             tool.output_schema = Some(schema);
             wrap_output = wrapped;
         }

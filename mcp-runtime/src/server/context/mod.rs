@@ -1,0 +1,313 @@
+//! What a handler knows about the request it serves ([`Context`]), the extractors that
+//! read it, and the requests it can send to the client.
+
+mod client;
+mod extract;
+mod form;
+
+pub use client::{ClientRequestError, Elicitation};
+pub(crate) use extract::StateMap;
+pub use extract::{FromContext, Rejection, Requirement, State};
+
+use super::dispatch::RequestScope;
+use super::facts::RequestFacts;
+use super::session::Session;
+use crate::protocol::{
+    Implementation, LoggingLevel, Message, Meta, Notification, ProtocolVersion, RequestId,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The request a handler is serving: its id, `_meta`, cancellation, the client's facts,
+/// and the server's shared state.
+///
+/// Take it as a parameter of any `#[tool]`, `#[resource]` or `#[prompt]` function:
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+///
+/// /// Wait until cancelled or a second passes.
+/// #[tool]
+/// async fn wait(ctx: Context) -> String {
+///     tokio::select! {
+///         _ = ctx.cancelled() => "cancelled".into(),
+///         _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => "done".into(),
+///     }
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<ContextInner>,
+}
+
+struct ContextInner {
+    request_id: RequestId,
+    meta: Option<Meta>,
+    facts: Arc<RequestFacts>,
+    cancel: CancellationToken,
+    states: Arc<StateMap>,
+    scope: RequestScope,
+    session: Arc<Session>,
+    client_timeout: Duration,
+    /// Last progress value sent (progress must increase).
+    last_progress: std::sync::Mutex<Option<f64>>,
+}
+
+impl Context {
+    // Built in one place (dispatch), from parts that have no better grouping.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        request_id: RequestId,
+        meta: Option<Meta>,
+        facts: Arc<RequestFacts>,
+        cancel: CancellationToken,
+        states: Arc<StateMap>,
+        scope: RequestScope,
+        session: Arc<Session>,
+        client_timeout: Duration,
+    ) -> Self {
+        Context {
+            inner: Arc::new(ContextInner {
+                request_id,
+                meta,
+                facts,
+                cancel,
+                states,
+                scope,
+                session,
+                client_timeout,
+                last_progress: std::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The JSON-RPC id of the request.
+    pub fn request_id(&self) -> &RequestId {
+        &self.inner.request_id
+    }
+
+    /// The request's `_meta`, if it had one.
+    pub fn meta(&self) -> Option<&Meta> {
+        self.inner.meta.as_ref()
+    }
+
+    /// The protocol version in force for this request.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.facts.protocol_version
+    }
+
+    /// The client's name and version, when it said.
+    pub fn client_info(&self) -> Option<&Implementation> {
+        self.inner.facts.client_info.as_ref()
+    }
+
+    /// The capabilities the client declared (`{}` when none).
+    pub fn client_capabilities(&self) -> &serde_json::Value {
+        &self.inner.facts.client_capabilities
+    }
+
+    /// The token that trips when the client cancels the request or goes away.
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.inner.cancel
+    }
+
+    /// True once the request was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.is_cancelled()
+    }
+
+    /// Resolves when the request is cancelled.
+    pub async fn cancelled(&self) {
+        self.inner.cancel.cancelled().await
+    }
+
+    /// The shared state of type `T` given to the server, if any.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<State<T>> {
+        self.inner.states.get::<T>()
+    }
+
+    /// The HTTP request that carried this call (method, URI, version, headers); `None`
+    /// over stdio and in memory.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Which client program is calling.
+    /// #[tool]
+    /// fn user_agent(ctx: Context) -> String {
+    ///     ctx.http_request()
+    ///         .and_then(|request| request.headers.get("user-agent"))
+    ///         .and_then(|value| value.to_str().ok())
+    ///         .unwrap_or("unknown")
+    ///         .to_owned()
+    /// }
+    /// ```
+    pub fn http_request(&self) -> Option<&http::request::Parts> {
+        self.inner.scope.extensions.get::<http::request::Parts>()
+    }
+
+    /// Other values the transport attached to the request.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.inner.scope.extensions
+    }
+
+    /// The `progressToken` of the request's `_meta`, if the client asked for progress.
+    pub fn progress_token(&self) -> Option<&Value> {
+        self.meta()?.get("progressToken")
+    }
+
+    /// Reports progress (`notifications/progress`) when the client asked for it with a
+    /// `progressToken`; otherwise does nothing. `progress` must increase from one call to
+    /// the next: a value not above the last one sent is skipped. With a message, use
+    /// [`Context::progress_with_message`].
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Process items one by one.
+    /// #[tool]
+    /// async fn process(items: Vec<String>, ctx: Context) -> usize {
+    ///     for (i, item) in items.iter().enumerate() {
+    ///         ctx.progress(i as f64 + 1.0, Some(items.len() as f64)).await;
+    ///         ctx.progress_with_message(i as f64 + 1.5, None, format!("done: {item}")).await;
+    ///     }
+    ///     items.len()
+    /// }
+    /// ```
+    pub async fn progress(&self, progress: f64, total: Option<f64>) {
+        self.send_progress(progress, total, None).await
+    }
+
+    /// Like [`Context::progress`], with a message for the user, formatted like the
+    /// messages of [`Context::info`].
+    pub async fn progress_with_message(
+        &self,
+        progress: f64,
+        total: Option<f64>,
+        message: impl std::fmt::Display,
+    ) {
+        self.send_progress(progress, total, Some(message.to_string()))
+            .await
+    }
+
+    async fn send_progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
+        let Some(token) = self.progress_token().cloned() else {
+            return;
+        };
+        {
+            let mut last = self
+                .inner
+                .last_progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|l| progress <= l) || !progress.is_finite() {
+                tracing::debug!(progress, "progress skipped: it must increase");
+                return;
+            }
+            *last = Some(progress);
+        }
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(total) = total {
+            params["total"] = json!(total);
+        }
+        if let Some(message) = message {
+            params["message"] = json!(message);
+        }
+        self.notify("notifications/progress", params).await;
+    }
+
+    /// Sends a log message (`notifications/message`) to the client, if it asked for this
+    /// level or a less severe one (`logging/setLevel`; `info` when it did not say).
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Do something, and say so.
+    /// #[tool]
+    /// async fn work(ctx: Context) -> &'static str {
+    ///     ctx.info("starting").await;
+    ///     ctx.log(LoggingLevel::Debug, serde_json::json!({"step": 1})).await;
+    ///     "done"
+    /// }
+    /// ```
+    pub async fn log(&self, level: LoggingLevel, data: impl Serialize) {
+        self.log_as(level, None, data).await
+    }
+
+    /// Like [`Context::log`], naming the logger.
+    pub async fn log_as(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
+        if level < self.inner.facts.log_level.unwrap_or(LoggingLevel::Info) {
+            return;
+        }
+        let mut params =
+            json!({ "level": level, "data": serde_json::to_value(data).unwrap_or(Value::Null) });
+        if let Some(logger) = logger {
+            params["logger"] = json!(logger);
+        }
+        self.notify("notifications/message", params).await;
+    }
+
+    /// Logs at `debug`.
+    pub async fn debug(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Debug, message.to_string()).await
+    }
+
+    /// Logs at `info`.
+    pub async fn info(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Info, message.to_string()).await
+    }
+
+    /// Logs at `notice`.
+    pub async fn notice(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Notice, message.to_string()).await
+    }
+
+    /// Logs at `warning`.
+    pub async fn warning(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Warning, message.to_string()).await
+    }
+
+    /// Logs at `error`.
+    pub async fn error(&self, message: impl std::fmt::Display) {
+        self.log(LoggingLevel::Error, message.to_string()).await
+    }
+
+    /// Over Streamable HTTP, closes the connection carrying this call's SSE stream while
+    /// the call goes on; the client reconnects with `Last-Event-ID` and receives the rest
+    /// (SEP-1699 polling: long calls need no long-lived connection). Elsewhere, does nothing.
+    pub async fn close_sse_stream(&self) {
+        if let Some(outbound) = &self.inner.scope.outbound {
+            outbound.release_connection().await;
+        }
+    }
+
+    /// Sends a notification related to this request. Returns false when it cannot be
+    /// delivered (no channel, or the client is gone).
+    pub(crate) async fn notify(&self, method: &str, params: Value) -> bool {
+        let Some(outbound) = &self.inner.scope.outbound else {
+            return false;
+        };
+        let params = match params {
+            Value::Object(map) => Some(map),
+            _ => None,
+        };
+        let message = Message::Notification(Notification {
+            method: method.to_owned(),
+            params,
+        });
+        outbound.send(message).await
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("request_id", &self.inner.request_id)
+            .field("protocol_version", &self.inner.facts.protocol_version)
+            .finish_non_exhaustive()
+    }
+}

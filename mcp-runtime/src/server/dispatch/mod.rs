@@ -1,0 +1,228 @@
+//! The protocol core: from one decoded payload of a session to what to send back. It owns
+//! the rules that hold on every transport: the lifecycle (nothing but `ping` before
+//! `initialize`), the batch rule of the session's protocol version, the requests in flight
+//! and their cancellation, the end of a session. It does no I/O: transports decode bytes
+//! into a [`Payload`], call [`Server::handle`], and write the [`Answer`] on their wire.
+
+mod methods;
+
+use super::Server;
+use super::outbound::Outbound;
+use super::session::{Admitted, InFlight, Session};
+use crate::protocol::{
+    DecodeError, ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Request, Response,
+};
+use std::future::Future;
+use std::sync::Arc;
+
+/// What a transport hands the core with a payload: what it knows of the caller, and where
+/// the messages a request sends while it runs go.
+#[derive(Default, Clone, Debug)]
+pub struct RequestScope {
+    /// Values the transport attached, read by handlers through
+    /// [`Context::extensions`](crate::Context::extensions). Over HTTP, the request's
+    /// `http::request::Parts` (method, URI, headers) are one of them.
+    pub extensions: http::Extensions,
+    /// Where notifications and requests sent during a call travel (the call's SSE stream
+    /// over HTTP, stdout over stdio). `None`: nothing can be sent.
+    pub outbound: Option<Outbound>,
+}
+
+/// What the core answers to one payload.
+#[derive(Debug)]
+pub enum Answer {
+    /// Nothing to send back: the payload held only notifications and responses (HTTP:
+    /// 202 Accepted).
+    Accepted,
+    /// The response to the payload's one request.
+    Response(Response),
+    /// The request was cancelled by the client: JSON-RPC sends no response.
+    Cancelled,
+    /// The responses to a batch, in order (never empty).
+    Batch(Vec<Response>),
+    /// The payload is refused as a whole, before anything in it was handled: it is not
+    /// JSON-RPC, or it is a batch the session's protocol version does not have (HTTP: 400).
+    Refused(Response),
+}
+
+impl Server {
+    /// True when `payload` starts a session: it is one `initialize` request. A transport
+    /// with sessions of its own (Streamable HTTP) makes one for it.
+    pub fn starts_session(&self, payload: &Payload) -> bool {
+        matches!(payload, Payload::Single(Ok(Message::Request(r))) if r.method == "initialize")
+    }
+
+    /// Handles one payload of `session`. What the payload does at once (notifications,
+    /// responses to the server's requests, registering requests in flight) is done before
+    /// this returns, in the order payloads are handed over; the returned future runs the
+    /// requests and resolves to what to send back.
+    pub fn handle(
+        &self,
+        session: &Arc<Session>,
+        admitted: Admitted,
+        payload: Payload,
+        scope: RequestScope,
+    ) -> impl Future<Output = Answer> + Send + 'static {
+        let work = match payload {
+            Payload::Single(message) => match self.accept(session, message) {
+                Accepted::Now(answer) => Work::Done(answer),
+                Accepted::Run(call) => Work::One(call),
+            },
+            Payload::Batch(messages) => self.accept_batch(session, messages),
+        };
+        let (server, session) = (self.clone(), session.clone());
+        async move {
+            let answer = match work {
+                Work::Done(answer) => answer,
+                Work::One(call) => match server.run_call(&session, call, scope).await {
+                    Some(response) => Answer::Response(response),
+                    None => Answer::Cancelled,
+                },
+                Work::Batch(items) => {
+                    let mut responses = Vec::with_capacity(items.len());
+                    for item in items {
+                        match item {
+                            Item::Answered(response) => responses.push(response),
+                            Item::Call(call) => responses
+                                .extend(server.run_call(&session, call, scope.clone()).await),
+                        }
+                    }
+                    if responses.is_empty() {
+                        Answer::Accepted
+                    } else {
+                        Answer::Batch(responses)
+                    }
+                }
+            };
+            drop(admitted);
+            answer
+        }
+    }
+
+    /// One message: a notification or a response is taken now; a request is checked
+    /// against the lifecycle and registered in flight.
+    fn accept(&self, session: &Arc<Session>, message: Result<Message, DecodeError>) -> Accepted {
+        match message {
+            Ok(Message::Request(request)) => self.admit_request(session, request),
+            Ok(Message::Notification(n)) => {
+                self.handle_notification(session, n);
+                Accepted::Now(Answer::Accepted)
+            }
+            Ok(Message::Response(r)) => {
+                self.handle_response(session, r);
+                Accepted::Now(Answer::Accepted)
+            }
+            Err(e) => Accepted::Now(Answer::Refused(e.into_response())),
+        }
+    }
+
+    /// A JSON-RPC batch: only where the session's protocol version has them (2025-03-26).
+    fn accept_batch(
+        &self,
+        session: &Arc<Session>,
+        messages: Vec<Result<Message, DecodeError>>,
+    ) -> Work {
+        let version = session.protocol_version();
+        if !session.is_established() || version > ProtocolVersion::V2025_03_26 {
+            let why = if session.is_established() {
+                format!(
+                    "Invalid Request: JSON-RPC batches are not part of protocol version {version}; send one message at a time"
+                )
+            } else {
+                "Invalid Request: a batch cannot start a session; send `initialize` alone first"
+                    .to_owned()
+            };
+            tracing::warn!(error = %why, "batch refused");
+            return Work::Done(Answer::Refused(Response::error(
+                None,
+                ErrorObject::new(ErrorCode::INVALID_REQUEST, why),
+            )));
+        }
+        let items = messages
+            .into_iter()
+            .filter_map(|message| match message {
+                Ok(Message::Request(r)) if self.starts_session_request(&r) => {
+                    Some(Item::Answered(Response::error(
+                        Some(r.id),
+                        ErrorObject::new(
+                            ErrorCode::INVALID_REQUEST,
+                            "Invalid Request: `initialize` cannot be part of a batch",
+                        ),
+                    )))
+                }
+                message => match self.accept(session, message) {
+                    Accepted::Run(call) => Some(Item::Call(call)),
+                    Accepted::Now(Answer::Response(r) | Answer::Refused(r)) => {
+                        Some(Item::Answered(r))
+                    }
+                    Accepted::Now(_) => None,
+                },
+            })
+            .collect();
+        Work::Batch(items)
+    }
+
+    fn starts_session_request(&self, request: &Request) -> bool {
+        request.method == "initialize"
+    }
+
+    /// The lifecycle gate: before `initialize` succeeded, only `initialize` and `ping`.
+    fn admit_request(&self, session: &Arc<Session>, request: Request) -> Accepted {
+        if !session.is_established() && !matches!(request.method.as_str(), "initialize" | "ping") {
+            tracing::warn!(method = request.method.as_str(), id = %request.id, "request before initialize refused");
+            return Accepted::Now(Answer::Response(Response::error(
+                Some(request.id),
+                ErrorObject::new(
+                    ErrorCode::INVALID_REQUEST,
+                    "Invalid Request: the session is not initialized; send `initialize` first",
+                ),
+            )));
+        }
+        let in_flight = session.begin(&request.id);
+        Accepted::Run(Call { request, in_flight })
+    }
+
+    /// Runs one request until it is answered, cancelled (no response), or its session
+    /// ends (an error that says why).
+    async fn run_call(
+        &self,
+        session: &Arc<Session>,
+        call: Call,
+        scope: RequestScope,
+    ) -> Option<Response> {
+        let Call { request, in_flight } = call;
+        let id = request.id.clone();
+        // The end first: ending a session also cancels its requests, and they must get
+        // the error that says why rather than no answer at all.
+        tokio::select! {
+            biased;
+            reason = session.ended() => Some(Response::error(
+                Some(id),
+                ErrorObject::new(ErrorCode::CONNECTION_CLOSED, reason.message()),
+            )),
+            response = self.handle_request(session, request, &in_flight, scope) => response,
+        }
+    }
+}
+
+/// A request admitted by the lifecycle and registered in flight.
+struct Call {
+    request: Request,
+    in_flight: InFlight,
+}
+
+enum Accepted {
+    Now(Answer),
+    Run(Call),
+}
+
+enum Item {
+    Answered(Response),
+    Call(Call),
+}
+
+enum Work {
+    Done(Answer),
+    One(Call),
+    Batch(Vec<Item>),
+}
