@@ -21,13 +21,14 @@ mod common;
 mod everything;
 
 use common::Wire;
+use mcp_runtime::define::ToolDef;
 use mcp_runtime::prelude::*;
 use mcp_runtime::protocol::{
     Completion, CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult,
     Notification, Root, SamplingMessage, Tool,
 };
 use mcp_runtime::transport::{HttpConfig, serve_http, serve_io};
-use mcp_runtime::{ClientBuilder, Error, Limits, ToolDef};
+use mcp_runtime::{ClientBuilder, Error, Limits};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};

@@ -6,8 +6,9 @@
 mod common;
 
 use common::{Mcp, Spec, assert_conforms, assert_valid_schema, check_server_message, rpc_error};
+use mcp_runtime::Limits;
 use mcp_runtime::prelude::*;
-use mcp_runtime::{ErrorCode, Limits, ProtocolVersion};
+use mcp_runtime::protocol::{ErrorCode, ProtocolVersion};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -590,21 +591,21 @@ async fn a_result_that_cannot_be_serialized_is_a_tool_error_that_says_why() {
 }
 
 /// A tool built by hand, with an integer `outputSchema` (so its content is wrapped).
-fn hand_built(name: &str, call: mcp_runtime::ToolFn) -> mcp_runtime::ToolDef {
+fn hand_built(name: &str, call: mcp_runtime::define::ToolFn) -> mcp_runtime::define::ToolDef {
     let tool = serde_json::from_value(json!({
         "name": name,
         "inputSchema": { "type": "object" },
         "outputSchema": { "type": "integer" }
     }))
     .unwrap_or_else(|e| panic!("{name}'s description: {e}"));
-    mcp_runtime::ToolDef::new(tool, call)
+    mcp_runtime::define::ToolDef::new(tool, call)
 }
 
 #[tokio::test]
 async fn hand_built_tools_return_results_or_structured_content() {
     let server = Server::builder()
         .tool_def(hand_built("seven", |_, _| {
-            Box::pin(async { mcp_runtime::ToolOutcome::structured(&7) })
+            Box::pin(async { mcp_runtime::define::ToolOutcome::structured(&7) })
         }))
         .tool_def(hand_built("eight", |_, _| {
             let result = CallToolResult {
@@ -615,7 +616,7 @@ async fn hand_built_tools_return_results_or_structured_content() {
             Box::pin(async move { result.into() })
         }))
         .tool_def(hand_built("refused", |_, _| {
-            Box::pin(async { mcp_runtime::ToolOutcome::error("not today") })
+            Box::pin(async { mcp_runtime::define::ToolOutcome::error("not today") })
         }))
         .build()
         .unwrap();

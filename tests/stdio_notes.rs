@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Mcp, assert_conforms, rpc_error};
-use mcp_runtime::{Content, ErrorCode, PromptMessage};
+use mcp_runtime::protocol::{Content, ErrorCode, PromptMessage};
 use serde_json::{Value, json};
 use tokio::process::Command;
 

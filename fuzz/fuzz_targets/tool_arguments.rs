@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_runtime::ToolArguments;
+use mcp_runtime::define::ToolArguments;
 use serde_json::Value;
 
 #[derive(serde::Deserialize, Debug)]

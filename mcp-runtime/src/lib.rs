@@ -20,9 +20,19 @@
 //! }
 //! ```
 //!
-//! The crate is layered: [`protocol`] holds the wire types, the server core
-//! ([`Server`], [`Context`]) dispatches MCP requests, [`transport`] moves bytes, and
-//! [`Client`] talks to any server over the same transports.
+//! Where to look, by what you are doing:
+//!
+//! - writing tools, resources and prompts: [`prelude`] (the macros, [`Context`],
+//!   [`State`], the result types) and [`run`] or [`Server::builder`];
+//! - building definitions by hand, or extractors of your own: [`define`];
+//! - serving on a transport of your own, or mounting the HTTP endpoint in an app:
+//!   [`transport`] (the core's entry point, [`Server::handle`], is documented there);
+//! - talking to a server: [`client`] ([`Client`]);
+//! - the wire types, one per MCP message: [`protocol`].
+//!
+//! Inside, the layers are those of the tree: `protocol` is pure data, the server core
+//! dispatches decoded messages and does no I/O, `transport` moves bytes, and `client`
+//! talks to any server over the same transports.
 
 #![warn(missing_docs)]
 
@@ -31,28 +41,17 @@
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
-mod client;
+pub mod client;
+pub mod define;
 mod error;
 pub mod protocol;
 mod server;
 pub mod transport;
 
-pub use client::{
-    Client, ClientBuilder, ElicitationHandler, Inspector, NotificationHandler, SamplingHandler,
-};
+pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use mcp_macros::{prompt, resource, tool};
-pub use protocol::{
-    CallToolResult, Content, ErrorCode, ErrorObject, GetPromptResult, PromptMessage,
-    ProtocolVersion, ReadResourceResult, ResourceContents, Role,
-};
-pub use server::{
-    Admitted, Answer, BoxFuture, ClientRequestError, CompleteFn, Completer, Context, Elicitation,
-    EndReason, FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult, Limits,
-    NotFound, Outbound, PromptDef, Rejection, RequestFacts, RequestScope, Requirement, ResourceDef,
-    ResourceInfo, ResourceRequest, Server, ServerBuilder, Session, Sink, SinkFuture, State,
-    TemplateError, ToolArguments, ToolDef, ToolFn, ToolOutcome, UriTemplate,
-};
+pub use server::{Context, Limits, Server, ServerBuilder, State};
 pub use transport::Transport;
 
 /// Serves every `#[tool]`, `#[resource]` and `#[prompt]` of the program on `transport`.
@@ -104,26 +103,28 @@ pub fn init_logging() {
 
 /// Everything a server file needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
-    pub use crate::protocol::LoggingLevel;
-    pub use crate::{
-        CallToolResult, Client, ClientRequestError, Content, Context, Elicitation, ErrorObject,
-        GetPromptResult, NotFound, PromptMessage, ResourceContents, Role, Server, State, Transport,
-        prompt, resource, tool,
+    pub use crate::protocol::{
+        CallToolResult, Content, ErrorObject, GetPromptResult, LoggingLevel, PromptMessage,
+        ResourceContents, Role,
     };
+    pub use crate::server::{ClientRequestError, Elicitation, NotFound};
+    pub use crate::{Client, Context, Server, State, Transport, prompt, resource, tool};
 }
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::Context;
     pub use crate::protocol::Completion;
+    pub use crate::protocol::{CallToolResult, ErrorObject, GetPromptResult};
     pub use crate::protocol::{Prompt, PromptArgument, ResourceContents, Tool, ToolAnnotations};
     pub use crate::server::glue;
     pub use crate::server::{
+        BoxFuture, CompleteFn, Completer, FromContext, PromptDef, Requirement, ResourceDef,
+        ResourceInfo, ResourceRequest, ToolDef, ToolOutcome,
+    };
+    pub use crate::server::{
         InputSchema, Package, PromptRegistration, ResourceRegistration, SchemaGen,
         ToolRegistration, key_of,
-    };
-    pub use crate::{
-        BoxFuture, CallToolResult, CompleteFn, Completer, Context, ErrorObject, GetPromptResult,
-        PromptDef, ResourceDef, ResourceInfo, ResourceRequest, ToolDef, ToolOutcome,
     };
     pub use inventory;
     pub use serde_json;

@@ -1,7 +1,7 @@
 //! Property tests: what the encoder writes, the decoder reads back unchanged; URI templates
 //! match what RFC 6570 expansion produces, for its own examples and for generated values.
 
-use mcp_runtime::UriTemplate;
+use mcp_runtime::define::UriTemplate;
 use mcp_runtime::protocol::{
     ErrorObject, Message, Notification, Payload, Request, RequestId, Response,
 };

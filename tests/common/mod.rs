@@ -9,10 +9,9 @@
 #![allow(dead_code)]
 
 use jsonschema::ValidatorMap;
+use mcp_runtime::protocol::{CallToolResult, GetPromptResult, ReadResourceResult};
 use mcp_runtime::protocol::{Prompt, Resource, ResourceTemplate, Tool};
-use mcp_runtime::{
-    CallToolResult, Client, ClientBuilder, GetPromptResult, ReadResourceResult, Server,
-};
+use mcp_runtime::{Client, ClientBuilder, Server};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -386,7 +385,9 @@ impl Mcp {
 
 /// The JSON-RPC error of a call that should have failed with one.
 #[track_caller]
-pub fn rpc_error<T: std::fmt::Debug>(result: mcp_runtime::Result<T>) -> mcp_runtime::ErrorObject {
+pub fn rpc_error<T: std::fmt::Debug>(
+    result: mcp_runtime::Result<T>,
+) -> mcp_runtime::protocol::ErrorObject {
     match result {
         Err(mcp_runtime::Error::Rpc(error)) => error,
         other => panic!("expected a JSON-RPC error, got {other:?}"),

@@ -160,8 +160,8 @@ fn extractor_check(
     quote_spanned! {uri.span=>
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #variables, note = #fix)]
         #[allow(non_camel_case_types)]
-        trait #check: ::mcp_runtime::FromContext {}
-        impl<T: ::mcp_runtime::FromContext> #check for T {}
+        trait #check: ::mcp_runtime::__private::FromContext {}
+        impl<T: ::mcp_runtime::__private::FromContext> #check for T {}
 
         fn #extract<T: #check>(
             ctx: &::mcp_runtime::__private::Context,
@@ -169,7 +169,7 @@ fn extractor_check(
             ::mcp_runtime::__private::glue::resource_extractor::<T>(ctx)
         }
 
-        fn #requirement<T: #check>() -> ::mcp_runtime::__private::Option<::mcp_runtime::Requirement> {
+        fn #requirement<T: #check>() -> ::mcp_runtime::__private::Option<::mcp_runtime::__private::Requirement> {
             ::mcp_runtime::__private::glue::extractor_requirement::<T>()
         }
     }

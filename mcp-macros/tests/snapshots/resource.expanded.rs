@@ -18,15 +18,15 @@ const _: () = {
         note = "to bind `notes` from the URI, add `{{notes}}` to the template; to inject it, take an extractor such as `Context` or `State<T>`"
     )]
     #[allow(non_camel_case_types)]
-    trait __mcp_extractor_notes: ::mcp_runtime::FromContext {}
-    impl<T: ::mcp_runtime::FromContext> __mcp_extractor_notes for T {}
+    trait __mcp_extractor_notes: ::mcp_runtime::__private::FromContext {}
+    impl<T: ::mcp_runtime::__private::FromContext> __mcp_extractor_notes for T {}
     fn __mcp_extract_1<T: __mcp_extractor_notes>(
         ctx: &::mcp_runtime::__private::Context,
     ) -> ::mcp_runtime::__private::Result<T, ::mcp_runtime::__private::ErrorObject> {
         ::mcp_runtime::__private::glue::resource_extractor::<T>(ctx)
     }
     fn __mcp_requirement_1<T: __mcp_extractor_notes>() -> ::mcp_runtime::__private::Option<
-        ::mcp_runtime::Requirement,
+        ::mcp_runtime::__private::Requirement,
     > {
         ::mcp_runtime::__private::glue::extractor_requirement::<T>()
     }

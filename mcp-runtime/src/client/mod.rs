@@ -1,5 +1,6 @@
-//! An MCP client with one API over every transport: in memory, stdio (a child process),
-//! and (soon) Streamable HTTP.
+//! An MCP client with one API over every transport: in memory ([`Client::in_memory`]),
+//! stdio (a child process, [`Client::stdio`], or any byte stream), and Streamable HTTP
+//! (`Client::http`, with the `http-client` feature).
 
 use crate::error::{Error, Result};
 use crate::protocol::{

@@ -180,7 +180,7 @@ pub(crate) fn raw<T: Serialize + ?Sized>(value: &T) -> Result<Box<RawValue>, Err
 /// The error member of an error response.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorObject {
-    /// The error code (see [`ErrorCode`](crate::ErrorCode)).
+    /// The error code (see [`ErrorCode`](crate::protocol::ErrorCode)).
     pub code: i64,
     /// A short, human-readable description.
     pub message: String,

@@ -1,9 +1,30 @@
-//! Transports: how messages reach the server core. A transport frames bytes and manages
-//! connections; it never looks at MCP method names.
+//! Transports: how messages reach the server core. Two come with the crate: stdio (any
+//! byte stream, [`serve_io`]) and Streamable HTTP ([`serve_http`], or [`McpService`] to
+//! mount the endpoint in an axum or hyper application).
+//!
+//! A transport frames bytes, owns its connections and streams, and maps the core's answer
+//! to its wire; it never looks at MCP method names. The core's side of the contract is
+//! here too, for a transport of your own:
+//!
+//! 1. make a [`Session`] per client ([`Server::new_session`], or
+//!    [`Server::stateless_session`] for requests that stand alone), and give it an
+//!    [`Outbound`] for the messages it sends on its own ([`Session::set_outbound`]);
+//! 2. for each payload read, wait for [`Session::admit`] (the session's share of
+//!    [`Limits::max_concurrent_requests`](crate::Limits)), decode it with
+//!    [`Payload::decode`](crate::protocol::Payload::decode), and call [`Server::handle`]
+//!    with a [`RequestScope`] (extensions for handlers, the outbound of the call);
+//! 3. write the [`Answer`]; when the client goes, [`Session::end`] it.
+//!
+//! Implement [`Sink`] to give the core a queue to send on. The rules (lifecycle, batches,
+//! cancellation, the end of a session, every limit) are the core's, so they hold on your
+//! transport as on these.
 
 mod http;
 mod stream;
 
+pub use crate::server::{
+    Admitted, Answer, EndReason, Outbound, RequestFacts, RequestScope, Session, Sink, SinkFuture,
+};
 pub use http::{HttpBody, HttpConfig, McpService, bind, serve_http, shutdown_signal};
 pub use stream::serve_io;
 

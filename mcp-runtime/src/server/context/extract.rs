@@ -92,7 +92,7 @@ impl fmt::Display for Rejection {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a handler",
     label = "not an extractor",
-    note = "extractors are `Context`, `State<T>` and types that implement `mcp_runtime::FromContext`"
+    note = "extractors are `Context`, `State<T>` and types that implement `mcp_runtime::define::FromContext`"
 )]
 pub trait FromContext: Sized {
     /// Builds the value for one request.

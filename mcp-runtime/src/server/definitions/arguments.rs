@@ -12,10 +12,10 @@ use std::ops::Range;
 /// The arguments of a `tools/call`: a JSON object, read by name.
 ///
 /// `#[tool]` functions never see it (their parameters are read from it); a tool built by
-/// hand with [`ToolDef::new`](crate::ToolDef::new) gets it:
+/// hand with [`ToolDef::new`](crate::define::ToolDef::new) gets it:
 ///
 /// ```
-/// # use mcp_runtime::ToolArguments;
+/// # use mcp_runtime::define::ToolArguments;
 /// let args = ToolArguments::parse(r#"{"text": "hi", "times": 2}"#).unwrap();
 /// assert_eq!(args.get::<String>("text").unwrap(), "hi");
 /// assert_eq!(args.get::<Option<u32>>("missing").unwrap(), None);

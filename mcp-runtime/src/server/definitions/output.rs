@@ -11,10 +11,11 @@ use std::fmt;
 /// content still in the JSON it was serialized to once (what `#[tool]` functions that
 /// return a `Serialize` type produce).
 ///
-/// A tool built by hand with [`ToolDef::new`](crate::ToolDef::new) returns one:
+/// A tool built by hand with [`ToolDef::new`](crate::define::ToolDef::new) returns one:
 ///
 /// ```
-/// use mcp_runtime::{CallToolResult, Content, ToolOutcome};
+/// use mcp_runtime::define::ToolOutcome;
+/// use mcp_runtime::protocol::{CallToolResult, Content};
 /// let plain: ToolOutcome = CallToolResult::success(vec![Content::text("hi")]).into();
 /// let structured = ToolOutcome::structured(&serde_json::json!({ "sum": 5 }));
 /// # let _ = (plain, structured);
@@ -203,7 +204,7 @@ impl IntoPromptResult for &str {
 /// (in a tool, an error result with the message).
 ///
 /// ```
-/// use mcp_runtime::NotFound;
+/// use mcp_runtime::define::NotFound;
 /// let err = NotFound::new("no note with id 7");
 /// assert_eq!(err.to_string(), "no note with id 7");
 /// ```
