@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use mcp_runtime::Limits;
 use mcp_runtime::prelude::*;
 use mcp_runtime::protocol::ErrorCode;
 use mcp_runtime::transport::{HttpConfig, bind, serve_http};
@@ -127,8 +128,9 @@ fn summarize(
     format!("Summarize:\n\n{text}")
 }
 
-fn server(gate: Arc<Gate>) -> Server {
+fn server(gate: Arc<Gate>, limits: Limits) -> Server {
     Server::builder()
+        .limits(limits)
         .name("http-test")
         .tool(add)
         .tool(whoami)
@@ -154,8 +156,12 @@ struct Running {
 
 impl Running {
     async fn start(config: HttpConfig) -> Running {
+        Running::start_with(config, Limits::default()).await
+    }
+
+    async fn start_with(config: HttpConfig, limits: Limits) -> Running {
         let gate = Arc::new(Gate::default());
-        let server = server(gate.clone());
+        let server = server(gate.clone(), limits);
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1: {e}"));
@@ -722,6 +728,46 @@ async fn notifications_and_responses_are_accepted_with_an_empty_202() {
     let reply = raw.post(&response).session(&id).send().await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
     assert!(reply.bytes().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_session_runs_at_most_its_limit_of_requests_at_once() {
+    let srv = Running::start_with(
+        HttpConfig::default(),
+        Limits {
+            max_concurrent_requests: 1,
+            ..Limits::default()
+        },
+    )
+    .await;
+    let raw = srv.raw();
+    let session = raw.initialize_as("2025-11-25").await;
+    let slow = raw
+        .post(&call(2, "slow", json!({})))
+        .session(&session)
+        .send();
+    let slow = tokio::spawn(slow);
+    srv.gate.entered().await;
+    let add = raw
+        .post(&call(3, "add", json!({ "a": 1, "b": 2 })))
+        .session(&session)
+        .send();
+    let mut add = tokio::spawn(add);
+    let early = tokio::time::timeout(Duration::from_millis(300), &mut add).await;
+    assert!(early.is_err(), "the second call waits while the first runs");
+    // Another session has a limit of its own.
+    let other = raw.initialize_as("2025-11-25").await;
+    let reply = raw
+        .post(&call(4, "add", json!({ "a": 2, "b": 2 })))
+        .session(&other)
+        .send()
+        .await;
+    assert_eq!(structured(&reply.json().await, 4), json!({ "result": 4 }));
+    srv.gate.release();
+    let reply = within("the first call", slow).await.expect("the task runs");
+    assert_eq!(text(&reply.json().await, 2), "released");
+    let reply = within("the second call", add).await.expect("the task runs");
+    assert_eq!(structured(&reply.json().await, 3), json!({ "result": 3 }));
 }
 
 #[tokio::test]
@@ -2154,7 +2200,7 @@ async fn calls_still_running_after_the_grace_period_get_an_error() {
 #[tokio::test]
 async fn the_service_mounts_in_axum() {
     let gate = Arc::new(Gate::default());
-    let svc = server(gate).http_service(HttpConfig::default());
+    let svc = server(gate, Limits::default()).http_service(HttpConfig::default());
     let app = axum::Router::new().route_service("/mcp", svc);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -226,3 +226,6 @@ enum Work {
     One(Call),
     Batch(Vec<Item>),
 }
+
+#[cfg(test)]
+mod tests;
