@@ -39,6 +39,11 @@ impl Outbound {
         Outbound(Arc::new(sink))
     }
 
+    /// An outbound that sends to a sink the transport also holds.
+    pub fn shared<S: Sink>(sink: Arc<S>) -> Self {
+        Outbound(sink)
+    }
+
     /// Queues a message, waiting while the queue is full; false once the client is gone.
     pub async fn send(&self, message: Message) -> bool {
         self.0.send(message).await

@@ -8,9 +8,10 @@ use crate::protocol::{ErrorObject, LoggingLevel, Message, ProtocolVersion, Reque
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
 type Waiting = HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>;
@@ -35,7 +36,7 @@ pub struct Session {
     /// back, and nothing outlives a request.
     pub(crate) accepts_responses: bool,
     /// Payloads handled at once ([`Limits::max_concurrent_requests`](crate::Limits)).
-    admission: Arc<Semaphore>,
+    admission: Arc<Admission>,
     /// Tripped when the session ends: the requests still running are answered with an
     /// error that says why, and stopped.
     ended: CancellationToken,
@@ -68,7 +69,57 @@ impl EndReason {
 
 /// Leave to handle one payload of a session, from [`Session::admit`]: the core takes one
 /// with each payload, so no transport can run more than the limit at once.
-pub struct Admitted(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
+pub struct Admitted(Arc<Admission>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+/// A counting gate: cheaper than a semaphore on the path every request takes (one
+/// compare-and-swap in, one subtraction out); a full gate parks callers on a `Notify`.
+struct Admission {
+    running: AtomicUsize,
+    max: usize,
+    freed: Notify,
+}
+
+impl Admission {
+    fn new(max: usize) -> Self {
+        Admission {
+            running: AtomicUsize::new(0),
+            max,
+            freed: Notify::new(),
+        }
+    }
+
+    fn try_enter(&self) -> bool {
+        self.running
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    async fn enter(&self) {
+        while !self.try_enter() {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            // Registered before the second look, so a release in between is not missed.
+            freed.as_mut().enable();
+            if self.try_enter() {
+                return;
+            }
+            freed.await;
+        }
+    }
+
+    fn release(&self) {
+        self.running.fetch_sub(1, Ordering::Release);
+        self.freed.notify_one();
+    }
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -88,7 +139,7 @@ impl Session {
             subscriptions: Mutex::default(),
             outbound: RwLock::default(),
             accepts_responses: true,
-            admission: Arc::new(Semaphore::new(max_concurrent)),
+            admission: Arc::new(Admission::new(max_concurrent)),
             ended,
             end_reason: OnceLock::new(),
         }
@@ -112,8 +163,8 @@ impl Session {
 
     /// Waits until the session may handle one more payload.
     pub async fn admit(&self) -> Admitted {
-        // The semaphore is never closed, so this always waits for a permit.
-        Admitted(self.admission.clone().acquire_owned().await.ok())
+        self.admission.enter().await;
+        Admitted(self.admission.clone())
     }
 
     /// Ends the session: every request still running is answered with an error that
@@ -127,6 +178,14 @@ impl Session {
     /// True once the session ended.
     pub fn has_ended(&self) -> bool {
         self.ended.is_cancelled()
+    }
+
+    /// Why the session ended, once it has.
+    pub(crate) fn end_reason(&self) -> Option<EndReason> {
+        if !self.ended.is_cancelled() {
+            return None;
+        }
+        Some(*self.end_reason.get().unwrap_or(&EndReason::ShuttingDown))
     }
 
     pub(crate) async fn ended(&self) -> EndReason {

@@ -147,7 +147,7 @@ impl Context {
     /// }
     /// ```
     pub fn http_request(&self) -> Option<&http::request::Parts> {
-        self.inner.scope.extensions.get::<http::request::Parts>()
+        self.inner.scope.carrier.as_deref()?.downcast_ref()
     }
 
     /// Other values the transport attached to the request.

@@ -75,6 +75,7 @@ impl Server {
         // `Context` a request makes rather than being copied; the outbound sender is cloned
         // so the original lives until the request ends, as the transport expects.
         let RequestScope {
+            carrier,
             extensions,
             outbound,
         } = scope;
@@ -86,6 +87,7 @@ impl Server {
                 token.clone(),
                 inner.states.clone(),
                 RequestScope {
+                    carrier,
                     extensions,
                     outbound: outbound.clone(),
                 },

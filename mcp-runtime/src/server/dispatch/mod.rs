@@ -8,24 +8,41 @@ mod methods;
 
 use super::Server;
 use super::outbound::Outbound;
-use super::session::{Admitted, InFlight, Session};
+use super::session::{Admitted, EndReason, InFlight, Session};
 use crate::protocol::{
     DecodeError, ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Request, Response,
 };
+use futures_util::FutureExt as _;
+use std::any::Any;
+use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
 /// What a transport hands the core with a payload: what it knows of the caller, and where
 /// the messages a request sends while it runs go.
-#[derive(Default, Clone, Debug)]
+#[derive(Default, Clone)]
 pub struct RequestScope {
-    /// Values the transport attached, read by handlers through
-    /// [`Context::extensions`](crate::Context::extensions). Over HTTP, the request's
-    /// `http::request::Parts` (method, URI, headers) are one of them.
+    /// What carried the request, as the transport knows it: over HTTP, the request's
+    /// `http::request::Parts` (method, URI, headers), which handlers read with
+    /// [`Context::http_request`](crate::Context::http_request). A slot of its own rather
+    /// than an extension: a request never pays for a map it does not need.
+    pub carrier: Option<Arc<dyn Any + Send + Sync>>,
+    /// Other values the transport attached, read by handlers through
+    /// [`Context::extensions`](crate::Context::extensions).
     pub extensions: http::Extensions,
     /// Where notifications and requests sent during a call travel (the call's SSE stream
     /// over HTTP, stdout over stdio). `None`: nothing can be sent.
     pub outbound: Option<Outbound>,
+}
+
+impl fmt::Debug for RequestScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestScope")
+            .field("carrier", &self.carrier.is_some())
+            .field("extensions", &self.extensions)
+            .field("outbound", &self.outbound)
+            .finish()
+    }
 }
 
 /// What the core answers to one payload.
@@ -179,6 +196,27 @@ impl Server {
             )));
         }
         let in_flight = session.begin(&request.id);
+        if self.starts_session_request(&request) {
+            let id = request.id.clone();
+            // `initialize` does not wait on anything: answered here, in order, it sets up
+            // the session before the requests read after it are looked at (a client may
+            // send them without waiting for its answer).
+            let mut answering = Box::pin(self.handle_request(
+                session,
+                request,
+                &in_flight,
+                RequestScope::default(),
+            ));
+            if let Some(response) = (&mut answering).now_or_never() {
+                return Accepted::Now(response.map_or(Answer::Cancelled, Answer::Response));
+            }
+            // Unreachable while `initialize` awaits nothing; fail loudly rather than hang.
+            tracing::error!("initialize did not finish at once");
+            return Accepted::Now(Answer::Response(Response::error(
+                Some(id),
+                ErrorObject::internal("initialize could not be answered at once"),
+            )));
+        }
         Accepted::Run(Call { request, in_flight })
     }
 
@@ -192,15 +230,24 @@ impl Server {
     ) -> Option<Response> {
         let Call { request, in_flight } = call;
         let id = request.id.clone();
-        // The end first: ending a session also cancels its requests, and they must get
-        // the error that says why rather than no answer at all.
+        let ended = |reason: EndReason| {
+            Some(Response::error(
+                Some(id.clone()),
+                ErrorObject::new(ErrorCode::CONNECTION_CLOSED, reason.message()),
+            ))
+        };
+        // The request first: most finish in their first poll, before the end is even
+        // looked at. Ending a session also cancels its requests; they get the error that
+        // says why rather than no answer at all.
         tokio::select! {
             biased;
-            reason = session.ended() => Some(Response::error(
-                Some(id),
-                ErrorObject::new(ErrorCode::CONNECTION_CLOSED, reason.message()),
-            )),
-            response = self.handle_request(session, request, &in_flight, scope) => response,
+            response = self.handle_request(session, request, &in_flight, scope) => {
+                match session.end_reason() {
+                    Some(reason) if response.is_none() => ended(reason),
+                    _ => response,
+                }
+            }
+            reason = session.ended() => ended(reason),
         }
     }
 }

@@ -19,7 +19,7 @@ pub(crate) enum Outgoing {
 }
 
 #[derive(Debug)]
-struct Queue {
+pub(crate) struct Queue {
     capacity: usize,
     tx: OnceLock<mpsc::Sender<Outgoing>>,
     /// The receiving side, from the first message until the transport takes it.
@@ -52,14 +52,12 @@ impl Queue {
     }
 }
 
-/// The call's side: the core's [`Sink`].
-pub(crate) struct DeferredSink(Arc<Queue>);
-
 /// The transport's side: the queue's receiver, once the first message made the queue.
 pub(crate) struct DeferredReceiver(Arc<Queue>);
 
-/// A queue of `capacity` messages made only when the first one is sent.
-pub(crate) fn deferred(capacity: usize) -> (DeferredSink, DeferredReceiver) {
+/// A queue of `capacity` messages made only when the first one is sent: the call's side
+/// (the core's [`Sink`]) and the transport's.
+pub(crate) fn deferred(capacity: usize) -> (Arc<Queue>, DeferredReceiver) {
     let queue = Arc::new(Queue {
         capacity,
         tx: OnceLock::new(),
@@ -67,22 +65,22 @@ pub(crate) fn deferred(capacity: usize) -> (DeferredSink, DeferredReceiver) {
         closed: AtomicBool::new(false),
         opened: Notify::new(),
     });
-    (DeferredSink(queue.clone()), DeferredReceiver(queue))
+    (queue.clone(), DeferredReceiver(queue))
 }
 
-impl DeferredSink {
+impl Queue {
     async fn push(&self, outgoing: Outgoing) -> bool {
-        self.0.sender().send(outgoing).await.is_ok()
+        self.sender().send(outgoing).await.is_ok()
     }
 }
 
-impl Sink for DeferredSink {
+impl Sink for Queue {
     fn send(&self, message: Message) -> SinkFuture<'_, bool> {
         Box::pin(self.push(Outgoing::One(Box::new(message))))
     }
 
     fn try_send(&self, message: Message) -> bool {
-        match self.0.sender().try_send(Outgoing::One(Box::new(message))) {
+        match self.sender().try_send(Outgoing::One(Box::new(message))) {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, "message not delivered: the client does not keep up");

@@ -277,9 +277,14 @@ impl ServiceInner {
             Ok(v) => v,
             Err(resp) => return resp,
         };
-        // The request's head reaches handlers as an extension (`Context::http_request`).
-        let mut extensions = std::mem::take(&mut parts.extensions);
-        extensions.insert(parts);
+        // The request's head reaches handlers (`Context::http_request`), and so do the
+        // extensions an enclosing application attached to it.
+        let extensions = std::mem::take(&mut parts.extensions);
+        let scope = RequestScope {
+            carrier: Some(Arc::new(parts)),
+            extensions,
+            outbound: None,
+        };
         let starts_session = self.server.starts_session(&payload);
         if self.config.stateless {
             let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
@@ -289,10 +294,10 @@ impl ServiceInner {
             } else {
                 self.stateless_session(version)
             };
-            return self.dispatch(&session, None, payload, extensions).await;
+            return self.dispatch(&session, None, payload, scope).await;
         }
         if starts_session {
-            return self.initialize(payload, extensions).await;
+            return self.initialize(payload, scope).await;
         }
         let session = match self.session(session_id.as_ref()) {
             Ok(s) => s,
@@ -302,22 +307,14 @@ impl ServiceInner {
         // from the negotiated one: the spec asks for 400 only when it is invalid or
         // unsupported, and the official conformance suite sends 2025-03-26 on a 2025-11-25
         // session.
-        self.dispatch(&session.core, Some(&session), payload, extensions)
+        self.dispatch(&session.core, Some(&session), payload, scope)
             .await
     }
 
     /// A payload that starts a session: the session exists, and counts against the limit,
     /// only once the core established it.
-    async fn initialize(
-        &self,
-        payload: Payload,
-        extensions: http::Extensions,
-    ) -> Response<HttpBody> {
+    async fn initialize(&self, payload: Payload, scope: RequestScope) -> Response<HttpBody> {
         let core = self.server.new_session(&self.stopping);
-        let scope = RequestScope {
-            extensions,
-            outbound: None,
-        };
         let admitted = core.admit().await;
         let answer = self.server.handle(&core, admitted, payload, scope).await;
         if !core.is_established() {
@@ -352,18 +349,12 @@ impl ServiceInner {
         session: &Arc<Session>,
         http: Option<&HttpSession>,
         payload: Payload,
-        extensions: http::Extensions,
+        scope: RequestScope,
     ) -> Response<HttpBody> {
         let admitted = session.admit().await;
         if matches!(payload, Payload::Single(Ok(Message::Request(_)))) {
-            return self
-                .request(session, http, admitted, payload, extensions)
-                .await;
+            return self.request(session, http, admitted, payload, scope).await;
         }
-        let scope = RequestScope {
-            extensions,
-            outbound: None,
-        };
         reply(self.server.handle(session, admitted, payload, scope).await)
     }
 
@@ -376,13 +367,10 @@ impl ServiceInner {
         http: Option<&HttpSession>,
         admitted: Admitted,
         payload: Payload,
-        extensions: http::Extensions,
+        mut scope: RequestScope,
     ) -> Response<HttpBody> {
         let (sink, opened) = deferred(self.server.limits().outbound_queue);
-        let scope = RequestScope {
-            extensions,
-            outbound: Some(Outbound::new(sink)),
-        };
+        scope.outbound = Some(Outbound::shared(sink));
         let mut call = Box::pin(self.server.handle(session, admitted, payload, scope));
         // Most calls finish in their first poll (a sync tool): they are answered without a
         // task. The others get a task of their own, so that a client that disconnects does
