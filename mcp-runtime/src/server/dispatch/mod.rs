@@ -242,9 +242,9 @@ impl Server {
         tokio::select! {
             biased;
             response = self.handle_request(session, request, &in_flight, scope) => {
-                match session.end_reason() {
-                    Some(reason) if response.is_none() => ended(reason),
-                    _ => response,
+                match response {
+                    None => session.end_reason().and_then(ended),
+                    response => response,
                 }
             }
             reason = session.ended() => ended(reason),
