@@ -16,7 +16,9 @@ use hyper_util::rt::TokioIo;
 use mcp_runtime::Limits;
 use mcp_runtime::prelude::*;
 use mcp_runtime::protocol::ErrorCode;
-use mcp_runtime::transport::{HttpConfig, bind, serve_http};
+use mcp_runtime::transport::{
+    HttpConfig, MemoryStore, Session, SessionStore, StoreError, StoreFuture, bind, serve_http,
+};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::future::Future;
@@ -2230,5 +2232,87 @@ async fn the_service_mounts_in_axum() {
         .await;
     let reply = raw.request(Method::PUT, "/mcp").send().await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    serving.abort();
+}
+
+/// A session store that holds nothing and cannot be reached after its first `n` uses.
+struct Flaky {
+    inner: MemoryStore,
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl Flaky {
+    fn up(&self) -> Result<(), StoreError> {
+        let left = self.left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        if left == 0 || left > 1 << 20 {
+            self.left.store(0, std::sync::atomic::Ordering::SeqCst);
+            return Err(StoreError::Unavailable("connection refused".into()));
+        }
+        Ok(())
+    }
+}
+
+impl SessionStore for Flaky {
+    fn insert(&self, session: Arc<Session>) -> StoreFuture<'_, Result<String, StoreError>> {
+        match self.up() {
+            Ok(()) => self.inner.insert(session),
+            Err(e) => Box::pin(async { Err(e) }),
+        }
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<Option<Arc<Session>>, StoreError>> {
+        match self.up() {
+            Ok(()) => self.inner.get(id),
+            Err(e) => Box::pin(async { Err(e) }),
+        }
+    }
+
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<bool, StoreError>> {
+        match self.up() {
+            Ok(()) => self.inner.remove(id),
+            Err(e) => Box::pin(async { Err(e) }),
+        }
+    }
+
+    fn forget_all(&self) -> Vec<Arc<Session>> {
+        self.inner.forget_all()
+    }
+}
+
+#[tokio::test]
+async fn sessions_live_in_the_store_given_and_an_unavailable_one_fails_closed() {
+    let gate = Arc::new(Gate::default());
+    let store = Arc::new(Flaky {
+        inner: MemoryStore::new(10, Duration::from_secs(60)),
+        left: std::sync::atomic::AtomicUsize::new(2),
+    });
+    let svc = server(gate, Limits::default())
+        .http_service_with_store(HttpConfig::default(), store.clone());
+    let app = axum::Router::new().route_service("/mcp", svc);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let raw = Raw { addr };
+    // Two uses: the session is kept, then found.
+    let session = raw.initialize_as("2025-11-25").await;
+    assert_eq!(store.inner.len(), 1, "the session is in the store given");
+    let reply = raw.post(&call(2, "add", json!({ "a": 1, "b": 2 })));
+    let reply = reply.session(&session).send().await;
+    assert_eq!(structured(&reply.json().await, 2), json!({ "result": 3 }));
+    // Then the store is down: the request is refused at once, with a reason.
+    let reply = raw.post(&call(3, "add", json!({ "a": 1, "b": 2 })));
+    let reply = reply.session(&session).send().await;
+    assert_eq!(
+        reply.header("retry-after").as_deref(),
+        Some("1"),
+        "503 says when to retry"
+    );
+    reply
+        .error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::INTERNAL_ERROR)
+        .await;
+    let reply = raw.post(&initialize("2025-11-25")).send().await;
+    reply
+        .error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::INTERNAL_ERROR)
+        .await;
     serving.abort();
 }

@@ -16,6 +16,7 @@ pub(crate) mod facts;
 mod limits;
 pub(crate) mod outbound;
 pub(crate) mod session;
+pub(crate) mod store;
 
 pub use context::{
     ClientRequestError, Context, Elicitation, FromContext, Rejection, Requirement, State,
@@ -37,6 +38,7 @@ pub use facts::RequestFacts;
 pub use limits::Limits;
 pub use outbound::{Outbound, Sink, SinkFuture};
 pub use session::{Admitted, EndReason, Session};
+pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
 
 use crate::error::{Error, Result};
 use crate::protocol::Implementation;

@@ -27,6 +27,10 @@ pub trait Sink: Send + Sync + 'static {
     fn release_connection(&self) -> SinkFuture<'_, ()> {
         Box::pin(async {})
     }
+
+    /// The session this sink carries messages for has ended: nothing more will be sent
+    /// (Streamable HTTP ends the session's GET stream). Does nothing by default.
+    fn close(&self) {}
 }
 
 /// Where the core sends messages: a handle on a transport's [`Sink`]. Cheap to clone.
@@ -52,6 +56,11 @@ impl Outbound {
     /// Queues a message without waiting; false when it could not be queued.
     pub fn try_send(&self, message: Message) -> bool {
         self.0.try_send(message)
+    }
+
+    /// See [`Sink::close`].
+    pub fn close(&self) {
+        self.0.close()
     }
 
     /// See [`Sink::release_connection`].

@@ -7,6 +7,7 @@ use super::outbound::Outbound;
 use crate::protocol::{ErrorObject, LoggingLevel, Message, ProtocolVersion, RequestId};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -41,6 +42,8 @@ pub struct Session {
     /// error that says why, and stopped.
     ended: CancellationToken,
     end_reason: OnceLock<EndReason>,
+    /// What the transport keeps with the session (Streamable HTTP: its SSE streams).
+    attachment: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 /// Why a session ended while requests were still running.
@@ -142,6 +145,7 @@ impl Session {
             admission: Arc::new(Admission::new(max_concurrent)),
             ended,
             end_reason: OnceLock::new(),
+            attachment: OnceLock::new(),
         }
     }
 
@@ -173,6 +177,20 @@ impl Session {
         let _ = self.end_reason.set(reason);
         self.ended.cancel();
         self.cancel_all();
+        if let Some(outbound) = &*self.outbound.read().unwrap_or_else(PoisonError::into_inner) {
+            outbound.close();
+        }
+    }
+
+    /// Keeps `value` with the session, for the transport that serves it (one value per
+    /// session; false when one is already attached).
+    pub fn attach<T: Any + Send + Sync>(&self, value: Arc<T>) -> bool {
+        self.attachment.set(value).is_ok()
+    }
+
+    /// What the transport attached, if it is a `T`.
+    pub fn attached<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.attachment.get()?.clone().downcast().ok()
     }
 
     /// True once the session ended.

@@ -23,7 +23,8 @@ mod http;
 mod stream;
 
 pub use crate::server::{
-    Admitted, Answer, EndReason, Outbound, RequestFacts, RequestScope, Session, Sink, SinkFuture,
+    Admitted, Answer, EndReason, MemoryStore, Outbound, RequestFacts, RequestScope, Session,
+    SessionStore, Sink, SinkFuture, StoreError, StoreFuture,
 };
 pub use http::{HttpBody, HttpConfig, McpService, bind, serve_http, shutdown_signal};
 pub use stream::serve_io;

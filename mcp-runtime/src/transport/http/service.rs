@@ -6,12 +6,15 @@
 use super::body::{self, BodyBudget};
 use super::config::{HttpConfig, host_allowed, origin_allowed};
 use super::deferred::{Outgoing, deferred};
-use super::sessions::{CreateError, HttpSession, SessionStore};
+use super::sessions::HttpStreams;
 use super::sse::{self, AttachError, EventStream};
 use crate::protocol::{
     ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Response as RpcResponse,
 };
-use crate::server::{Admitted, Answer, Outbound, RequestScope, Server, Session};
+use crate::server::{
+    Admitted, Answer, MemoryStore, Outbound, RequestScope, Server, Session, SessionStore,
+    StoreError,
+};
 use bytes::Bytes;
 use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
@@ -55,7 +58,7 @@ pub struct McpService {
 struct ServiceInner {
     server: Server,
     config: HttpConfig,
-    sessions: SessionStore,
+    sessions: Arc<dyn SessionStore>,
     /// Stateless mode: the session a request runs in, one per protocol version, shared
     /// by every request of that version rather than made per request (a stateless
     /// session keeps nothing from one request to the next).
@@ -68,21 +71,28 @@ struct ServiceInner {
 }
 
 impl Server {
-    /// This server's Streamable HTTP endpoint as a `tower::Service`.
+    /// This server's Streamable HTTP endpoint as a `tower::Service`, its sessions in this
+    /// process's memory (bounded by `config.max_sessions` and
+    /// `config.session_idle_timeout`).
     pub fn http_service(&self, config: HttpConfig) -> McpService {
+        let store = MemoryStore::new(config.max_sessions, config.session_idle_timeout);
+        self.http_service_with_store(config, Arc::new(store))
+    }
+
+    /// Like [`Server::http_service`], with the sessions kept in `store` (the session limit
+    /// and idle timeout are then the store's).
+    pub fn http_service_with_store(
+        &self,
+        config: HttpConfig,
+        store: Arc<dyn SessionStore>,
+    ) -> McpService {
         let stopping = CancellationToken::new();
-        let sessions = SessionStore::new(
-            config.max_sessions,
-            config.session_idle_timeout,
-            config.replay_buffer,
-            self.limits().outbound_queue,
-        );
         McpService {
             inner: Arc::new(ServiceInner {
                 budget: BodyBudget::new(config.max_buffered_body_bytes),
                 server: self.clone(),
                 config,
-                sessions,
+                sessions: store,
                 stateless_sessions: ProtocolVersion::ALL
                     .iter()
                     .map(|&version| self.stateless_session(version, &stopping))
@@ -97,7 +107,11 @@ impl McpService {
     /// Ends every session (used on shutdown): their GET streams close at once, while a
     /// request in flight still sends its response on its own stream.
     pub fn close_sessions(&self) {
-        self.inner.sessions.close_all();
+        for session in self.inner.sessions.forget_all() {
+            if let Some(streams) = session.attached::<HttpStreams>() {
+                streams.standalone.finish();
+            }
+        }
     }
 
     /// Stops waiting for the requests in flight: each is answered with a JSON-RPC error
@@ -147,8 +161,8 @@ impl McpService {
                 let session_id = headers.session_id.cloned();
                 inner.post(req, version, session_id).await
             }
-            Method::GET => inner.get(&headers),
-            Method::DELETE => inner.delete(&headers),
+            Method::GET => inner.get(&headers).await,
+            Method::DELETE => inner.delete(&headers).await,
             _ => {
                 let mut resp = error(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -299,15 +313,15 @@ impl ServiceInner {
         if starts_session {
             return self.initialize(payload, scope).await;
         }
-        let session = match self.session(session_id.as_ref()) {
-            Ok(s) => s,
+        let (session, streams) = match self.session(session_id.as_ref()).await {
+            Ok(found) => found,
             Err(resp) => return resp,
         };
         // A supported MCP-Protocol-Version (checked above) is accepted even when it differs
         // from the negotiated one: the spec asks for 400 only when it is invalid or
         // unsupported, and the official conformance suite sends 2025-03-26 on a 2025-11-25
         // session.
-        self.dispatch(&session.core, Some(&session), payload, scope)
+        self.dispatch(&session, Some(&streams), payload, scope)
             .await
     }
 
@@ -320,24 +334,17 @@ impl ServiceInner {
         if !core.is_established() {
             return reply(answer);
         }
-        match self.sessions.create(core) {
-            Ok((id, _)) => {
+        // The streams exist before the client can open the GET stream.
+        let _ = self.streams(&core);
+        match self.sessions.insert(core).await {
+            Ok(id) => {
                 let mut resp = reply(answer);
                 if let Ok(id) = HeaderValue::from_str(&id) {
                     resp.headers_mut().insert(SESSION_ID, id);
                 }
                 resp
             }
-            Err(CreateError::TooMany) => error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::INTERNAL_ERROR,
-                "Service Unavailable: too many sessions; try again later",
-            ),
-            Err(CreateError::Random(e)) => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::INTERNAL_ERROR,
-                format!("no secure session id could be made: {e}"),
-            ),
+            Err(e) => store_error(e),
         }
     }
 
@@ -347,7 +354,7 @@ impl ServiceInner {
     async fn dispatch(
         &self,
         session: &Arc<Session>,
-        http: Option<&HttpSession>,
+        http: Option<&HttpStreams>,
         payload: Payload,
         scope: RequestScope,
     ) -> Response<HttpBody> {
@@ -364,7 +371,7 @@ impl ServiceInner {
     async fn request(
         &self,
         session: &Arc<Session>,
-        http: Option<&HttpSession>,
+        http: Option<&HttpStreams>,
         admitted: Admitted,
         payload: Payload,
         mut scope: RequestScope,
@@ -440,7 +447,10 @@ impl ServiceInner {
 
     /// The session named by the request's `Mcp-Session-Id`: 400 without one, 404 when
     /// unknown or ended.
-    fn session(&self, id: Option<&HeaderValue>) -> Result<Arc<HttpSession>, Response<HttpBody>> {
+    async fn session(
+        &self,
+        id: Option<&HeaderValue>,
+    ) -> Result<(Arc<Session>, Arc<HttpStreams>), Response<HttpBody>> {
         let Some(id) = id.and_then(|v| v.to_str().ok()) else {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -448,17 +458,35 @@ impl ServiceInner {
                 "Bad Request: Mcp-Session-Id header is required (send initialize first to get one)",
             ));
         };
-        self.sessions.get(id).ok_or_else(|| {
+        let session = match self.sessions.get(id).await {
+            Ok(Some(session)) => session,
+            Ok(None) => {
+                return Err(error(
+                    StatusCode::NOT_FOUND,
+                    ErrorCode::INVALID_REQUEST,
+                    "Not Found: the session does not exist or has ended; initialize a new one",
+                ));
+            }
+            Err(e) => return Err(store_error(e)),
+        };
+        let streams = self.streams(&session)?;
+        Ok((session, streams))
+    }
+
+    /// The streams of `session`, made on first use.
+    fn streams(&self, session: &Session) -> Result<Arc<HttpStreams>, Response<HttpBody>> {
+        let queue = self.server.limits().outbound_queue;
+        HttpStreams::of(session, self.config.replay_buffer, queue).ok_or_else(|| {
             error(
-                StatusCode::NOT_FOUND,
-                ErrorCode::INVALID_REQUEST,
-                "Not Found: the session does not exist or has ended; initialize a new one",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::INTERNAL_ERROR,
+                "the session carries another transport's state",
             )
         })
     }
 
     /// GET: the standalone SSE stream of a session, or the resumption of a stream.
-    fn get(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
+    async fn get(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
         if self.config.stateless {
             let mut resp = error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -479,16 +507,16 @@ impl ServiceInner {
         if let Err(resp) = protocol_version_header(headers.protocol_version) {
             return resp;
         }
-        let session = match self.session(headers.session_id) {
-            Ok(s) => s,
+        let (_session, streams) = match self.session(headers.session_id).await {
+            Ok(found) => found,
             Err(resp) => return resp,
         };
         let (stream, after) = match headers
             .last_event_id
             .map(|v| v.to_str().ok().and_then(sse::parse_event_id))
         {
-            None => (session.standalone.clone(), None),
-            Some(Some((stream, seq))) => match session.stream(stream) {
+            None => (streams.standalone.clone(), None),
+            Some(Some((stream, seq))) => match streams.stream(stream) {
                 Some(s) => (s, Some(seq)),
                 None => {
                     return error(
@@ -517,7 +545,7 @@ impl ServiceInner {
     }
 
     /// DELETE: ends the session.
-    fn delete(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
+    async fn delete(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
         if self.config.stateless {
             let mut resp = error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -538,16 +566,34 @@ impl ServiceInner {
                 "Bad Request: Mcp-Session-Id header is required",
             );
         };
-        if self.sessions.remove(id) {
-            empty(StatusCode::OK)
-        } else {
-            error(
+        match self.sessions.remove(id).await {
+            Ok(true) => empty(StatusCode::OK),
+            Ok(false) => error(
                 StatusCode::NOT_FOUND,
                 ErrorCode::INVALID_REQUEST,
                 "Not Found: the session does not exist or has ended",
-            )
+            ),
+            Err(e) => store_error(e),
         }
     }
+}
+
+/// A store that could not keep or find a session: 503 (full, unreachable) or 500.
+fn store_error(e: StoreError) -> Response<HttpBody> {
+    let status = match e {
+        StoreError::Random(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let text = match status {
+        StatusCode::SERVICE_UNAVAILABLE => format!("Service Unavailable: {e}"),
+        _ => e.to_string(),
+    };
+    let mut resp = error(status, ErrorCode::INTERNAL_ERROR, text);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    resp
 }
 
 /// The answer to a body that was not read: 413, 503 or 408. The connection closes after it,

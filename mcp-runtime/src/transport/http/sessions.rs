@@ -1,22 +1,21 @@
-//! Sessions of the Streamable HTTP transport: ids, expiry, bounds, and their SSE streams.
+//! What the Streamable HTTP transport keeps with each session: its SSE streams (the GET
+//! stream, and the recent POST streams for `Last-Event-ID` resumption). The sessions
+//! themselves, their ids, bounds and expiry are the core's [`SessionStore`]'s.
+//!
+//! [`SessionStore`]: crate::server::SessionStore
 
 use super::sse::EventStream;
 use crate::protocol::Message;
-use crate::server::{EndReason, Outbound, Session, Sink, SinkFuture};
-use base64::Engine as _;
-use foldhash::fast::RandomState;
-use std::collections::{HashMap, VecDeque};
+use crate::server::{Outbound, Session, Sink, SinkFuture};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::{Duration, Instant};
 
 /// Finished POST streams kept per session for late `Last-Event-ID` resumption.
 const KEPT_STREAMS: usize = 8;
 
-/// One client's session over HTTP.
-pub(crate) struct HttpSession {
-    pub(crate) core: Arc<Session>,
-    last_used: Mutex<Instant>,
+/// The streams of one session, attached to it ([`Session::attach`]).
+pub(crate) struct HttpStreams {
     next_stream: AtomicU64,
     /// The GET stream (id 0) for server-initiated messages.
     pub(crate) standalone: Arc<EventStream>,
@@ -26,41 +25,30 @@ pub(crate) struct HttpSession {
     queue: usize,
 }
 
-impl HttpSession {
-    fn new(core: Arc<Session>, replay: usize, queue: usize) -> Self {
+impl HttpStreams {
+    /// The streams of `session`, made and attached on first use: the session's
+    /// session-wide messages then go to its GET stream.
+    /// `None` only when something else is attached to the session.
+    pub(crate) fn of(session: &Session, replay: usize, queue: usize) -> Option<Arc<HttpStreams>> {
+        if session.attached::<HttpStreams>().is_none() {
+            let streams = Arc::new(HttpStreams::new(replay, queue));
+            let standalone = Arc::downgrade(&streams.standalone);
+            if session.attach(streams) {
+                session.set_outbound(Outbound::new(Standalone(standalone)));
+            }
+        }
+        session.attached::<HttpStreams>()
+    }
+
+    fn new(replay: usize, queue: usize) -> Self {
         let standalone = Arc::new(EventStream::new(0, replay, queue));
-        core.set_outbound(Outbound::new(Standalone(Arc::downgrade(&standalone))));
-        HttpSession {
-            core,
-            last_used: Mutex::new(Instant::now()),
+        HttpStreams {
             next_stream: AtomicU64::new(1),
             standalone,
             streams: Mutex::default(),
             replay,
             queue,
         }
-    }
-
-    /// Marks the session used now, unless it has been idle for `idle` or longer: then it
-    /// is left as it is and false is returned. One clock read per request.
-    fn touch_within(&self, idle: Duration) -> bool {
-        let now = Instant::now();
-        let mut last = self
-            .last_used
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if now.saturating_duration_since(*last) >= idle {
-            return false;
-        }
-        *last = now;
-        true
-    }
-
-    fn idle_for(&self) -> Duration {
-        self.last_used
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .elapsed()
     }
 
     /// A new stream for the SSE response of one POST.
@@ -82,13 +70,6 @@ impl HttpSession {
         }
         let streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
         streams.iter().find(|s| s.id() == id).cloned()
-    }
-
-    /// Ends the session: the GET stream closes, the calls in flight are cancelled and
-    /// answered with an error, each on its own stream, which then ends.
-    pub(crate) fn close(&self) {
-        self.core.end(EndReason::Closed);
-        self.standalone.finish();
     }
 }
 
@@ -116,135 +97,10 @@ impl Sink for Standalone {
             }
         }
     }
-}
 
-/// Why a session could not be created.
-pub(crate) enum CreateError {
-    /// The session limit is reached.
-    TooMany,
-    /// The OS random source failed: no secret id can be made.
-    Random(getrandom::Error),
-}
-
-/// Every live session, bounded in number and idle time.
-pub(crate) struct SessionStore {
-    /// The ids are the server's own random strings: a fast hasher is enough.
-    map: Mutex<HashMap<String, Arc<HttpSession>, RandomState>>,
-    max: usize,
-    idle: Duration,
-    replay: usize,
-    queue: usize,
-}
-
-impl SessionStore {
-    pub(crate) fn new(max: usize, idle: Duration, replay: usize, queue: usize) -> Self {
-        SessionStore {
-            map: Mutex::default(),
-            max,
-            idle,
-            replay,
-            queue,
+    fn close(&self) {
+        if let Some(stream) = self.0.upgrade() {
+            stream.finish();
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<HttpSession>, RandomState>> {
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Starts a session with a fresh, cryptographically random id.
-    pub(crate) fn create(
-        &self,
-        core: Arc<Session>,
-    ) -> Result<(String, Arc<HttpSession>), CreateError> {
-        let mut map = self.lock();
-        if map.len() >= self.max {
-            let idle = self.idle;
-            map.retain(|_, s| {
-                let keep = s.idle_for() < idle;
-                if !keep {
-                    s.close();
-                }
-                keep
-            });
-            if map.len() >= self.max {
-                return Err(CreateError::TooMany);
-            }
-        }
-        let id = new_session_id().map_err(CreateError::Random)?;
-        let session = Arc::new(HttpSession::new(core, self.replay, self.queue));
-        map.insert(id.clone(), session.clone());
-        Ok((id, session))
-    }
-
-    /// The live session with this id; an expired one is ended and not returned.
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
-        let mut map = self.lock();
-        let session = map.get(id)?.clone();
-        if !session.touch_within(self.idle) {
-            map.remove(id);
-            session.close();
-            return None;
-        }
-        Some(session)
-    }
-
-    /// Ends a session; false when there was none.
-    pub(crate) fn remove(&self, id: &str) -> bool {
-        match self.lock().remove(id) {
-            Some(session) => {
-                session.close();
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Ends every session (shutdown): their GET streams close now; a POST stream ends
-    /// with its response, so a call in flight still answers.
-    pub(crate) fn close_all(&self) {
-        for (_, s) in self.lock().drain() {
-            s.standalone.finish();
-        }
-    }
-
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.lock().len()
-    }
-}
-
-/// 32 random bytes from the OS, base64url: 43 visible ASCII characters.
-fn new_session_id() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_visible_ascii_and_unique() {
-        let a = new_session_id().unwrap();
-        assert_eq!(a.len(), 43);
-        assert!(a.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-        assert_ne!(a, new_session_id().unwrap());
-    }
-
-    #[test]
-    fn bounded_and_expiring() {
-        let server = crate::Server::builder().build().unwrap();
-        let stop = tokio_util::sync::CancellationToken::new();
-        let store = SessionStore::new(2, Duration::from_millis(0), 4, 4);
-        let core = || server.new_session(&stop);
-        let (a, _) = store.create(core()).ok().unwrap();
-        assert!(store.get(&a).is_none(), "idle timeout 0 expires at once");
-        let store = SessionStore::new(1, Duration::from_secs(60), 4, 4);
-        let (a, _) = store.create(core()).ok().unwrap();
-        assert!(store.create(core()).is_err());
-        assert!(store.remove(&a));
-        assert!(store.create(core()).is_ok());
-        assert_eq!(store.len(), 1);
     }
 }
