@@ -96,7 +96,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
 
             // The read is a closure inside `__mcp_def` so that every probe of a type sits
             // in one function body and a type that fits nowhere is reported once.
-            fn __mcp_def() -> ::mcp_runtime::__private::Result<::mcp_runtime::__private::ResourceDef, ::mcp_runtime::__private::String> {
+            fn __mcp_def() -> ::mcp_runtime::__private::Result<::mcp_runtime::__private::ResourceDef, ::mcp_runtime::TemplateError> {
                 let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
                 let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
                 let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
