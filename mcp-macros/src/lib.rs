@@ -3,17 +3,19 @@
 //! prompts. Use them through `mcp_runtime::prelude::*`; this crate's code generates
 //! calls into `mcp_runtime::__private` and cannot be used alone.
 //!
-//! The crate is a pipeline, one file per stage: `attr.rs` reads the attribute's options,
-//! `ast.rs` reads the function, `valid.rs` and `template.rs` check them, and `expand/`
-//! generates the code. Every error is collected (`ctxt.rs`) and the user's function is
-//! always emitted, so one mistake gives one message.
+//! The crate is a pipeline (`pipeline.rs`), one file per stage: `attr.rs` reads the
+//! attribute's options, `ast.rs` reads the function, `valid/` checks them (URI templates
+//! by the runtime's own grammar, the `mcp-uri-template` crate) and resolves what
+//! generation needs, and `expand/` generates the code, which cannot fail. Every error is
+//! collected (`ctxt.rs`) and the user's function is always emitted, so one mistake gives
+//! one message.
 
 mod ast;
 mod attr;
 mod ctxt;
 mod doc;
 mod expand;
-mod template;
+mod pipeline;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -33,7 +35,7 @@ use proc_macro::TokenStream;
 /// `Result<T, E: Display>` of those (`Err` becomes an error result the model sees).
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
-    expand::tool(args.into(), input.into()).into()
+    pipeline::tool(args.into(), input.into()).into()
 }
 
 /// Makes a function a resource: `#[resource("notes://{id}", mime_type = "text/markdown")]`.
@@ -50,7 +52,7 @@ pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
 /// error -32002, any other error -32603 with its message.
 #[proc_macro_attribute]
 pub fn resource(args: TokenStream, input: TokenStream) -> TokenStream {
-    expand::resource(args.into(), input.into()).into()
+    pipeline::resource(args.into(), input.into()).into()
 }
 
 /// Makes a function a prompt. Parameters are the prompt's arguments (strings on the
@@ -63,5 +65,5 @@ pub fn resource(args: TokenStream, input: TokenStream) -> TokenStream {
 /// `GetPromptResult`, or a `Result` of those.
 #[proc_macro_attribute]
 pub fn prompt(args: TokenStream, input: TokenStream) -> TokenStream {
-    expand::prompt(args.into(), input.into()).into()
+    pipeline::prompt(args.into(), input.into()).into()
 }

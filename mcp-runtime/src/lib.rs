@@ -120,7 +120,7 @@ pub mod __private {
     pub use crate::server::glue;
     pub use crate::server::{
         BoxFuture, CompleteFn, Completer, FromContext, PromptDef, Requirement, ResourceDef,
-        ResourceInfo, ResourceRequest, ToolDef, ToolOutcome,
+        ResourceInfo, ResourceRequest, TemplateError, ToolDef, ToolOutcome,
     };
     pub use crate::server::{
         InputSchema, Package, PromptRegistration, ResourceRegistration, SchemaGen,

@@ -1,5 +1,6 @@
-//! Code generation. Generated code names everything through `::mcp_runtime::__private`
-//! and lives in `const _: () = { ... };` so nothing leaks into the user's namespace.
+//! Code generation from validated handlers: it checks nothing and cannot fail. Generated
+//! code names everything through `::mcp_runtime::__private` and lives in
+//! `const _: () = { ... };` so nothing leaks into the user's namespace.
 
 mod prompt;
 mod resource;
@@ -11,52 +12,15 @@ pub use prompt::prompt;
 pub use resource::resource;
 pub use tool::tool;
 
-use crate::ast::{self, Handler};
+use crate::ast::Handler;
 use crate::attr::Common;
-use crate::ctxt::Ctxt;
+use crate::valid::Completers;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-/// The pipeline every kind shares: parse the item, then the attribute's options (so
-/// errors come in reading order), check, generate. On any error the function is emitted
-/// unchanged (minus parameter docs) next to every message, so one mistake does not cascade
-/// into "cannot find function".
-fn run<A>(
-    args: TokenStream,
-    input: TokenStream,
-    macro_name: &str,
-    parse_attr: impl FnOnce(&Ctxt, TokenStream) -> A,
-    generate: impl FnOnce(&Ctxt, &Handler, &A) -> TokenStream,
-) -> TokenStream {
-    let item = match ast::parse_item(input.clone(), macro_name) {
-        Ok(item) => item,
-        Err(e) => {
-            let e = e.to_compile_error();
-            return quote!(#input #e);
-        }
-    };
-    let cx = Ctxt::default();
-    let attr = parse_attr(&cx, args);
-    let handler = Handler::from_syn(&cx, item, macro_name);
-    crate::valid::check_signature(&cx, &handler, macro_name);
-    let generated = generate(&cx, &handler, &attr);
-    let item = &handler.item;
-    match cx.finish() {
-        Ok(()) => quote!(#item #generated),
-        Err(e) => {
-            let e = e.to_compile_error();
-            quote!(#item #e)
-        }
-    }
-}
-
 /// What every kind reads the same way from its common options and its function.
 struct Described {
-    /// The registered name: the `name` option, else the function's name.
-    name: String,
-    /// Where that name is written.
-    name_span: Span,
     /// The `description` option, else the doc comment.
     description: TokenStream,
     title: TokenStream,
@@ -65,14 +29,6 @@ struct Described {
 
 fn describe(h: &Handler, common: &Common) -> Described {
     Described {
-        name: common
-            .name
-            .as_ref()
-            .map_or_else(|| h.fn_name(), |n| n.value.clone()),
-        name_span: common
-            .name
-            .as_ref()
-            .map_or(h.item.sig.ident.span(), |n| n.span),
         description: opt_str(common.description.as_deref().or(h.doc.as_deref())),
         title: opt_str(common.title.as_deref()),
         meta: meta_tokens(common),
@@ -160,32 +116,11 @@ fn arg_idents(h: &Handler) -> Vec<Ident> {
 }
 /// The completion functions and the table of completers of a prompt or resource:
 /// explicit `complete(arg = function)` entries, and enum-typed arguments, whose variants
-/// complete without code. `args` are (name, type) of the completable arguments.
-fn completers(
-    cx: &Ctxt,
-    common: &Common,
-    args: &[(String, &syn::Type)],
-    what: &str,
-) -> (TokenStream, TokenStream) {
-    let names: Vec<&str> = args.iter().map(|(n, _)| n.as_str()).collect();
+/// complete without code.
+fn completers(completers: &Completers) -> (TokenStream, TokenStream) {
     let mut functions = TokenStream::new();
     let mut entries = TokenStream::new();
-    for (i, (arg, path)) in common.completers.iter().enumerate() {
-        let arg_name = arg.to_string();
-        if !names.contains(&arg_name.as_str()) {
-            let hint = match crate::attr::closest(&arg_name, &names) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None if names.is_empty() => "it has none".to_owned(),
-                None => format!("its {what}s are: {}", names.join(", ")),
-            };
-            cx.error(
-                arg,
-                format_args!(
-                    "`complete({arg_name} = ...)`: there is no {what} `{arg_name}`; {hint}"
-                ),
-            );
-            continue;
-        }
+    for (i, (arg_name, path)) in completers.functions.iter().enumerate() {
         let function = format_ident!("__mcp_complete_{}", i);
         functions.extend(quote_spanned! {path.span()=>
             fn #function(
@@ -207,10 +142,7 @@ fn completers(
             ));
         });
     }
-    for (name, ty) in args {
-        if common.completers.iter().any(|(a, _)| a == name) {
-            continue;
-        }
+    for (name, ty) in &completers.by_type {
         entries.extend(quote_spanned! {ty.span()=>
             if let ::mcp_runtime::__private::Some(values) = (&&&__Probe::<#ty>::new()).enum_values(&mut __mcp_gen) {
                 __mcp_completers.push((

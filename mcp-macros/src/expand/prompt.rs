@@ -1,25 +1,20 @@
 //! `#[prompt]`: a message template the user can pick.
 
-use super::{
-    Described, arg_idents, call_user_fn, describe, duplicate_guard, opt_str, register, run,
-};
+use super::{Described, arg_idents, call_user_fn, describe, duplicate_guard, opt_str, register};
 use crate::ast::Handler;
-use crate::attr::PromptAttr;
-use crate::ctxt::Ctxt;
+use crate::valid::Prompt;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-pub fn prompt(args: TokenStream, input: TokenStream) -> TokenStream {
-    run(args, input, "prompt", PromptAttr::parse, generate)
-}
-
-fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
+pub fn prompt(h: &Handler, v: &Prompt) -> TokenStream {
+    let Prompt {
+        attr,
+        name,
+        completers,
+    } = v;
     let fn_ident = &h.item.sig.ident;
-    let completable: Vec<(String, &syn::Type)> =
-        h.params.iter().map(|p| (p.name.clone(), &p.ty)).collect();
-    let (complete_fns, complete_entries) =
-        super::completers(cx, &attr.common, &completable, "argument");
+    let (complete_fns, complete_entries) = super::completers(completers);
     let args = arg_idents(h);
     let extract = h.params.iter().zip(&args).map(|(p, arg)| {
         let (ty, pname) = (&p.ty, &p.name);
@@ -47,13 +42,12 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).prompt_output());
     let call = call_user_fn(h, &args);
     let Described {
-        name,
-        name_span,
         description,
         title,
         meta,
     } = describe(h, &attr.common);
-    let guard = duplicate_guard("prompt", &name, name_span);
+    let prompt_name = &name.value;
+    let guard = duplicate_guard("prompt", prompt_name, name.span);
     let register = register("Prompt", fn_ident, &format_ident!("__mcp_def"));
     quote! {
         #guard
@@ -78,7 +72,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &PromptAttr) -> TokenStream {
                 #(#arguments)*
                 #complete_entries
                 let prompt = ::mcp_runtime::__private::Prompt {
-                    name: ::mcp_runtime::__private::String::from(#name),
+                    name: ::mcp_runtime::__private::String::from(#prompt_name),
                     title: #title,
                     description: #description,
                     arguments: ::mcp_runtime::__private::Some(__mcp_arguments),

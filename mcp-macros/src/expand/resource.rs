@@ -1,62 +1,46 @@
 //! `#[resource("scheme://{var}")]`: data the client can read by URI.
 
-use super::{Described, arg_idents, call_user_fn, describe, opt_str, register, run};
+use super::{Described, arg_idents, call_user_fn, describe, opt_str, register};
 use crate::ast::Handler;
-use crate::attr::{ResourceAttr, WithSpan};
-use crate::ctxt::Ctxt;
-use crate::template;
-use proc_macro2::{Span, TokenStream};
+use crate::attr::WithSpan;
+use crate::valid::{Binding, Resource};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-pub fn resource(args: TokenStream, input: TokenStream) -> TokenStream {
-    run(args, input, "resource", ResourceAttr::parse, generate)
-}
-
-fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
-    // A missing URI template was reported with the options.
-    let Some(uri) = &attr.uri else {
-        return TokenStream::new();
-    };
-    let vars = match template::variables(&uri.value) {
-        Ok(vars) => vars,
-        Err(problem) => {
-            cx.error_at(uri.span, problem);
-            return TokenStream::new();
-        }
-    };
-    check_bindings(cx, h, &vars, uri.span);
+pub fn resource(h: &Handler, v: &Resource) -> TokenStream {
+    let Resource {
+        attr,
+        uri,
+        name,
+        variables,
+        bindings,
+        completers,
+    } = v;
     let fn_ident = &h.item.sig.ident;
-    let completable: Vec<(String, &syn::Type)> = h
-        .params
-        .iter()
-        .filter(|p| vars.contains(&p.name))
-        .map(|p| (p.name.clone(), &p.ty))
-        .collect();
-    let (complete_fns, complete_entries) =
-        super::completers(cx, &attr.common, &completable, "URI variable");
+    let (complete_fns, complete_entries) = super::completers(completers);
     let args = arg_idents(h);
-    let bind = h.params.iter().zip(&args).enumerate().map(|(i, (p, arg))| {
+    let params = h.params.iter().zip(bindings).enumerate();
+    let bind = params.clone().zip(&args).map(|((i, (p, binding)), arg)| {
         let (ty, pname) = (&p.ty, &p.name);
-        if vars.contains(pname) {
-            quote_spanned! {ty.span()=>
+        match binding {
+            Binding::Variable => quote_spanned! {ty.span()=>
                 let #arg: #ty = (&&&__Probe::<#ty>::new()).uri_var(&__mcp_req.vars, #pname)?;
-            }
-        } else {
-            let extract = format_ident!("__mcp_extract_{}", i);
-            quote_spanned! {ty.span()=>
-                let #arg: #ty = #extract::<#ty>(&__mcp_ctx)?;
+            },
+            Binding::Extractor => {
+                let extract = format_ident!("__mcp_extract_{}", i);
+                quote_spanned! {ty.span()=>
+                    let #arg: #ty = #extract::<#ty>(&__mcp_ctx)?;
+                }
             }
         }
     });
-    let extractors = h
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !vars.contains(&p.name));
+    let extractors = params
+        .filter(|(_, (_, binding))| **binding == Binding::Extractor)
+        .map(|(i, (p, _))| (i, p));
     let checks: Vec<TokenStream> = extractors
         .clone()
-        .map(|(i, p)| extractor_check(i, &p.name, uri, &vars))
+        .map(|(i, p)| extractor_check(i, &p.name, uri, variables))
         .collect();
     let needs = extractors.map(|(i, p)| {
         let (ty, requirement) = (&p.ty, format_ident!("__mcp_requirement_{}", i));
@@ -67,12 +51,11 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
     let convert = quote_spanned!(ret_span=> (&&&&__Probe::<#ret>::new()).resource_output());
     let call = call_user_fn(h, &args);
     let Described {
-        name,
         description,
         title,
         meta,
-        ..
     } = describe(h, &attr.common);
+    let resource_name = &name.value;
     let mime = opt_str(attr.mime_type.as_deref());
     let mime_lit = match &attr.mime_type {
         Some(m) => quote!(::mcp_runtime::__private::Some(#m)),
@@ -96,14 +79,14 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ResourceAttr) -> TokenStream {
 
             // The read is a closure inside `__mcp_def` so that every probe of a type sits
             // in one function body and a type that fits nowhere is reported once.
-            fn __mcp_def() -> ::mcp_runtime::__private::Result<::mcp_runtime::__private::ResourceDef, ::mcp_runtime::__private::String> {
+            fn __mcp_def() -> ::mcp_runtime::__private::Result<::mcp_runtime::__private::ResourceDef, ::mcp_runtime::__private::TemplateError> {
                 let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
                 let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();
                 let mut __mcp_gen = ::mcp_runtime::__private::SchemaGen::default();
                 #(#needs)*
                 #complete_entries
                 let info = ::mcp_runtime::__private::ResourceInfo {
-                    name: ::mcp_runtime::__private::String::from(#name),
+                    name: ::mcp_runtime::__private::String::from(#resource_name),
                     title: #title,
                     description: #description,
                     mime_type: #mime,
@@ -172,50 +155,5 @@ fn extractor_check(
         fn #requirement<T: #check>() -> ::mcp_runtime::__private::Option<::mcp_runtime::__private::Requirement> {
             ::mcp_runtime::__private::glue::extractor_requirement::<T>()
         }
-    }
-}
-
-/// Every template variable needs a parameter of the same name, and the parameters that
-/// are not variables must be extractors (checked by type in the generated code).
-/// `State<..>` or `Context` (by the path's last segment): the runtime's own extractors.
-fn is_known_extractor(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "State" || s.ident == "Context"),
-        syn::Type::Reference(r) => is_known_extractor(&r.elem),
-        _ => false,
-    }
-}
-
-fn check_bindings(cx: &Ctxt, h: &Handler, vars: &[String], span: Span) {
-    // Candidates for a rename: parameters bound to nothing, leaving out the ones that are
-    // plainly extractors (`State<T>`, `Context`, filled by the runtime, never by the URI).
-    let others: Vec<String> = h
-        .params
-        .iter()
-        .filter(|p| !vars.contains(&p.name) && !is_known_extractor(&p.ty))
-        .map(|p| format!("`{}`", p.name))
-        .collect();
-    for var in vars
-        .iter()
-        .filter(|v| !h.params.iter().any(|p| &p.name == *v))
-    {
-        let hint = match others.as_slice() {
-            [] => format!(
-                "add a parameter `{var}: String` (or of any type that implements `FromStr`)"
-            ),
-            [one] => format!("add a parameter `{var}`, or rename {one} to `{var}`"),
-            many => format!(
-                "add a parameter `{var}`, or rename one of {} to `{var}`",
-                many.join(", ")
-            ),
-        };
-        cx.error_at(
-            span,
-            format_args!("URI template variable `{{{var}}}` has no parameter: {hint}"),
-        );
     }
 }

@@ -24,7 +24,7 @@ fn tool() {
             Ok(a + b.unwrap_or(0))
         }
     };
-    assert_snapshot("tool", super::tool(args, item));
+    assert_snapshot("tool", crate::pipeline::tool(args, item));
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn resource() {
             notes.get(id)
         }
     };
-    assert_snapshot("resource", super::resource(args, item));
+    assert_snapshot("resource", crate::pipeline::resource(args, item));
 }
 
 #[test]
@@ -52,7 +52,7 @@ fn prompt() {
             format!("{code} {focus:?}")
         }
     };
-    assert_snapshot("prompt", super::prompt(args, item));
+    assert_snapshot("prompt", crate::pipeline::prompt(args, item));
 }
 
 /// On errors the function is emitted unchanged, with its parameter docs removed, next to
@@ -69,7 +69,7 @@ fn tool_with_errors() {
             text.to_uppercase()
         }
     };
-    assert_snapshot("tool_with_errors", super::tool(args, item));
+    assert_snapshot("tool_with_errors", crate::pipeline::tool(args, item));
 }
 
 fn assert_snapshot(name: &str, tokens: TokenStream) {

@@ -1,34 +1,19 @@
 //! `#[tool]`: a function the model can call.
 
-use super::{Described, arg_idents, call_user_fn, describe, duplicate_guard, register, run};
+use super::{Described, arg_idents, call_user_fn, describe, duplicate_guard, register};
 use crate::ast::Handler;
-use crate::attr::ToolAttr;
-use crate::ctxt::Ctxt;
-use crate::valid::tool_name_problem;
+use crate::valid::Tool;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
-    run(args, input, "tool", ToolAttr::parse, generate)
-}
-
-fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
+pub fn tool(h: &Handler, v: &Tool) -> TokenStream {
+    let Tool { attr, name } = v;
     let Described {
-        name,
-        name_span,
         description,
         title,
         meta,
     } = describe(h, &attr.common);
-    if let Some(problem) = tool_name_problem(&name) {
-        let hint = if attr.common.name.is_some() {
-            ""
-        } else {
-            "; rename it with `#[tool(name = \"...\")]`"
-        };
-        cx.error_at(name_span, format_args!("{problem}{hint}"));
-    }
     let fn_ident = &h.item.sig.ident;
     let args = arg_idents(h);
     let extract = h.params.iter().zip(&args).map(|(p, arg)| {
@@ -75,7 +60,8 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
         },
         None => quote!(__mcp_input.finish()),
     };
-    let guard = duplicate_guard("tool", &name, name_span);
+    let tool_name = &name.value;
+    let guard = duplicate_guard("tool", &name.value, name.span);
     let register = register("Tool", fn_ident, &quote::format_ident!("__mcp_def"));
     quote! {
         #guard
@@ -103,7 +89,7 @@ fn generate(cx: &Ctxt, h: &Handler, attr: &ToolAttr) -> TokenStream {
                     open_world_hint: #ow,
                 };
                 let tool = ::mcp_runtime::__private::Tool {
-                    name: ::mcp_runtime::__private::String::from(#name),
+                    name: ::mcp_runtime::__private::String::from(#tool_name),
                     title: #title,
                     description: #description,
                     input_schema: #input_schema,

@@ -32,7 +32,7 @@ const _: () = {
     }
     fn __mcp_def() -> ::mcp_runtime::__private::Result<
         ::mcp_runtime::__private::ResourceDef,
-        ::mcp_runtime::__private::String,
+        ::mcp_runtime::__private::TemplateError,
     > {
         let mut __mcp_needs = ::mcp_runtime::__private::Vec::new();
         let mut __mcp_completers = ::mcp_runtime::__private::Vec::new();

@@ -286,7 +286,7 @@ impl ServerBuilder {
         for def in resources {
             match def {
                 Ok(def) => res.push(def),
-                Err(e) => self.errors.push(e),
+                Err(e) => self.errors.push(e.to_string()),
             }
         }
         res.sort_by(|a, b| a.template.as_str().cmp(b.template.as_str()));
@@ -316,7 +316,7 @@ impl ServerBuilder {
         match registry::find_resource(registry::key_of(&f)) {
             Some(Ok(def)) => self.resource_def(def),
             Some(Err(e)) => {
-                self.errors.push(e);
+                self.errors.push(e.to_string());
                 self
             }
             None => {

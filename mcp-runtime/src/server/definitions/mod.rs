@@ -10,7 +10,7 @@ pub(crate) mod uri_template;
 use self::arguments::ToolArguments;
 use self::glue::Arguments;
 use self::output::ToolOutcome;
-use self::uri_template::UriTemplate;
+use self::uri_template::{TemplateError, UriTemplate};
 use super::context::{Context, Requirement};
 use crate::protocol::{
     ErrorObject, GetPromptResult, Meta, Prompt, Resource, ResourceContents, ResourceTemplate, Tool,
@@ -143,8 +143,12 @@ pub struct ResourceInfo {
 
 impl ResourceDef {
     /// A resource from its URI template (static when it has no variables).
-    pub fn new(uri_template: &str, info: ResourceInfo, read: ResourceFn) -> Result<Self, String> {
-        let template = UriTemplate::parse(uri_template).map_err(|e| e.to_string())?;
+    pub fn new(
+        uri_template: &str,
+        info: ResourceInfo,
+        read: ResourceFn,
+    ) -> Result<Self, TemplateError> {
+        let template = UriTemplate::parse(uri_template)?;
         Ok(ResourceDef {
             template,
             name: info.name,
@@ -174,7 +178,7 @@ impl ResourceDef {
 
     /// The definition of a `#[resource]` function; `None` if `f` has no `#[resource]`,
     /// `Some(Err)` if its URI template is invalid.
-    pub fn of<F: 'static>(f: F) -> Option<Result<ResourceDef, String>> {
+    pub fn of<F: 'static>(f: F) -> Option<Result<ResourceDef, TemplateError>> {
         find_resource(key_of(&f))
     }
 
@@ -270,7 +274,7 @@ pub struct ToolRegistration {
 pub struct ResourceRegistration {
     pub key: fn() -> TypeId,
     pub package: Package,
-    pub def: fn() -> Result<ResourceDef, String>,
+    pub def: fn() -> Result<ResourceDef, TemplateError>,
 }
 
 /// Link-time registration of a `#[prompt]` (emitted by the macro).
@@ -302,7 +306,7 @@ impl ToolRegistration {
 }
 
 impl ResourceRegistration {
-    fn build(&self) -> Result<ResourceDef, String> {
+    fn build(&self) -> Result<ResourceDef, TemplateError> {
         let (key, package) = (Some((self.key)()), Some(self.package));
         (self.def)().map(|d| ResourceDef { key, package, ..d })
     }
@@ -325,7 +329,7 @@ pub(crate) fn find_tool(key: TypeId) -> Option<ToolDef> {
         .map(ToolRegistration::build)
 }
 
-pub(crate) fn find_resource(key: TypeId) -> Option<Result<ResourceDef, String>> {
+pub(crate) fn find_resource(key: TypeId) -> Option<Result<ResourceDef, TemplateError>> {
     inventory::iter::<ResourceRegistration>
         .into_iter()
         .find(|r| (r.key)() == key)
@@ -368,7 +372,7 @@ pub(crate) fn program_package() -> Option<Package> {
 /// Every registered tool, resource and prompt, each built once.
 pub(crate) fn all() -> (
     Vec<ToolDef>,
-    Vec<Result<ResourceDef, String>>,
+    Vec<Result<ResourceDef, TemplateError>>,
     Vec<PromptDef>,
 ) {
     (

@@ -1,8 +1,66 @@
-//! Semantic checks: what parses but cannot work.
+//! Semantic checks: what parses but cannot work. Each kind's `validate` reports every
+//! problem it finds and returns what expansion needs, resolved, so that expansion has
+//! nothing left to check and cannot fail.
+
+mod prompt;
+mod resource;
+mod tool;
+
+pub use prompt::{Prompt, validate as prompt};
+pub use resource::{Binding, Resource, validate as resource};
+pub use tool::{Tool, validate as tool};
 
 use crate::ast::Handler;
+use crate::attr::{Common, WithSpan};
 use crate::ctxt::Ctxt;
 use syn::{GenericArgument, GenericParam, PathArguments, Type};
+
+/// The name a handler is registered under, where it is written: the `name` option, else
+/// the function's name.
+fn registered_name(h: &Handler, common: &Common) -> WithSpan<String> {
+    common.name.clone().unwrap_or_else(|| WithSpan {
+        value: h.fn_name(),
+        span: h.item.sig.ident.span(),
+    })
+}
+
+/// How the arguments of a prompt, or the variables of a resource template, complete.
+pub struct Completers {
+    /// `complete(arg = function)`, in the order written.
+    pub functions: Vec<(String, syn::Path)>,
+    /// The other completable arguments, with their types: completed from the variants
+    /// when the type is an enum.
+    pub by_type: Vec<(String, Type)>,
+}
+
+/// Checks that each `complete(arg = ...)` names one of `args`, the completable arguments
+/// (name, type); `what` is what they are called in messages.
+fn completers(cx: &Ctxt, common: &Common, args: &[(String, &Type)], what: &str) -> Completers {
+    let names: Vec<&str> = args.iter().map(|(n, _)| n.as_str()).collect();
+    let mut functions = Vec::new();
+    for (arg, path) in &common.completers {
+        let arg_name = arg.to_string();
+        if names.contains(&arg_name.as_str()) {
+            functions.push((arg_name, path.clone()));
+            continue;
+        }
+        let hint = match crate::attr::closest(&arg_name, &names) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if names.is_empty() => "it has none".to_owned(),
+            None => format!("its {what}s are: {}", names.join(", ")),
+        };
+        cx.error(
+            arg,
+            format_args!("`complete({arg_name} = ...)`: there is no {what} `{arg_name}`; {hint}"),
+        );
+    }
+    let by_type = args
+        .iter()
+        .filter(|(name, _)| !common.completers.iter().any(|(a, _)| a == name))
+        .map(|(name, ty)| (name.clone(), (*ty).clone()))
+        .collect();
+    Completers { functions, by_type }
+}
 
 /// Checks shared by every kind of handler.
 pub fn check_signature(cx: &Ctxt, h: &Handler, macro_name: &str) {
@@ -177,58 +235,9 @@ fn type_to_string(ty: &Type) -> String {
     out
 }
 
-/// A tool name: 1 to 128 characters of `[A-Za-z0-9_.-]` (MCP 2025-11-25).
-pub fn tool_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() || name.len() > 128 {
-        return Some(format!(
-            "a tool name must be 1 to 128 characters long, not {}",
-            name.len()
-        ));
-    }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-    let mut bad: Vec<char> = Vec::new();
-    for c in name.chars().filter(|&c| !allowed(c)) {
-        if !bad.contains(&c) {
-            bad.push(c);
-        }
-    }
-    if bad.is_empty() {
-        return None;
-    }
-    let bad: Vec<String> = bad.iter().map(|c| format!("{:?}", c.to_string())).collect();
-    let suggestion = name
-        .split(|c: char| !allowed(c))
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("_");
-    let hint = if suggestion.is_empty() {
-        String::new()
-    } else {
-        format!(", such as \"{suggestion}\"")
-    };
-    Some(format!(
-        "invalid tool name \"{name}\": it contains {}; a tool name uses only ASCII letters, digits, `_`, `.` and `-`{hint}",
-        bad.join(", ")
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tool_names() {
-        assert_eq!(tool_name_problem("get_weather.v2-beta"), None);
-        let problem = tool_name_problem("say hello!").unwrap();
-        assert!(problem.contains(r#"" ", "!""#), "{problem}");
-        assert!(problem.contains(r#"such as "say_hello""#), "{problem}");
-        assert!(
-            tool_name_problem(&"a".repeat(129))
-                .unwrap()
-                .contains("not 129")
-        );
-        assert!(tool_name_problem("").is_some());
-    }
 
     #[test]
     fn owned_types() {
