@@ -1447,3 +1447,24 @@ async fn integer_widths_are_minimum_and_maximum_not_formats() {
         "{tool}"
     );
 }
+
+#[test]
+fn configuration_errors_are_typed() {
+    use mcp_runtime::ConfigError;
+    use mcp_runtime::define::ItemKind;
+    let errors = match Server::builder().prompt(add).tool(add).tool(add).build() {
+        Err(mcp_runtime::Error::Config(errors)) => errors,
+        other => panic!("expected configuration errors, got {:?}", other.err()),
+    };
+    assert!(
+        matches!(
+            errors.as_slice(),
+            [ConfigError::NotAnnotated {
+                expected: ItemKind::Prompt,
+                actual: Some(ItemKind::Tool),
+                ..
+            }]
+        ),
+        "{errors:?}"
+    );
+}

@@ -5,6 +5,7 @@
 
 pub use crate::server::{
     BoxFuture, CompleteFn, Completer, FromContext, IntoPromptResult, IntoResourceContents,
-    IntoToolResult, NotFound, PromptDef, Rejection, Requirement, ResourceDef, ResourceInfo,
-    ResourceRequest, TemplateError, ToolArguments, ToolDef, ToolFn, ToolOutcome, UriTemplate,
+    IntoToolResult, ItemKind, NotFound, PromptDef, Rejection, Requirement, ResourceDef,
+    ResourceInfo, ResourceRequest, TemplateError, ToolArguments, ToolDef, ToolFn, ToolOutcome,
+    UriTemplate,
 };

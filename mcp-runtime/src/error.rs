@@ -1,6 +1,7 @@
 //! The runtime's error type.
 
 use crate::protocol::ErrorObject;
+use crate::server::ConfigError;
 
 /// What can go wrong building, serving or calling an MCP server.
 ///
@@ -28,9 +29,10 @@ pub enum Error {
     /// The peer sent something that is not valid MCP.
     #[error("invalid message from the peer: {0}")]
     Protocol(String),
-    /// The server's configuration is wrong (names clash, a state is missing, ...).
-    #[error("invalid server configuration:\n  {}", .0.join("\n  "))]
-    Config(Vec<String>),
+    /// The server's configuration is wrong (names clash, a state is missing, ...): every
+    /// mistake found, each with what to do about it.
+    #[error("invalid server configuration:{}", list(.0))]
+    Config(Vec<ConfigError>),
     /// A request took longer than allowed.
     #[error("the request timed out after {0:?}")]
     Timeout(std::time::Duration),
@@ -43,6 +45,10 @@ impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self, f)
     }
+}
+
+fn list(errors: &[ConfigError]) -> String {
+    errors.iter().map(|e| format!("\n  {e}")).collect()
 }
 
 /// `Result` with this crate's [`Error`].

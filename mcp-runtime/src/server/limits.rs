@@ -42,7 +42,7 @@ impl Default for Limits {
 
 impl Limits {
     /// What is wrong with these limits (each must be at least 1).
-    pub(crate) fn check(&self) -> Vec<String> {
+    pub(crate) fn check(&self) -> Vec<super::ConfigError> {
         let fields = [
             ("max_message_bytes", self.max_message_bytes),
             ("max_concurrent_requests", self.max_concurrent_requests),
@@ -53,7 +53,7 @@ impl Limits {
         fields
             .iter()
             .filter(|(_, value)| *value == 0)
-            .map(|(name, _)| format!("limits: `{name}` must be at least 1"))
+            .map(|&(name, _)| super::ConfigError::Limit(name))
             .collect()
     }
 }

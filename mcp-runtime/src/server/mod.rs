@@ -9,6 +9,7 @@
 //! - [`session`], [`facts`]: what the server keeps of a client, and the facts of one request;
 //! - [`outbound`]: the interface through which the core sends messages on a transport.
 
+mod builder;
 pub(crate) mod context;
 pub(crate) mod definitions;
 pub(crate) mod dispatch;
@@ -18,6 +19,7 @@ pub(crate) mod outbound;
 pub(crate) mod session;
 pub(crate) mod store;
 
+pub use builder::{ConfigError, ItemKind, ServerBuilder};
 pub use context::{
     ClientRequestError, Context, Elicitation, FromContext, Rejection, Requirement, State,
 };
@@ -40,13 +42,11 @@ pub use outbound::{Outbound, Sink, SinkFuture};
 pub use session::{Admitted, EndReason, Session};
 pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
 
-use crate::error::{Error, Result};
 use crate::protocol::Implementation;
 use crate::protocol::{Message, Notification, ProtocolVersion};
 use context::StateMap;
 use definitions as registry;
 use definitions::tables::Tables;
-use std::any::type_name;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use tokio_util::sync::CancellationToken;
 
@@ -258,275 +258,6 @@ impl Server {
     }
 }
 
-/// Builds a [`Server`].
-#[derive(Default)]
-pub struct ServerBuilder {
-    name: Option<String>,
-    version: Option<String>,
-    title: Option<String>,
-    instructions: Option<String>,
-    tools: Vec<ToolDef>,
-    resources: Vec<ResourceDef>,
-    prompts: Vec<PromptDef>,
-    states: StateMap,
-    limits: Limits,
-    errors: Vec<String>,
-}
-
-impl ServerBuilder {
-    /// Adds every `#[tool]`, `#[resource]` and `#[prompt]` linked into the program,
-    /// in name order.
-    pub fn registered(mut self) -> Self {
-        let (mut tools, resources, mut prompts) = registry::all();
-        tools.sort_by(|a, b| a.tool.name.cmp(&b.tool.name));
-        for def in tools {
-            self = self.tool_def(def);
-        }
-        let mut res = Vec::new();
-        for def in resources {
-            match def {
-                Ok(def) => res.push(def),
-                Err(e) => self.errors.push(e.to_string()),
-            }
-        }
-        res.sort_by(|a, b| a.template.as_str().cmp(b.template.as_str()));
-        for def in res {
-            self = self.resource_def(def);
-        }
-        prompts.sort_by(|a, b| a.prompt.name.cmp(&b.prompt.name));
-        for def in prompts {
-            self = self.prompt_def(def);
-        }
-        self
-    }
-
-    /// Adds a `#[tool]` function, by name: `.tool(add)`.
-    pub fn tool<F: 'static>(mut self, f: F) -> Self {
-        match registry::find_tool(registry::key_of(&f)) {
-            Some(def) => self.tool_def(def),
-            None => {
-                self.errors.push(not_annotated::<F>("tool"));
-                self
-            }
-        }
-    }
-
-    /// Adds a `#[resource]` function, by name: `.resource(note)`.
-    pub fn resource<F: 'static>(mut self, f: F) -> Self {
-        match registry::find_resource(registry::key_of(&f)) {
-            Some(Ok(def)) => self.resource_def(def),
-            Some(Err(e)) => {
-                self.errors.push(e.to_string());
-                self
-            }
-            None => {
-                self.errors.push(not_annotated::<F>("resource"));
-                self
-            }
-        }
-    }
-
-    /// Adds a `#[prompt]` function, by name: `.prompt(review)`.
-    pub fn prompt<F: 'static>(mut self, f: F) -> Self {
-        match registry::find_prompt(registry::key_of(&f)) {
-            Some(def) => self.prompt_def(def),
-            None => {
-                self.errors.push(not_annotated::<F>("prompt"));
-                self
-            }
-        }
-    }
-
-    /// Adds a tool built by hand.
-    pub fn tool_def(mut self, def: ToolDef) -> Self {
-        if def.key.is_none() || !self.tools.iter().any(|t| t.key == def.key) {
-            self.tools.push(def);
-        }
-        self
-    }
-
-    /// Adds a resource built by hand.
-    pub fn resource_def(mut self, def: ResourceDef) -> Self {
-        if def.key.is_none() || !self.resources.iter().any(|r| r.key == def.key) {
-            self.resources.push(def);
-        }
-        self
-    }
-
-    /// Adds a prompt built by hand.
-    pub fn prompt_def(mut self, def: PromptDef) -> Self {
-        if def.key.is_none() || !self.prompts.iter().any(|p| p.key == def.key) {
-            self.prompts.push(def);
-        }
-        self
-    }
-
-    /// Shares `value` with every handler that takes a `State<T>`.
-    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
-        self.states.insert(Arc::new(value));
-        self
-    }
-
-    /// Shares an `Arc<T>` the program keeps a handle to.
-    pub fn state_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
-        self.states.insert(value);
-        self
-    }
-
-    /// The server's name (default: the executable's name).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// The server's version (default: the Cargo package's version).
-    pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = Some(version.into());
-        self
-    }
-
-    /// A human-readable name.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = Some(title.into());
-        self
-    }
-
-    /// How to use the server, sent to the client at `initialize` (often shown to the model).
-    pub fn instructions(mut self, text: impl Into<String>) -> Self {
-        self.instructions = Some(text.into());
-        self
-    }
-
-    /// Sets the limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Checks the configuration and builds the server.
-    pub fn build(self) -> Result<Server> {
-        let mut errors = self.errors;
-        index_names(
-            self.tools.iter().map(|t| t.tool.name.as_str()),
-            "tool",
-            &mut errors,
-        );
-        index_names(
-            self.prompts.iter().map(|p| p.prompt.name.as_str()),
-            "prompt",
-            &mut errors,
-        );
-        index_names(
-            self.resources.iter().map(|r| r.template.as_str()),
-            "resource URI",
-            &mut errors,
-        );
-        check_requirements(
-            &self.tools,
-            &self.resources,
-            &self.prompts,
-            &self.states,
-            &mut errors,
-        );
-        errors.extend(self.limits.check());
-        if !errors.is_empty() {
-            return Err(Error::Config(errors));
-        }
-        let packages = (self.tools.iter().filter_map(|t| t.package))
-            .chain(self.resources.iter().filter_map(|r| r.package))
-            .chain(self.prompts.iter().filter_map(|p| p.package))
-            .collect();
-        let (name, version) = default_info(packages);
-        let info = Implementation {
-            name: self.name.unwrap_or(name),
-            version: self.version.unwrap_or(version),
-            title: self.title,
-            description: None,
-            website_url: None,
-        };
-        Ok(Server {
-            inner: Arc::new(ServerInner {
-                info,
-                instructions: self.instructions,
-                tables: RwLock::new(Arc::new(Tables::new(
-                    self.tools,
-                    self.resources,
-                    self.prompts,
-                ))),
-                states: Arc::new(self.states),
-                limits: self.limits,
-                sessions: Mutex::default(),
-            }),
-        })
-    }
-}
-
-/// Why `.tool(f)` (or `.resource(f)`, `.prompt(f)`) found nothing: `f` has another of
-/// the attributes, or none.
-fn not_annotated<F: 'static>(what: &str) -> String {
-    let name = type_name::<F>();
-    let short = name.rsplit("::").next().unwrap_or(name);
-    let key = std::any::TypeId::of::<F>();
-    let actual = if registry::find_tool(key).is_some() {
-        Some("tool")
-    } else if registry::find_resource(key).is_some() {
-        Some("resource")
-    } else if registry::find_prompt(key).is_some() {
-        Some("prompt")
-    } else {
-        None
-    };
-    match actual {
-        Some(actual) => format!(
-            "`{name}` is a #[{actual}], not a #[{what}]: add it with `.{actual}({short})` instead of `.{what}({short})`"
-        ),
-        None => format!(
-            "`{name}` is not a #[{what}] function: add #[{what}] to it, or pass the function that has it"
-        ),
-    }
-}
-
-fn index_names<'a>(names: impl Iterator<Item = &'a str>, what: &str, errors: &mut Vec<String>) {
-    let mut seen = std::collections::HashSet::new();
-    for name in names {
-        if !seen.insert(name) {
-            errors.push(format!(
-                "two {what}s are named `{name}`: rename one with #[...(name = \"...\")]"
-            ));
-        }
-    }
-}
-
-fn check_requirements(
-    tools: &[ToolDef],
-    resources: &[ResourceDef],
-    prompts: &[PromptDef],
-    states: &StateMap,
-    errors: &mut Vec<String>,
-) {
-    let needs = tools
-        .iter()
-        .map(|t| ("tool", t.tool.name.as_str(), &t.requirements))
-        .chain(
-            resources
-                .iter()
-                .map(|r| ("resource", r.template.as_str(), &r.requirements)),
-        )
-        .chain(
-            prompts
-                .iter()
-                .map(|p| ("prompt", p.prompt.name.as_str(), &p.requirements)),
-        );
-    for (what, name, reqs) in needs {
-        for req in reqs.iter().filter(|r| !states.contains(r.state)) {
-            errors.push(format!(
-                "{what} `{name}` takes `State<{ty}>`, but the server has no `{ty}`: add `.state(...)` with one to the server builder",
-                ty = req.state_name
-            ));
-        }
-    }
-}
-
 /// Removes the items that match; true when there was one.
 fn remove_where<T>(items: &mut Vec<T>, matches: impl Fn(&T) -> bool) -> bool {
     let before = items.len();
@@ -537,7 +268,7 @@ fn remove_where<T>(items: &mut Vec<T>, matches: impl Fn(&T) -> bool) -> bool {
 /// The server's default name and version: the executable's name (one Cargo package may
 /// hold several servers, each its own binary), and the version of the Cargo package of the
 /// first annotated item.
-fn default_info(packages: Vec<registry::Package>) -> (String, String) {
+pub(crate) fn default_info(packages: Vec<registry::Package>) -> (String, String) {
     let version = packages.first().map_or("0.0.0", |p| p.version);
     (program_name(), version.to_owned())
 }
