@@ -721,25 +721,24 @@ async fn an_unknown_tool_is_a_json_rpc_error() {
 async fn malformed_tools_call_params_are_invalid_params() {
     let mcp = Mcp::in_memory(&server()).await;
     let cases = [
-        (json!({}), "`name` (a string) is required"),
-        (json!({ "name": 7 }), "`name` (a string) is required"),
+        (json!({}), "tools/call: missing field `name`"),
+        (
+            json!({ "name": 7 }),
+            "tools/call: `name`: invalid type: integer `7`, expected a string",
+        ),
         (
             json!({ "name": "add", "arguments": [1, 2] }),
-            "`arguments` must be an object",
+            "tools/call: `arguments`: invalid type: sequence, expected an object",
         ),
         (
             json!({ "name": "add", "arguments": "a=1" }),
-            "`arguments` must be an object",
+            "tools/call: `arguments`: invalid type: string \"a=1\", expected an object",
         ),
     ];
     for (params, expected) in cases {
         let error = rpc_error(mcp.request("tools/call", params.clone()).await);
         assert_eq!(error.code, ErrorCode::INVALID_PARAMS, "{params}");
-        assert!(
-            error.message.contains(expected),
-            "{params}: {}",
-            error.message
-        );
+        assert_eq!(error.message, expected, "{params}");
     }
     // Null arguments are no arguments; a `_meta` that is not an object is ignored.
     let lenient = [
@@ -751,6 +750,93 @@ async fn malformed_tools_call_params_are_invalid_params() {
         let result = mcp.request("tools/call", params.clone()).await;
         assert!(result.is_ok(), "{params}: {result:?}");
     }
+}
+
+/// Every method's parameters are read into their type in one place: a malformed params
+/// object is -32602, naming the method and the field at fault.
+#[tokio::test]
+async fn malformed_params_name_the_method_and_the_field() {
+    let mcp = Mcp::in_memory(&server()).await;
+    let cases = [
+        (
+            "resources/read",
+            json!({ "uri": 5 }),
+            "resources/read: `uri`: invalid type: integer `5`, expected a string",
+        ),
+        (
+            "resources/read",
+            json!({}),
+            "resources/read: missing field `uri`",
+        ),
+        (
+            "resources/subscribe",
+            json!({ "uri": null }),
+            "resources/subscribe: `uri`: invalid type: null, expected a string",
+        ),
+        (
+            "prompts/get",
+            json!({ "arguments": {} }),
+            "prompts/get: missing field `name`",
+        ),
+        (
+            "prompts/get",
+            json!({ "name": "translate", "arguments": ["x"] }),
+            "prompts/get: `arguments`: invalid type: sequence, expected an object",
+        ),
+        (
+            "tools/list",
+            json!({ "cursor": 7 }),
+            "tools/list: `cursor`: invalid type: integer `7`, expected a string",
+        ),
+        (
+            "logging/setLevel",
+            json!({}),
+            "logging/setLevel: missing field `level`",
+        ),
+        (
+            "completion/complete",
+            json!({ "ref": { "type": "ref/prompt" }, "argument": { "name": "a" } }),
+            "completion/complete: `ref`: missing field `name`",
+        ),
+        (
+            "completion/complete",
+            json!({ "ref": { "type": "ref/tool", "name": "a" }, "argument": { "name": "a" } }),
+            "completion/complete: `ref.type`: unknown variant `ref/tool`, expected `ref/prompt` or `ref/resource`",
+        ),
+        (
+            "completion/complete",
+            json!({ "ref": { "type": "ref/prompt", "name": "translate" }, "argument": { "name": 1 } }),
+            "completion/complete: `argument.name`: invalid type: integer `1`, expected a string",
+        ),
+        (
+            "initialize",
+            json!({ "protocolVersion": "2025-11-25", "capabilities": { "roots": 5 } }),
+            "initialize: `capabilities.roots`: invalid type: integer `5`, expected an object",
+        ),
+        (
+            "initialize",
+            json!({ "protocolVersion": "2025-11-25", "clientInfo": { "name": "x" } }),
+            "initialize: `clientInfo`: missing field `version`",
+        ),
+    ];
+    for (method, params, expected) in cases {
+        let error = rpc_error(mcp.request(method, params.clone()).await);
+        assert_eq!(
+            (error.code, error.message.as_str()),
+            (ErrorCode::INVALID_PARAMS, expected),
+            "{method} {params}"
+        );
+    }
+    // Unknown fields are ignored, and a `_meta` that is not an object is no `_meta`.
+    mcp.request("ping", json!({ "_meta": 5, "extra": [1] }))
+        .await
+        .unwrap();
+    mcp.request(
+        "resources/read",
+        json!({ "uri": "mem://readme", "_meta": "x" }),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -1194,21 +1280,17 @@ async fn initialize_describes_the_server() {
     let init = mcp.client.server().expect("initialized");
     assert_eq!(init.protocol_version, ProtocolVersion::LATEST.as_str());
     assert_eq!(init.server_info.name, "in-memory-test");
-    assert!(
-        init.capabilities.get("tools").is_some(),
-        "{}",
-        init.capabilities
-    );
-    assert!(init.capabilities.get("resources").is_some());
-    assert!(init.capabilities.get("prompts").is_some());
+    assert!(init.capabilities.tools.is_some(), "{:?}", init.capabilities);
+    assert!(init.capabilities.resources.is_some());
+    assert!(init.capabilities.prompts.is_some());
 
     // A server with only tools declares only tools.
     let tools_only = Server::builder().tool(add).build().unwrap();
     let mcp = Mcp::in_memory(&tools_only).await;
     let caps = &mcp.client.server().unwrap().capabilities;
-    assert!(caps.get("tools").is_some(), "{caps}");
-    assert!(caps.get("resources").is_none(), "{caps}");
-    assert!(caps.get("prompts").is_none(), "{caps}");
+    assert!(caps.tools.is_some(), "{caps:?}");
+    assert!(caps.resources.is_none(), "{caps:?}");
+    assert!(caps.prompts.is_none(), "{caps:?}");
     // Asking for what it lacks finds nothing, either way a server may say so.
     match mcp.list_prompts().await {
         Ok(prompts) => assert!(prompts.is_empty(), "{prompts:?}"),
@@ -1467,4 +1549,154 @@ fn configuration_errors_are_typed() {
         ),
         "{errors:?}"
     );
+}
+
+/// What the typed methods write, on either side, fits the official schema: the client's
+/// parameters (the server's results are checked on every test's wire).
+#[test]
+fn typed_params_and_results_fit_the_schema() {
+    use mcp_runtime::protocol::*;
+    let Some(spec) = Spec::get() else {
+        return;
+    };
+    let mut meta = serde_json::Map::new();
+    meta.insert("progressToken".into(), json!("p1"));
+    let info = Implementation {
+        name: "c".into(),
+        version: "1".into(),
+        title: None,
+        description: None,
+        website_url: None,
+    };
+    let client_caps = ClientCapabilities {
+        roots: Some(ListChangedCapability {
+            list_changed: Some(false),
+        }),
+        sampling: Some(SamplingCapability::default()),
+        elicitation: Some(ElicitationCapability::all()),
+        ..Default::default()
+    };
+    fn value(v: impl serde::Serialize) -> Value {
+        serde_json::to_value(v).expect("serializes")
+    }
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "InitializeRequestParams",
+            value(InitializeParams {
+                protocol_version: "2025-11-25".into(),
+                capabilities: client_caps,
+                client_info: Some(info.clone()),
+                meta: None,
+            }),
+        ),
+        (
+            "CallToolRequestParams",
+            value(CallToolParams {
+                name: "add".into(),
+                arguments: json!({ "a": 1 }).as_object().cloned(),
+                meta: Some(meta.clone()),
+            }),
+        ),
+        (
+            "PaginatedRequestParams",
+            value(PaginatedParams {
+                cursor: Some("c".into()),
+                meta: None,
+            }),
+        ),
+        (
+            "CompleteRequestParams",
+            value(CompleteParams {
+                reference: CompletionReference::Prompt {
+                    name: "p".into(),
+                    title: None,
+                },
+                argument: CompletionArgument {
+                    name: "a".into(),
+                    value: "x".into(),
+                },
+                context: None,
+                meta: None,
+            }),
+        ),
+        (
+            "SetLevelRequestParams",
+            value(SetLevelParams {
+                level: LoggingLevel::Notice,
+                meta: None,
+            }),
+        ),
+        (
+            "ElicitRequestURLParams",
+            value(ElicitParams::Url(ElicitUrlParams {
+                mode: UrlMode::Url,
+                message: "Sign in".into(),
+                url: "https://example.com/".into(),
+                elicitation_id: "e1".into(),
+                meta: None,
+            })),
+        ),
+        (
+            "ElicitRequestFormParams",
+            value(ElicitParams::Form(ElicitFormParams {
+                mode: Some(FormMode::Form),
+                message: "Name?".into(),
+                requested_schema: json!({ "type": "object", "properties": {} })
+                    .as_object()
+                    .cloned()
+                    .unwrap(),
+                meta: None,
+            })),
+        ),
+        (
+            "CancelledNotificationParams",
+            value(CancelledParams {
+                request_id: Some(RequestId::Number(1)),
+                reason: Some("late".into()),
+                meta: None,
+            }),
+        ),
+        (
+            "ProgressNotificationParams",
+            value(ProgressParams {
+                progress_token: RequestId::String("p1".into()),
+                progress: 1.0,
+                total: Some(2.0),
+                message: None,
+                meta: None,
+            }),
+        ),
+        (
+            "InitializeResult",
+            value(InitializeResult {
+                protocol_version: "2025-11-25".into(),
+                capabilities: ServerCapabilities {
+                    logging: Some(Default::default()),
+                    resources: Some(ResourcesCapability {
+                        subscribe: Some(true),
+                        list_changed: Some(true),
+                    }),
+                    ..Default::default()
+                },
+                server_info: info,
+                instructions: Some("Use it.".into()),
+                meta: None,
+            }),
+        ),
+        (
+            "ListRootsResult",
+            value(ListRootsResult {
+                roots: vec![Root {
+                    uri: "file:///tmp".into(),
+                    name: None,
+                }],
+                meta: None,
+            }),
+        ),
+        ("EmptyResult", value(EmptyResult::default())),
+    ];
+    for (definition, instance) in cases {
+        spec.check(definition, &instance)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
 }

@@ -40,13 +40,11 @@ async fn the_notes_server_introduces_itself_and_lists_what_it_offers() {
         "{:?}",
         init.instructions
     );
-    for capability in ["tools", "resources", "prompts"] {
-        assert!(
-            init.capabilities.get(capability).is_some(),
-            "{}",
-            init.capabilities
-        );
-    }
+    let caps = &init.capabilities;
+    assert!(
+        caps.tools.is_some() && caps.resources.is_some() && caps.prompts.is_some(),
+        "{caps:?}"
+    );
 
     let tools = mcp.list_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();

@@ -26,6 +26,10 @@ pub enum Error {
     /// The transport failed: an HTTP error status, a refused connection, an ended session.
     #[error("{0}")]
     Transport(String),
+    /// A request could not be made as asked: its parameters do not fit the method's
+    /// (arguments that are not an object, capabilities of the wrong shape).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
     /// The peer sent something that is not valid MCP.
     #[error("invalid message from the peer: {0}")]
     Protocol(String),

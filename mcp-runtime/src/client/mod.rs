@@ -4,10 +4,16 @@
 
 use crate::error::{Error, Result};
 use crate::protocol::{
-    CallToolResult, Completion, CreateMessageRequest, CreateMessageResult, ElicitResult,
-    ErrorObject, GetPromptResult, Implementation, InitializeResult, Message, Notification, Prompt,
-    ProtocolVersion, ReadResourceResult, Request, RequestId, Resource, ResourceTemplate, Response,
-    Root, Tool,
+    CallTool, CallToolParams, CallToolResult, Cancelled, CancelledParams, ClientCapabilities,
+    Complete, CompleteParams, Completion, CompletionArgument, CreateMessage, CreateMessageRequest,
+    CreateMessageResult, Elicit, ElicitResult, ElicitationCapability, EmptyResult, ErrorObject,
+    GetPrompt, GetPromptParams, GetPromptResult, Implementation, Initialize, InitializeParams,
+    InitializeResult, Initialized, ListChangedCapability, ListPrompts, ListResourceTemplates,
+    ListResources, ListRoots, ListRootsResult, ListTools, Message, Method, Notification,
+    NotificationMethod, NotificationParams, PaginatedParams, Ping, Progress, Prompt,
+    ProtocolVersion, ReadResource, ReadResourceParams, ReadResourceResult, Request, RequestId,
+    Resource, ResourceTemplate, Response, Root, SamplingCapability, SetLevel, SetLevelParams,
+    Subscribe, SubscribeParams, Tool, Unsubscribe, decode, decode_params, raw,
 };
 use crate::server::BoxFuture;
 use crate::server::Server;
@@ -15,8 +21,8 @@ use crate::server::Server;
 #[cfg(feature = "http-client")]
 mod streamable_http;
 use futures_util::StreamExt as _;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -29,7 +35,9 @@ use tokio_util::codec::{FramedRead, LinesCodec};
 /// Sees every message the client receives, as raw JSON (for logging and tests).
 pub type Inspector = Arc<dyn Fn(&Value) + Send + Sync>;
 
-type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, Error>>>>>;
+/// The requests waiting for their answers, which travel as their JSON text: each
+/// requester reads it into its own type.
+type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Result<Box<RawValue>, Error>>>>>;
 
 /// Options for connecting a [`Client`].
 #[derive(Clone)]
@@ -80,7 +88,7 @@ impl Default for ClientBuilder {
                 website_url: None,
             },
             protocol_version: ProtocolVersion::LATEST.as_str().into(),
-            capabilities: json!({}),
+            capabilities: Value::Object(Map::new()),
             timeout: Duration::from_secs(60),
             inspector: None,
             max_message_bytes: 16 << 20,
@@ -103,7 +111,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The capabilities to declare.
+    /// The capabilities to declare, as the JSON of a
+    /// [`ClientCapabilities`](crate::protocol::ClientCapabilities): capabilities of the
+    /// wrong shape fail the connection ([`Error::InvalidRequest`]).
     pub fn capabilities(mut self, capabilities: Value) -> Self {
         self.capabilities = capabilities;
         self
@@ -150,23 +160,26 @@ impl ClientBuilder {
     }
 
     /// The capabilities to declare: the ones given, plus those of the handlers set.
-    fn declared_capabilities(&self) -> Value {
+    fn declared_capabilities(&self) -> Result<ClientCapabilities> {
         let mut caps = match &self.capabilities {
-            Value::Object(map) => map.clone(),
-            _ => Map::new(),
+            Value::Object(map) => crate::protocol::decode_map::<ClientCapabilities>(map)
+                .map_err(|e| Error::InvalidRequest(format!("the client's capabilities: {e}")))?,
+            _ => ClientCapabilities::default(),
         };
         if self.handlers.sampling.is_some() {
-            caps.entry("sampling").or_insert(json!({}));
+            caps.sampling
+                .get_or_insert_with(SamplingCapability::default);
         }
         if self.handlers.elicitation.is_some() {
-            caps.entry("elicitation")
-                .or_insert(json!({ "form": {}, "url": {} }));
+            caps.elicitation
+                .get_or_insert_with(ElicitationCapability::all);
         }
         if self.handlers.roots.is_some() {
-            caps.entry("roots")
-                .or_insert(json!({ "listChanged": false }));
+            caps.roots.get_or_insert(ListChangedCapability {
+                list_changed: Some(false),
+            });
         }
-        Value::Object(caps)
+        Ok(caps)
     }
 
     /// Calls `f` with every message received, before it is handled.
@@ -271,13 +284,16 @@ impl ClientBuilder {
             connection: Arc::new(tokio::sync::Mutex::new(Some(connection))),
             handlers: self.handlers.clone(),
         };
-        let params = json!({
-            "protocolVersion": self.protocol_version,
-            "capabilities": self.declared_capabilities(),
-            "clientInfo": self.info,
-        });
-        let init: InitializeResult = client.request_as("initialize", params).await?;
-        client.notify("notifications/initialized", None).await?;
+        let params = InitializeParams {
+            protocol_version: self.protocol_version.clone(),
+            capabilities: self.declared_capabilities()?,
+            client_info: Some(self.info.clone()),
+            meta: None,
+        };
+        let init = client.send_request::<Initialize>(params).await?;
+        client
+            .send_notification::<Initialized>(NotificationParams::default())
+            .await?;
         client.init = Some(Arc::new(init));
         Ok(client)
     }
@@ -350,7 +366,63 @@ impl Client {
         self.init.as_deref()
     }
 
-    /// Sends a request and waits for its result.
+    /// Sends a request of `M` and waits for its result.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::protocol::{ListTools, PaginatedParams};
+    ///
+    /// /// Add two integers.
+    /// #[tool]
+    /// fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> mcp_runtime::Result<()> {
+    /// let client = Client::in_memory(&Server::builder().tool(add).build()?).await?;
+    /// let page = client.send_request::<ListTools>(PaginatedParams::default()).await?;
+    /// assert_eq!(page.tools[0].name, "add");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_request<M: Method>(&self, params: M::Params) -> Result<M::Result> {
+        let (_, answer) = self.begin_request::<M>(params).await?;
+        answer.await
+    }
+
+    /// Sends a request of `M` and returns its id (to [`Client::cancel`] it) and its answer.
+    pub async fn begin_request<M: Method>(
+        &self,
+        params: M::Params,
+    ) -> Result<(
+        RequestId,
+        impl std::future::Future<Output = Result<M::Result>> + use<M>,
+    )> {
+        let id = self.next_request_id();
+        let request = Request::of::<M>(id.clone(), &params).map_err(|e| {
+            Error::InvalidRequest(format!("{}: the params cannot be written: {e}", M::NAME))
+        })?;
+        let answer = self.start(request).await?;
+        let answer = async move {
+            let raw = answer.await?;
+            decode(raw.get()).map_err(|e| {
+                Error::Protocol(format!("the result of {} is malformed: {e}", M::NAME))
+            })
+        };
+        Ok((id, answer))
+    }
+
+    /// Sends a notification of `N`.
+    pub async fn send_notification<N: NotificationMethod>(&self, params: N::Params) -> Result<()> {
+        let notification = Notification::of::<N>(&params).map_err(|e| {
+            Error::InvalidRequest(format!("{}: the params cannot be written: {e}", N::NAME))
+        })?;
+        self.send(&Message::Notification(notification)).await
+    }
+
+    /// Sends a request and waits for its result. For the methods of MCP,
+    /// [`Client::send_request`] is typed.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value> {
         let (_, answer) = self.begin(method, params).await?;
         answer.await
@@ -365,7 +437,6 @@ impl Client {
         RequestId,
         impl std::future::Future<Output = Result<Value>> + use<>,
     )> {
-        let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let params = match params {
             Value::Object(map) => Some(map),
             Value::Null => None,
@@ -375,10 +446,33 @@ impl Client {
                 )));
             }
         };
+        let id = self.next_request_id();
+        let answer = self
+            .start(Request::new(id.clone(), method, params.as_ref()))
+            .await?;
+        let method = method.to_owned();
+        let answer = async move {
+            let raw = answer.await?;
+            serde_json::from_str(raw.get())
+                .map_err(|e| Error::Protocol(format!("the result of {method} is malformed: {e}")))
+        };
+        Ok((id, answer))
+    }
+
+    fn next_request_id(&self) -> RequestId {
+        RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Sends `request`; returns its answer's JSON text, which fails with the server's
+    /// error, on timeout or when cancelled.
+    async fn start(
+        &self,
+        request: Request,
+    ) -> Result<impl std::future::Future<Output = Result<Box<RawValue>>> + use<>> {
+        let id = request.id.clone();
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id.clone(), tx);
-        let message = Message::Request(Request::new(id.clone(), method, params.as_ref()));
-        if let Err(e) = self.send(&message).await {
+        if let Err(e) = self.send(&Message::Request(request)).await {
             lock(&self.pending).remove(&id);
             return Err(e);
         }
@@ -393,7 +487,7 @@ impl Client {
                 }
             }
         };
-        Ok((id, answer))
+        Ok(answer)
     }
 
     /// Cancels a request in flight (`notifications/cancelled`); its answer becomes
@@ -402,8 +496,12 @@ impl Client {
         if let Some(tx) = lock(&self.pending).remove(id) {
             let _ = tx.send(Err(Error::Cancelled));
         }
-        let params = json!({ "requestId": id, "reason": reason });
-        self.notify("notifications/cancelled", Some(params)).await
+        self.send_notification::<Cancelled>(CancelledParams {
+            request_id: Some(id.clone()),
+            reason: Some(reason.to_owned()),
+            meta: None,
+        })
+        .await
     }
 
     /// Calls a tool and reports its progress notifications to `on_progress`
@@ -415,18 +513,22 @@ impl Client {
         on_progress: impl Fn(f64, Option<f64>, Option<String>) + Send + Sync + 'static,
     ) -> Result<CallToolResult> {
         let token = format!("progress-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
+        let mut meta = Map::new();
+        meta.insert("progressToken".to_owned(), Value::String(token.clone()));
+        let params = CallToolParams {
+            name: name.to_owned(),
+            arguments: object(CallTool::NAME, "arguments", arguments)?,
+            meta: Some(meta),
+        };
         lock(&self.handlers.progress).insert(token.clone(), Arc::new(on_progress));
-        let params =
-            json!({ "name": name, "arguments": arguments, "_meta": { "progressToken": token } });
-        let result = self.request("tools/call", params).await;
+        let result = self.send_request::<CallTool>(params).await;
         lock(&self.handlers.progress).remove(&token);
-        serde_json::from_value(result?)
-            .map_err(|e| Error::Protocol(format!("the result of tools/call is malformed: {e}")))
+        result
     }
 
     /// Sets the least severe log level the server should send (`logging/setLevel`).
     pub async fn set_log_level(&self, level: crate::protocol::LoggingLevel) -> Result<()> {
-        self.request("logging/setLevel", json!({ "level": level }))
+        self.send_request::<SetLevel>(SetLevelParams { level, meta: None })
             .await
             .map(drop)
     }
@@ -439,36 +541,41 @@ impl Client {
         argument: &str,
         value: &str,
     ) -> Result<Completion> {
-        let params = json!({ "ref": reference, "argument": { "name": argument, "value": value } });
-        let mut result = self.request("completion/complete", params).await?;
-        serde_json::from_value(result["completion"].take()).map_err(|e| {
-            Error::Protocol(format!(
-                "the result of completion/complete is malformed: {e}"
-            ))
-        })
+        let reference = serde_json::from_value(reference).map_err(|e| {
+            Error::InvalidRequest(format!("{}: the reference: {e}", Complete::NAME))
+        })?;
+        let params = CompleteParams {
+            reference,
+            argument: CompletionArgument {
+                name: argument.to_owned(),
+                value: value.to_owned(),
+            },
+            context: None,
+            meta: None,
+        };
+        Ok(self.send_request::<Complete>(params).await?.completion)
     }
 
     /// Subscribes to updates of a resource (`resources/subscribe`).
     pub async fn subscribe(&self, uri: &str) -> Result<()> {
-        self.request("resources/subscribe", json!({ "uri": uri }))
-            .await
-            .map(drop)
+        let params = SubscribeParams {
+            uri: uri.to_owned(),
+            meta: None,
+        };
+        self.send_request::<Subscribe>(params).await.map(drop)
     }
 
     /// Ends a subscription (`resources/unsubscribe`).
     pub async fn unsubscribe(&self, uri: &str) -> Result<()> {
-        self.request("resources/unsubscribe", json!({ "uri": uri }))
-            .await
-            .map(drop)
+        let params = SubscribeParams {
+            uri: uri.to_owned(),
+            meta: None,
+        };
+        self.send_request::<Unsubscribe>(params).await.map(drop)
     }
 
-    async fn request_as<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T> {
-        let value = self.request(method, params).await?;
-        serde_json::from_value(value)
-            .map_err(|e| Error::Protocol(format!("the result of {method} is malformed: {e}")))
-    }
-
-    /// Sends a notification.
+    /// Sends a notification. For the notifications of MCP,
+    /// [`Client::send_notification`] is typed.
     pub async fn notify(&self, method: &str, params: Option<Value>) -> Result<()> {
         let params = params.and_then(|p| p.as_object().cloned());
         self.send(&Message::Notification(Notification {
@@ -487,24 +594,25 @@ impl Client {
 
     /// `ping`.
     pub async fn ping(&self) -> Result<()> {
-        self.request("ping", json!({})).await.map(drop)
+        self.send_request::<Ping>(Default::default())
+            .await
+            .map(drop)
     }
 
-    async fn list_all<T: DeserializeOwned>(&self, method: &str, key: &str) -> Result<Vec<T>> {
+    /// Every item of a list method, following pagination.
+    async fn list_all<M>(&self) -> Result<Vec<<M::Result as Paged>::Item>>
+    where
+        M: Method<Params = PaginatedParams>,
+        M::Result: Paged,
+    {
         let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
+        let mut cursor = None;
         loop {
-            let params = match &cursor {
-                Some(c) => json!({ "cursor": c }),
-                None => json!({}),
-            };
-            let mut page = self.request(method, params).await?;
-            let batch: Vec<T> = serde_json::from_value(page[key].take()).map_err(|e| {
-                Error::Protocol(format!("the result of {method} is malformed: {e}"))
-            })?;
-            items.extend(batch);
-            match page.get("nextCursor").and_then(Value::as_str) {
-                Some(next) => cursor = Some(next.to_owned()),
+            let params = PaginatedParams { cursor, meta: None };
+            let (page, next) = self.send_request::<M>(params).await?.into_page();
+            items.extend(page);
+            match next {
+                Some(next) => cursor = Some(next),
                 None => return Ok(items),
             }
         }
@@ -512,47 +620,51 @@ impl Client {
 
     /// Every tool, following pagination.
     pub async fn list_tools(&self) -> Result<Vec<Tool>> {
-        self.list_all("tools/list", "tools").await
+        self.list_all::<ListTools>().await
     }
 
     /// Calls a tool. A tool that fails returns `Ok` with `is_error` set.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult> {
-        self.request_as(
-            "tools/call",
-            json!({ "name": name, "arguments": arguments }),
-        )
-        .await
+        let params = CallToolParams {
+            name: name.to_owned(),
+            arguments: object(CallTool::NAME, "arguments", arguments)?,
+            meta: None,
+        };
+        self.send_request::<CallTool>(params).await
     }
 
     /// Every static resource, following pagination.
     pub async fn list_resources(&self) -> Result<Vec<Resource>> {
-        self.list_all("resources/list", "resources").await
+        self.list_all::<ListResources>().await
     }
 
     /// Every resource template, following pagination.
     pub async fn list_resource_templates(&self) -> Result<Vec<ResourceTemplate>> {
-        self.list_all("resources/templates/list", "resourceTemplates")
-            .await
+        self.list_all::<ListResourceTemplates>().await
     }
 
     /// Reads a resource.
     pub async fn read_resource(&self, uri: &str) -> Result<ReadResourceResult> {
-        self.request_as("resources/read", json!({ "uri": uri }))
-            .await
+        let params = ReadResourceParams {
+            uri: uri.to_owned(),
+            meta: None,
+        };
+        self.send_request::<ReadResource>(params).await
     }
 
     /// Every prompt, following pagination.
     pub async fn list_prompts(&self) -> Result<Vec<Prompt>> {
-        self.list_all("prompts/list", "prompts").await
+        self.list_all::<ListPrompts>().await
     }
 
     /// Gets a prompt with these arguments (strings).
     pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<GetPromptResult> {
-        self.request_as(
-            "prompts/get",
-            json!({ "name": name, "arguments": arguments }),
-        )
-        .await
+        let params = GetPromptParams {
+            name: name.to_owned(),
+            arguments: object(GetPrompt::NAME, "arguments", arguments)?,
+            meta: None,
+        };
+        self.send_request::<GetPrompt>(params).await
     }
 
     /// Closes the connection: over HTTP the session is ended (DELETE); a child server
@@ -572,6 +684,41 @@ impl Client {
             }
             None => Ok(None),
         }
+    }
+}
+
+/// The result of a list method: a page of items and the cursor of the next one.
+trait Paged {
+    type Item;
+    fn into_page(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+macro_rules! paged {
+    ($($result:ty => $item:ty, $field:ident;)*) => {$(
+        impl Paged for $result {
+            type Item = $item;
+            fn into_page(self) -> (Vec<$item>, Option<String>) {
+                (self.$field, self.next_cursor)
+            }
+        }
+    )*};
+}
+
+paged! {
+    crate::protocol::ListToolsResult => Tool, tools;
+    crate::protocol::ListResourcesResult => Resource, resources;
+    crate::protocol::ListResourceTemplatesResult => ResourceTemplate, resource_templates;
+    crate::protocol::ListPromptsResult => Prompt, prompts;
+}
+
+/// `value` as the object a parameter must be (`null`: none).
+fn object(method: &str, field: &str, value: Value) -> Result<Option<Map<String, Value>>> {
+    match value {
+        Value::Object(map) => Ok(Some(map)),
+        Value::Null => Ok(None),
+        other => Err(Error::InvalidRequest(format!(
+            "{method}: `{field}` must be an object, not {other}"
+        ))),
     }
 }
 
@@ -605,59 +752,62 @@ async fn read_loop<R: AsyncRead + Unpin>(reader: R, max: usize, inbound: Inbound
 
 impl Handlers {
     /// The answer to a request from the server.
-    async fn answer(&self, method: &str, params: Map<String, Value>) -> Result<Value, ErrorObject> {
-        match method {
-            "ping" => Ok(json!({})),
-            "sampling/createMessage" if self.sampling.is_some() => {
-                let request: CreateMessageRequest = serde_json::from_value(Value::Object(params))
-                    .map_err(|e| {
-                    ErrorObject::invalid_params(format!("sampling/createMessage: {e}"))
-                })?;
+    async fn answer(&self, request: &Request) -> Result<Box<RawValue>, ErrorObject> {
+        let params = request.params.as_deref();
+        match request.method.as_str() {
+            Ping::NAME => {
+                decode_params::<Ping>(params)?;
+                raw(&EmptyResult::default())
+            }
+            CreateMessage::NAME if self.sampling.is_some() => {
+                let request = decode_params::<CreateMessage>(params)?;
                 let handler = self
                     .sampling
                     .clone()
-                    .ok_or_else(|| ErrorObject::method_not_found(method))?;
-                json_result(handler(request).await?)
+                    .ok_or_else(|| ErrorObject::method_not_found(CreateMessage::NAME))?;
+                raw(&handler(request).await?)
             }
-            "elicitation/create" if self.elicitation.is_some() => {
+            // The handler gets the parameters as they came (form or URL mode).
+            Elicit::NAME if self.elicitation.is_some() => {
                 let handler = self
                     .elicitation
                     .clone()
-                    .ok_or_else(|| ErrorObject::method_not_found(method))?;
-                json_result(handler(params).await?)
+                    .ok_or_else(|| ErrorObject::method_not_found(Elicit::NAME))?;
+                let params = request
+                    .params_map()
+                    .map_err(|e| ErrorObject::invalid_params(format!("{}: {e}", Elicit::NAME)))?;
+                raw(&handler(params).await?)
             }
-            "roots/list" if self.roots.is_some() => Ok(json!({ "roots": self.roots })),
+            ListRoots::NAME if self.roots.is_some() => {
+                decode_params::<ListRoots>(params)?;
+                raw(&ListRootsResult {
+                    roots: self.roots.clone().unwrap_or_default(),
+                    meta: None,
+                })
+            }
             other => Err(ErrorObject::method_not_found(other)),
         }
     }
 
     fn notified(&self, n: Notification) {
         // The server gave up on a request of its own: stop answering it (no response).
-        if n.method == "notifications/cancelled"
-            && let Some(id) = n.params.as_ref().and_then(|p| p.get("requestId"))
-            && let Ok(id) = serde_json::from_value::<RequestId>(id.clone())
+        if n.method == Cancelled::NAME
+            && let Ok(CancelledParams {
+                request_id: Some(id),
+                ..
+            }) = n.params_of::<Cancelled>()
             && let Some(task) = lock(&self.answering).remove(&id)
         {
             task.abort();
         }
-        if n.method == "notifications/progress" {
-            let params = n.params.clone().unwrap_or_default();
-            let token = params
-                .get("progressToken")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        // This client's progress tokens are strings.
+        if n.method == Progress::NAME
+            && let Ok(progress) = n.params_of::<Progress>()
+            && let RequestId::String(token) = &progress.progress_token
+        {
             let handler = lock(&self.progress).get(token).cloned();
             if let Some(handler) = handler {
-                let progress = params
-                    .get("progress")
-                    .and_then(Value::as_f64)
-                    .unwrap_or_default();
-                let total = params.get("total").and_then(Value::as_f64);
-                let message = params
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                handler(progress, total, message);
+                handler(progress.progress, progress.total, progress.message);
             }
         }
         match &self.notification {
@@ -665,10 +815,6 @@ impl Handlers {
             None => tracing::debug!(method = n.method, "notification"),
         }
     }
-}
-
-fn json_result<T: serde::Serialize>(value: T) -> Result<Value, ErrorObject> {
-    serde_json::to_value(value).map_err(|e| ErrorObject::internal(e.to_string()))
 }
 
 /// Routes what the server sends: responses to their waiting requests, pings answered.
@@ -695,23 +841,14 @@ impl Inbound {
                 Ok(Message::Response(Response {
                     id: Some(id),
                     outcome,
-                })) => {
-                    let outcome = outcome.map_err(Error::Rpc).and_then(|raw| {
-                        serde_json::from_str(raw.get()).map_err(|e| Error::Protocol(e.to_string()))
-                    });
-                    self.resolve(&id, outcome);
-                }
+                })) => self.resolve(&id, outcome.map_err(Error::Rpc)),
                 Ok(Message::Request(req)) => {
                     // Answered in a task: a handler may take a while (a human fills a form).
                     let (handlers, out) = (self.handlers.clone(), self.out.clone());
                     let id = req.id.clone();
                     let mut answering = lock(&self.handlers.answering);
                     let task = tokio::spawn(async move {
-                        let outcome = match req.params_map() {
-                            Ok(params) => handlers.answer(&req.method, params).await,
-                            Err(e) => Err(ErrorObject::invalid_params(e.to_string())),
-                        }
-                        .and_then(|value| crate::protocol::raw(&value));
+                        let outcome = handlers.answer(&req).await;
                         lock(&handlers.answering).remove(&req.id);
                         if let Some(out) = out.upgrade() {
                             let _ = out
@@ -738,7 +875,7 @@ impl Inbound {
     }
 
     /// Answers the request `id` with `outcome` (a transport failure, for instance).
-    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<Value>) {
+    pub(crate) fn resolve(&self, id: &RequestId, outcome: Result<Box<RawValue>>) {
         if let Some(tx) = lock(&self.pending).remove(id) {
             let _ = tx.send(outcome);
         }

@@ -2,7 +2,9 @@
 
 use super::Inbound;
 use crate::error::Error;
-use crate::protocol::{Message, ProtocolVersion, RequestId};
+use crate::protocol::{Initialize, Initialized, Message, ProtocolVersion, RequestId};
+// `Method` here is HTTP's; the MCP traits only lend their names.
+use crate::protocol::{Method as _, NotificationMethod as _};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use http::header::{ACCEPT, CONTENT_TYPE};
@@ -70,9 +72,9 @@ pub(super) async fn run(
     let mut listener: Option<tokio::task::JoinHandle<()>> = None;
     while let Some(message) = rx.recv().await {
         while tasks.try_join_next().is_some() {}
-        let is_initialize = matches!(&message, Message::Request(r) if r.method == "initialize");
+        let is_initialize = matches!(&message, Message::Request(r) if r.method == Initialize::NAME);
         let is_initialized =
-            matches!(&message, Message::Notification(n) if n.method == "notifications/initialized");
+            matches!(&message, Message::Notification(n) if n.method == Initialized::NAME);
         let conn = conn.clone();
         if is_initialize {
             *lock(&conn.initialize) = Some(message.clone());
@@ -138,7 +140,7 @@ impl Conn {
     }
 
     async fn exchange(&self, message: &Message, id: Option<&RequestId>) -> Result<(), Error> {
-        let is_initialize = matches!(message, Message::Request(r) if r.method == "initialize");
+        let is_initialize = matches!(message, Message::Request(r) if r.method == Initialize::NAME);
         let body = serde_json::to_vec(message).map_err(|e| Error::Protocol(e.to_string()))?;
         let mut resp = self.send_post(Bytes::from(body.clone())).await?;
         // The server ended the session: start a new one and send the message again, once
@@ -297,7 +299,7 @@ impl Conn {
         self.session().id = sid;
         let _ = self.read_body(resp.into_body()).await;
         let initialized = Message::Notification(crate::protocol::Notification {
-            method: "notifications/initialized".into(),
+            method: Initialized::NAME.into(),
             params: None,
         });
         let body = serde_json::to_vec(&initialized).map_err(|e| Error::Protocol(e.to_string()))?;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Severity of a log message (RFC 5424 levels), least severe first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LoggingLevel {
     /// Detailed debugging information.
@@ -25,6 +25,56 @@ pub enum LoggingLevel {
     Alert,
     /// The system is unusable.
     Emergency,
+}
+
+impl LoggingLevel {
+    /// Every level, least severe first.
+    pub const ALL: [LoggingLevel; 8] = [
+        LoggingLevel::Debug,
+        LoggingLevel::Info,
+        LoggingLevel::Notice,
+        LoggingLevel::Warning,
+        LoggingLevel::Error,
+        LoggingLevel::Critical,
+        LoggingLevel::Alert,
+        LoggingLevel::Emergency,
+    ];
+
+    /// The level's name on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LoggingLevel::Debug => "debug",
+            LoggingLevel::Info => "info",
+            LoggingLevel::Notice => "notice",
+            LoggingLevel::Warning => "warning",
+            LoggingLevel::Error => "error",
+            LoggingLevel::Critical => "critical",
+            LoggingLevel::Alert => "alert",
+            LoggingLevel::Emergency => "emergency",
+        }
+    }
+}
+
+// By hand, so that a wrong level (or `null`) is told the levels there are.
+impl<'de> Deserialize<'de> for LoggingLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LevelVisitor;
+        impl serde::de::Visitor<'_> for LevelVisitor {
+            type Value = LoggingLevel;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a log level: debug, info, notice, warning, error, critical, alert or emergency",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<LoggingLevel, E> {
+                LoggingLevel::ALL
+                    .into_iter()
+                    .find(|level| level.as_str() == s)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(s), &self))
+            }
+        }
+        d.deserialize_str(LevelVisitor)
+    }
 }
 
 /// One message of a sampling conversation.
@@ -72,6 +122,9 @@ pub struct CreateMessageRequest {
     /// Provider-specific metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// Extra metadata.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
 }
 
 /// The client's answer to `sampling/createMessage`.

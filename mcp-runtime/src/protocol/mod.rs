@@ -1,12 +1,19 @@
-//! The wire format: JSON-RPC framing and MCP's data types. Pure data, no behaviour.
+//! The wire format: JSON-RPC framing, MCP's data types, and its methods (a name, a
+//! params type and a result type each). Pure data, no behaviour.
 
+mod capabilities;
 mod features;
 mod jsonrpc;
+mod methods;
+mod params;
 mod types;
 mod version;
 
+pub use capabilities::*;
 pub use features::*;
 pub use jsonrpc::*;
+pub use methods::*;
+pub use params::*;
 pub use types::*;
 pub use version::ProtocolVersion;
 

@@ -1,5 +1,6 @@
 //! MCP data types: what tools, resources and prompts look like on the wire.
 
+use super::ServerCapabilities;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -9,7 +10,7 @@ pub type Meta = Map<String, Value>;
 
 /// Name and version of a client or server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "an object")]
 pub struct Implementation {
     /// Programmatic name.
     pub name: String,
@@ -483,20 +484,13 @@ pub struct InitializeResult {
     /// The version the server chose.
     pub protocol_version: String,
     /// What the server supports.
-    pub capabilities: Value,
+    pub capabilities: ServerCapabilities,
     /// Who the server is.
     pub server_info: Implementation,
     /// How to use the server, for the model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
-}
-
-/// A page of a list result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    /// The items of this page (under `tools`, `resources`, ... on the wire).
-    pub items: Vec<T>,
-    /// The cursor of the next page, when there is one.
-    pub next_cursor: Option<String>,
+    /// Extra metadata.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
 }

@@ -1,7 +1,7 @@
 //! The facts of one request: protocol version, the client's identity and capabilities,
 //! its log level. They travel with the request, not with a session.
 
-use crate::protocol::{Implementation, LoggingLevel, ProtocolVersion};
+use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, ProtocolVersion};
 
 /// Facts that belong to one request. In the 2025 revisions they come from the session's
 /// `initialize`; from 2026-07-28 on, each request carries them in `_meta`. Handlers read them
@@ -13,7 +13,7 @@ pub struct RequestFacts {
     /// The client's name and version, when it said.
     pub client_info: Option<Implementation>,
     /// The capabilities the client declared.
-    pub client_capabilities: serde_json::Value,
+    pub client_capabilities: ClientCapabilities,
     /// The least severe log level the client wants (`logging/setLevel`); `None`: not set.
     pub log_level: Option<LoggingLevel>,
 }
@@ -23,7 +23,7 @@ impl Default for RequestFacts {
         RequestFacts {
             protocol_version: ProtocolVersion::LATEST,
             client_info: None,
-            client_capabilities: serde_json::Value::Object(Default::default()),
+            client_capabilities: ClientCapabilities::default(),
             log_level: None,
         }
     }

@@ -43,7 +43,10 @@ pub use session::{Admitted, EndReason, Session};
 pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
 
 use crate::protocol::Implementation;
-use crate::protocol::{Message, Notification, ProtocolVersion};
+use crate::protocol::{
+    Message, Notification, NotificationMethod, NotificationParams, PromptListChanged,
+    ProtocolVersion, ResourceListChanged, ResourceUpdated, ResourceUpdatedParams, ToolListChanged,
+};
 use context::StateMap;
 use definitions as registry;
 use definitions::tables::Tables;
@@ -153,26 +156,34 @@ impl Server {
         sessions.iter().filter_map(Weak::upgrade).collect()
     }
 
-    fn broadcast(
+    /// Sends a notification of `N` to every initialized session that `only` picks.
+    fn broadcast<N: NotificationMethod>(
         &self,
-        method: &str,
-        params: Option<serde_json::Map<String, serde_json::Value>>,
+        params: &N::Params,
         only: impl Fn(&Session) -> bool,
     ) {
+        let notification = match Notification::of::<N>(params) {
+            Ok(notification) => notification,
+            Err(e) => {
+                tracing::warn!(method = N::NAME, error = %e, "notification not sent: it could not be written");
+                return;
+            }
+        };
         for session in self
             .live_sessions()
             .iter()
             .filter(|s| s.is_initialized() && only(s))
         {
-            let message = Message::Notification(Notification {
-                method: method.to_owned(),
-                params: params.clone(),
-            });
-            session.notify(message);
+            session.notify(Message::Notification(notification.clone()));
         }
     }
 
-    fn change(&self, what: &str, edit: impl FnOnce(&mut Tables) -> bool) -> bool {
+    /// Edits the tables; when `edit` changed them, every session is told with `N` (a
+    /// `list_changed` notification).
+    fn change<N: NotificationMethod<Params = NotificationParams>>(
+        &self,
+        edit: impl FnOnce(&mut Tables) -> bool,
+    ) -> bool {
         let changed = {
             let mut guard = self
                 .inner
@@ -188,9 +199,7 @@ impl Server {
             changed
         };
         if changed {
-            self.broadcast(&format!("notifications/{what}/list_changed"), None, |_| {
-                true
-            });
+            self.broadcast::<N>(&NotificationParams::default(), |_| true);
         }
         changed
     }
@@ -198,7 +207,7 @@ impl Server {
     /// Adds (or replaces, by name) a tool while serving; every session is told
     /// (`notifications/tools/list_changed`).
     pub fn add_tool(&self, def: ToolDef) {
-        self.change("tools", |t| {
+        self.change::<ToolListChanged>(|t| {
             remove_where(&mut t.tools, |x| x.tool.name == def.tool.name);
             t.tools.push(def);
             true
@@ -207,14 +216,12 @@ impl Server {
 
     /// Removes a tool while serving; false when there was none of that name.
     pub fn remove_tool(&self, name: &str) -> bool {
-        self.change("tools", |t| {
-            remove_where(&mut t.tools, |x| x.tool.name == name)
-        })
+        self.change::<ToolListChanged>(|t| remove_where(&mut t.tools, |x| x.tool.name == name))
     }
 
     /// Adds (or replaces, by name) a prompt while serving.
     pub fn add_prompt(&self, def: PromptDef) {
-        self.change("prompts", |t| {
+        self.change::<PromptListChanged>(|t| {
             remove_where(&mut t.prompts, |x| x.prompt.name == def.prompt.name);
             t.prompts.push(def);
             true
@@ -223,14 +230,14 @@ impl Server {
 
     /// Removes a prompt while serving.
     pub fn remove_prompt(&self, name: &str) -> bool {
-        self.change("prompts", |t| {
+        self.change::<PromptListChanged>(|t| {
             remove_where(&mut t.prompts, |x| x.prompt.name == name)
         })
     }
 
     /// Adds (or replaces, by URI template) a resource while serving.
     pub fn add_resource(&self, def: ResourceDef) {
-        self.change("resources", |t| {
+        self.change::<ResourceListChanged>(|t| {
             let uri = def.template.as_str().to_owned();
             t.remove_resource(&uri);
             if def.is_template() {
@@ -244,17 +251,17 @@ impl Server {
 
     /// Removes a resource (or template) while serving.
     pub fn remove_resource(&self, uri_template: &str) -> bool {
-        self.change("resources", |t| t.remove_resource(uri_template))
+        self.change::<ResourceListChanged>(|t| t.remove_resource(uri_template))
     }
 
     /// Tells the sessions subscribed to `uri` that it changed
     /// (`notifications/resources/updated`).
     pub fn notify_resource_updated(&self, uri: &str) {
-        let mut params = serde_json::Map::new();
-        params.insert("uri".into(), uri.into());
-        self.broadcast("notifications/resources/updated", Some(params), |s| {
-            s.is_subscribed(uri)
-        });
+        let params = ResourceUpdatedParams {
+            uri: uri.to_owned(),
+            meta: None,
+        };
+        self.broadcast::<ResourceUpdated>(&params, |s| s.is_subscribed(uri));
     }
 }
 

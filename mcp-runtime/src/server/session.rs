@@ -5,7 +5,6 @@
 use super::facts::RequestFacts;
 use super::outbound::Outbound;
 use crate::protocol::{ErrorObject, LoggingLevel, Message, ProtocolVersion, RequestId};
-use serde_json::Value;
 use serde_json::value::RawValue;
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
@@ -15,7 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
-type Waiting = HashMap<RequestId, oneshot::Sender<Result<Value, ErrorObject>>>;
+/// The client's answers travel as their JSON text: the requester reads it into its type.
+type Waiting = HashMap<RequestId, oneshot::Sender<Result<Box<RawValue>, ErrorObject>>>;
 
 /// One client's session: a stdio connection, a Streamable HTTP session, or the shared
 /// context of stateless HTTP requests. Made by [`Server::new_session`](crate::Server::new_session)
@@ -312,7 +312,10 @@ impl Session {
     /// A fresh id for a request to the client, and the receiver of its answer.
     pub(crate) fn expect_response(
         &self,
-    ) -> (RequestId, oneshot::Receiver<Result<Value, ErrorObject>>) {
+    ) -> (
+        RequestId,
+        oneshot::Receiver<Result<Box<RawValue>, ErrorObject>>,
+    ) {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         lock(&self.waiting).insert(id.clone(), tx);
@@ -332,11 +335,6 @@ impl Session {
     ) -> bool {
         match lock(&self.waiting).remove(id) {
             Some(tx) => {
-                let outcome = outcome.and_then(|raw| {
-                    serde_json::from_str(raw.get()).map_err(|e| {
-                        ErrorObject::invalid_params(format!("the client's answer: {e}"))
-                    })
-                });
                 let _ = tx.send(outcome);
                 true
             }

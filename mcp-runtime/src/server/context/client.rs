@@ -3,20 +3,20 @@
 use super::Context;
 use super::form;
 use crate::protocol::{
-    CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult, ErrorObject, Message,
-    ProtocolVersion, Request, Root,
+    Cancelled, CancelledParams, CreateMessage, CreateMessageRequest, CreateMessageResult, Elicit,
+    ElicitAction, ElicitFormParams, ElicitParams, ElicitResult, ElicitUrlParams,
+    ElicitationCapability, ErrorObject, FormMode, ListRoots, Message, Method, ProtocolVersion,
+    Request, RequestId, RequestParams, Root, UrlMode, decode,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use std::time::Duration;
 
 impl Context {
     /// True when the client declared the top-level capability `name` (`sampling`, ...).
     pub fn client_supports(&self, name: &str) -> bool {
-        self.client_capabilities()
-            .get(name)
-            .is_some_and(|v| !v.is_null())
+        self.client_capabilities().declares(name)
     }
 
     /// Asks the client's model for a completion (`sampling/createMessage`).
@@ -43,10 +43,7 @@ impl Context {
         request: CreateMessageRequest,
     ) -> Result<CreateMessageResult, ClientRequestError> {
         self.require("sampling")?;
-        let value = self
-            .request_client("sampling/createMessage", to_params(&request))
-            .await?;
-        decode("sampling/createMessage", value)
+        self.request::<CreateMessage>(request).await
     }
 
     /// Asks the user to fill in a form (`elicitation/create`, form mode) whose fields are
@@ -103,17 +100,19 @@ impl Context {
         schema: Map<String, Value>,
     ) -> Result<ElicitResult, ClientRequestError> {
         self.require("elicitation")?;
-        let caps = self.client_capabilities().get("elicitation");
-        let form_ok = caps.is_some_and(|c| c.get("form").is_some() || c.get("url").is_none());
-        if !form_ok {
+        if !self.elicitation().is_some_and(ElicitationCapability::form) {
             return Err(ClientRequestError::Unsupported("elicitation (form mode)"));
         }
-        let mut params = json!({ "message": message, "requestedSchema": schema });
-        if self.protocol_version() >= ProtocolVersion::V2025_11_25 {
-            params["mode"] = json!("form");
-        }
-        let value = self.request_client("elicitation/create", params).await?;
-        decode("elicitation/create", value)
+        // The mode is named from 2025-11-25 on; before, form mode was the only one.
+        let mode =
+            (self.protocol_version() >= ProtocolVersion::V2025_11_25).then_some(FormMode::Form);
+        let params = ElicitParams::Form(ElicitFormParams {
+            mode,
+            message: message.to_owned(),
+            requested_schema: schema,
+            meta: None,
+        });
+        self.request::<Elicit>(params).await
     }
 
     /// URL-mode elicitation: asks the user to open `url` (for a sign-in or a payment that
@@ -125,24 +124,28 @@ impl Context {
         elicitation_id: &str,
     ) -> Result<ElicitAction, ClientRequestError> {
         self.require("elicitation")?;
-        let url_ok = self
-            .client_capabilities()
-            .get("elicitation")
-            .and_then(|c| c.get("url"))
-            .is_some();
-        if !url_ok {
+        if !self.elicitation().is_some_and(ElicitationCapability::url) {
             return Err(ClientRequestError::Unsupported("elicitation (URL mode)"));
         }
-        let params = json!({ "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id });
-        let value = self.request_client("elicitation/create", params).await?;
-        decode::<ElicitResult>("elicitation/create", value).map(|r| r.action)
+        let params = ElicitParams::Url(ElicitUrlParams {
+            mode: UrlMode::Url,
+            message: message.to_owned(),
+            url: url.to_owned(),
+            elicitation_id: elicitation_id.to_owned(),
+            meta: None,
+        });
+        self.request::<Elicit>(params).await.map(|r| r.action)
     }
 
     /// The client's roots (`roots/list`).
     pub async fn list_roots(&self) -> Result<Vec<Root>, ClientRequestError> {
         self.require("roots")?;
-        let mut value = self.request_client("roots/list", json!({})).await?;
-        decode("roots/list", value["roots"].take())
+        let result = self.request::<ListRoots>(RequestParams::default()).await?;
+        Ok(result.roots)
+    }
+
+    fn elicitation(&self) -> Option<&ElicitationCapability> {
+        self.client_capabilities().elicitation.as_ref()
     }
 
     fn require(&self, capability: &'static str) -> Result<(), ClientRequestError> {
@@ -153,13 +156,63 @@ impl Context {
         }
     }
 
+    /// Sends a request of `M` to the client and waits for its answer, as
+    /// [`Context::request_client`] does. It checks no capability: see
+    /// [`Context::client_supports`].
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::protocol::{ListRoots, RequestParams};
+    ///
+    /// /// How many roots the client shows.
+    /// #[tool]
+    /// async fn count_roots(ctx: Context) -> Result<usize, ClientRequestError> {
+    ///     let roots = ctx.request::<ListRoots>(RequestParams::default()).await?;
+    ///     Ok(roots.roots.len())
+    /// }
+    /// ```
+    pub async fn request<M: Method>(
+        &self,
+        params: M::Params,
+    ) -> Result<M::Result, ClientRequestError> {
+        let answer = self
+            .send_to_client(|id| Request::of::<M>(id, &params))
+            .await?;
+        decode(answer.get()).map_err(|e| {
+            ClientRequestError::Malformed(format!(
+                "the client's answer to {} is malformed: {e}",
+                M::NAME
+            ))
+        })
+    }
+
     /// Sends a request to the client and waits for its answer, at most the server's
     /// `client_request_timeout`; on timeout or cancellation the client is told to stop.
+    /// For the methods of MCP, [`Context::request`] is typed.
     pub async fn request_client(
         &self,
         method: &str,
         params: Value,
     ) -> Result<Value, ClientRequestError> {
+        let params = match &params {
+            Value::Object(map) => Some(map),
+            _ => None,
+        };
+        let answer = self
+            .send_to_client(|id| Ok(Request::new(id, method, params)))
+            .await?;
+        serde_json::from_str(answer.get()).map_err(|e| {
+            ClientRequestError::Malformed(format!(
+                "the client's answer to {method} is malformed: {e}"
+            ))
+        })
+    }
+
+    /// Sends the request `make` writes with a fresh id, and waits for its answer.
+    async fn send_to_client(
+        &self,
+        make: impl FnOnce(RequestId) -> serde_json::Result<Request>,
+    ) -> Result<Box<RawValue>, ClientRequestError> {
         let session = &self.inner.session;
         if !session.accepts_responses {
             return Err(ClientRequestError::NoSession);
@@ -168,19 +221,23 @@ impl Context {
             return Err(ClientRequestError::NoSession);
         };
         let (id, rx) = session.expect_response();
-        let params = match &params {
-            Value::Object(map) => Some(map),
-            _ => None,
+        let request = match make(id.clone()) {
+            Ok(request) => request,
+            Err(e) => {
+                session.forget(&id);
+                return Err(ClientRequestError::Malformed(format!(
+                    "the request could not be written: {e}"
+                )));
+            }
         };
-        let request = Message::Request(Request::new(id.clone(), method, params));
-        if !outbound.send(request).await {
+        if !outbound.send(Message::Request(request)).await {
             session.forget(&id);
             return Err(ClientRequestError::Closed);
         }
         let timeout = self.inner.client_timeout;
         let failure = tokio::select! {
             answer = rx => return match answer {
-                Ok(Ok(value)) => Ok(value),
+                Ok(Ok(raw)) => Ok(raw),
                 Ok(Err(error)) => Err(ClientRequestError::Rpc(error)),
                 Err(_) => Err(ClientRequestError::Closed),
             },
@@ -188,24 +245,14 @@ impl Context {
             () = self.cancelled() => ClientRequestError::Cancelled,
         };
         session.forget(&id);
-        let reason = failure.to_string();
-        self.notify(
-            "notifications/cancelled",
-            json!({ "requestId": id, "reason": reason }),
-        )
+        self.notify::<Cancelled>(CancelledParams {
+            request_id: Some(id),
+            reason: Some(failure.to_string()),
+            meta: None,
+        })
         .await;
         Err(failure)
     }
-}
-
-fn to_params<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, ClientRequestError> {
-    serde_json::from_value(value).map_err(|e| {
-        ClientRequestError::Malformed(format!("the client's answer to {method} is malformed: {e}"))
-    })
 }
 
 /// What the user did with a typed form.
@@ -243,7 +290,7 @@ pub enum ClientRequestError {
     /// The connection closed.
     #[error("the client went away")]
     Closed,
-    /// The answer does not fit the request.
+    /// The answer does not fit the request (or the request could not be written).
     #[error("{0}")]
     Malformed(String),
     /// The form type cannot be shown as a form.

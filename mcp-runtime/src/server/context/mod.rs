@@ -13,10 +13,12 @@ use super::dispatch::RequestScope;
 use super::facts::RequestFacts;
 use super::session::Session;
 use crate::protocol::{
-    Implementation, LoggingLevel, Message, Meta, Notification, ProtocolVersion, RequestId,
+    ClientCapabilities, Implementation, LoggingLevel, LoggingMessage, LoggingMessageParams,
+    Message, Meta, Notification, NotificationMethod, Progress, ProgressParams, ProgressToken,
+    ProtocolVersion, RequestId,
 };
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize as _, Serialize};
+use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,8 +107,8 @@ impl Context {
         self.inner.facts.client_info.as_ref()
     }
 
-    /// The capabilities the client declared (`{}` when none).
-    pub fn client_capabilities(&self) -> &serde_json::Value {
+    /// The capabilities the client declared (none by default).
+    pub fn client_capabilities(&self) -> &ClientCapabilities {
         &self.inner.facts.client_capabilities
     }
 
@@ -195,7 +197,11 @@ impl Context {
     }
 
     async fn send_progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
-        let Some(token) = self.progress_token().cloned() else {
+        let Some(token) = self.progress_token() else {
+            return;
+        };
+        let Ok(progress_token) = ProgressToken::deserialize(token) else {
+            tracing::debug!(%token, "progress skipped: the progressToken is not a string or an integer");
             return;
         };
         {
@@ -210,14 +216,14 @@ impl Context {
             }
             *last = Some(progress);
         }
-        let mut params = json!({ "progressToken": token, "progress": progress });
-        if let Some(total) = total {
-            params["total"] = json!(total);
-        }
-        if let Some(message) = message {
-            params["message"] = json!(message);
-        }
-        self.notify("notifications/progress", params).await;
+        self.notify::<Progress>(ProgressParams {
+            progress_token,
+            progress,
+            total,
+            message,
+            meta: None,
+        })
+        .await;
     }
 
     /// Sends a log message (`notifications/message`) to the client, if it asked for this
@@ -243,12 +249,13 @@ impl Context {
         if level < self.inner.facts.log_level.unwrap_or(LoggingLevel::Info) {
             return;
         }
-        let mut params =
-            json!({ "level": level, "data": serde_json::to_value(data).unwrap_or(Value::Null) });
-        if let Some(logger) = logger {
-            params["logger"] = json!(logger);
-        }
-        self.notify("notifications/message", params).await;
+        self.notify::<LoggingMessage>(LoggingMessageParams {
+            level,
+            logger: logger.map(str::to_owned),
+            data: serde_json::to_value(data).unwrap_or(Value::Null),
+            meta: None,
+        })
+        .await;
     }
 
     /// Logs at `debug`.
@@ -285,21 +292,19 @@ impl Context {
         }
     }
 
-    /// Sends a notification related to this request. Returns false when it cannot be
-    /// delivered (no channel, or the client is gone).
-    pub(crate) async fn notify(&self, method: &str, params: Value) -> bool {
+    /// Sends a notification of `N` related to this request. Returns false when it cannot
+    /// be delivered (no channel, or the client is gone).
+    pub(crate) async fn notify<N: NotificationMethod>(&self, params: N::Params) -> bool {
         let Some(outbound) = &self.inner.scope.outbound else {
             return false;
         };
-        let params = match params {
-            Value::Object(map) => Some(map),
-            _ => None,
-        };
-        let message = Message::Notification(Notification {
-            method: method.to_owned(),
-            params,
-        });
-        outbound.send(message).await
+        match Notification::of::<N>(&params) {
+            Ok(notification) => outbound.send(Message::Notification(notification)).await,
+            Err(e) => {
+                tracing::warn!(method = N::NAME, error = %e, "notification not sent: it could not be written");
+                false
+            }
+        }
     }
 }
 

@@ -1,11 +1,19 @@
-//! MCP methods: from a decoded request to its result.
+//! MCP methods: from a decoded request to its result. `handle_request` holds the table
+//! from each method's name to its typed handler; a request's parameters are decoded in
+//! one place ([`decode_params`]), which answers a malformed params object with -32602.
 
 use super::RequestScope;
 use crate::protocol::{
-    CallToolResult, ErrorObject, Implementation, InitializeResult, Notification, ProtocolVersion,
-    ReadResourceResult, Request, Response, raw, read_params,
+    CallTool, CallToolParams, CallToolResult, CancelledParams, Complete, CompleteParams,
+    CompleteResult, Completion, CompletionReference, EmptyResult, ErrorCode, ErrorObject,
+    GetPrompt, GetPromptParams, GetPromptResult, Initialize, InitializeParams, InitializeResult,
+    ListChangedCapability, ListPrompts, ListPromptsResult, ListResourceTemplates,
+    ListResourceTemplatesResult, ListResources, ListResourcesResult, ListTools, ListToolsResult,
+    Meta, Method, Notification, NotificationMethod, PaginatedParams, Ping, ProtocolVersion,
+    ReadResource, ReadResourceResult, Request, ResourcesCapability, Response, ServerCapabilities,
+    SetLevel, Subscribe, Unsubscribe, decode_params, raw,
 };
-use crate::protocol::{Completion, ErrorCode, LoggingLevel, Meta};
+use crate::protocol::{Cancelled, Initialized};
 use crate::server::context::Context;
 use crate::server::definitions::arguments::{Members, Spans, ToolArguments};
 use crate::server::definitions::output::Outcome;
@@ -19,33 +27,51 @@ use futures_util::FutureExt as _;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use std::any::Any;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-type Params = Map<String, Value>;
-type MethodResult = Result<Value, ErrorObject>;
+type Answered = Result<Box<RawValue>, ErrorObject>;
 
 /// What the server offers, from its tables at `initialize`: a kind with no item is not
 /// declared (a server that may add the first tool later should start with one).
-fn capabilities(tables: &Tables) -> Value {
-    let mut caps = Map::new();
-    caps.insert("logging".into(), json!({}));
-    if tables.completable() {
-        caps.insert("completions".into(), json!({}));
+fn capabilities(tables: &Tables) -> ServerCapabilities {
+    let list_changed = || ListChangedCapability {
+        list_changed: Some(true),
+    };
+    let has_resources = !(tables.static_resources.is_empty() && tables.templates.is_empty());
+    ServerCapabilities {
+        logging: Some(Map::new()),
+        completions: tables.completable().then(Map::new),
+        tools: (!tables.tools.is_empty()).then(list_changed),
+        resources: has_resources.then_some(ResourcesCapability {
+            subscribe: Some(true),
+            list_changed: Some(true),
+        }),
+        prompts: (!tables.prompts.is_empty()).then(list_changed),
+        ..ServerCapabilities::default()
     }
-    if !tables.tools.is_empty() {
-        caps.insert("tools".into(), json!({ "listChanged": true }));
-    }
-    if !(tables.static_resources.is_empty() && tables.templates.is_empty()) {
-        caps.insert(
-            "resources".into(),
-            json!({ "subscribe": true, "listChanged": true }),
-        );
-    }
-    if !tables.prompts.is_empty() {
-        caps.insert("prompts".into(), json!({ "listChanged": true }));
-    }
-    Value::Object(caps)
+}
+
+/// Answers a request of `M` whose handler needs no waiting: its parameters decoded (or
+/// -32602), the handler, its result serialized.
+fn answer<M: Method>(
+    params: Option<&RawValue>,
+    handler: impl FnOnce(M::Params) -> Result<M::Result, ErrorObject>,
+) -> Answered {
+    handler(decode_params::<M>(params)?).and_then(|result| raw(&result))
+}
+
+/// [`answer`] for a handler that waits (it runs user code).
+async fn answer_async<M: Method, F>(
+    params: Option<&RawValue>,
+    handler: impl FnOnce(M::Params) -> F,
+) -> Answered
+where
+    F: Future<Output = Result<M::Result, ErrorObject>>,
+{
+    let result = handler(decode_params::<M>(params)?).await?;
+    raw(&result)
 }
 
 impl Server {
@@ -97,58 +123,97 @@ impl Server {
         };
         let work = async {
             // The hot path reads its parameters straight into their type.
-            if method == "tools/call" {
+            if method == CallTool::NAME {
                 return call_tool(&tables, params, ctx, &id).await;
             }
-            let params = parse_params(params.as_deref(), &method)?;
-            let meta = || params.get("_meta").and_then(Value::as_object).cloned();
-            let value = match method.as_str() {
-                "initialize" => initialize(inner, &tables, session, &params),
-                "ping" => Ok(json!({})),
-                "tools/list" => list(&params, inner, "tools", &tables.tools, |t| {
-                    to_value(&t.tool)
-                }),
-                "resources/list" => {
-                    list(&params, inner, "resources", &tables.static_resources, |r| {
-                        to_value(&r.as_resource())
+            let params = params.as_deref();
+            let answered = match method.as_str() {
+                Initialize::NAME => {
+                    answer::<Initialize>(params, |p| initialize(inner, &tables, session, p))
+                }
+                Ping::NAME => answer::<Ping>(params, |_| Ok(EmptyResult::default())),
+                ListTools::NAME => answer::<ListTools>(params, |p| {
+                    let (tools, next_cursor) =
+                        page::<ListTools, _, _>(inner, &tables.tools, p, |t| t.tool.clone())?;
+                    Ok(ListToolsResult {
+                        tools,
+                        next_cursor,
+                        meta: None,
                     })
-                }
-                "resources/templates/list" => list(
-                    &params,
-                    inner,
-                    "resourceTemplates",
-                    &tables.templates,
-                    |r| to_value(&r.as_template()),
-                ),
-                "resources/read" => {
-                    record_name(&params, "uri");
-                    read_resource(&tables, &params, ctx(meta())).await
-                }
-                "resources/subscribe" => required_str(&params, "uri", &method).map(|uri| {
-                    session.subscribe(uri);
-                    json!({})
                 }),
-                "resources/unsubscribe" => required_str(&params, "uri", &method).map(|uri| {
-                    session.unsubscribe(uri);
-                    json!({})
+                ListResources::NAME => answer::<ListResources>(params, |p| {
+                    let (resources, next_cursor) =
+                        page::<ListResources, _, _>(inner, &tables.static_resources, p, |r| {
+                            r.as_resource()
+                        })?;
+                    Ok(ListResourcesResult {
+                        resources,
+                        next_cursor,
+                        meta: None,
+                    })
                 }),
-                "prompts/list" => list(&params, inner, "prompts", &tables.prompts, |p| {
-                    to_value(&p.prompt)
+                ListResourceTemplates::NAME => answer::<ListResourceTemplates>(params, |p| {
+                    let (resource_templates, next_cursor) =
+                        page::<ListResourceTemplates, _, _>(inner, &tables.templates, p, |r| {
+                            r.as_template()
+                        })?;
+                    Ok(ListResourceTemplatesResult {
+                        resource_templates,
+                        next_cursor,
+                        meta: None,
+                    })
                 }),
-                "prompts/get" => {
-                    record_name(&params, "name");
-                    get_prompt(&tables, &params, ctx(meta())).await
+                ReadResource::NAME => {
+                    answer_async::<ReadResource, _>(params, |p| {
+                        record_name(&p.uri);
+                        read_resource(&tables, p.uri, ctx(p.meta))
+                    })
+                    .await
                 }
-                "logging/setLevel" => set_level(session, &params),
-                "completion/complete" => complete(&tables, &params, ctx(meta())).await,
+                Subscribe::NAME => answer::<Subscribe>(params, |p| {
+                    session.subscribe(&p.uri);
+                    Ok(EmptyResult::default())
+                }),
+                Unsubscribe::NAME => answer::<Unsubscribe>(params, |p| {
+                    session.unsubscribe(&p.uri);
+                    Ok(EmptyResult::default())
+                }),
+                ListPrompts::NAME => answer::<ListPrompts>(params, |p| {
+                    let (prompts, next_cursor) =
+                        page::<ListPrompts, _, _>(inner, &tables.prompts, p, |p| p.prompt.clone())?;
+                    Ok(ListPromptsResult {
+                        prompts,
+                        next_cursor,
+                        meta: None,
+                    })
+                }),
+                GetPrompt::NAME => {
+                    answer_async::<GetPrompt, _>(params, |mut p| {
+                        record_name(&p.name);
+                        let meta = p.meta.take();
+                        get_prompt(&tables, p, ctx(meta))
+                    })
+                    .await
+                }
+                SetLevel::NAME => answer::<SetLevel>(params, |p| {
+                    session.set_log_level(p.level);
+                    Ok(EmptyResult::default())
+                }),
+                Complete::NAME => {
+                    answer_async::<Complete, _>(params, |mut p| {
+                        let meta = p.meta.take();
+                        complete(&tables, p, ctx(meta))
+                    })
+                    .await
+                }
                 other => Err(ErrorObject::method_not_found(other)),
             };
-            value.and_then(|v| raw(&v)).map(|v| (v, false))
+            answered.map(|result| (result, false))
         };
         let work = tracing::Instrument::instrument(work, span.clone());
         // A cancelled request is dropped where it waits and gets no response; initialize
         // cannot be cancelled.
-        let outcome = if method == "initialize" {
+        let outcome = if method == Initialize::NAME {
             work.await
         } else {
             let outcome = tokio::select! {
@@ -196,21 +261,21 @@ impl Server {
     /// Takes a notification from the client.
     pub(super) fn handle_notification(&self, session: &Session, notification: Notification) {
         match notification.method.as_str() {
-            "notifications/initialized" => session.mark_initialized(),
-            "notifications/cancelled" => {
-                let id = notification
-                    .params
-                    .as_ref()
-                    .and_then(|p| p.get("requestId"));
-                match id.map(|v| serde_json::from_value(v.clone())) {
-                    Some(Ok(id)) => {
-                        if !session.cancel(&id) {
-                            tracing::debug!(%id, "cancellation for a request not in flight");
-                        }
+            Initialized::NAME => session.mark_initialized(),
+            Cancelled::NAME => match notification.params_of::<Cancelled>() {
+                Ok(CancelledParams {
+                    request_id: Some(id),
+                    ..
+                }) => {
+                    if !session.cancel(&id) {
+                        tracing::debug!(%id, "cancellation for a request not in flight");
                     }
-                    _ => tracing::warn!("notifications/cancelled without a valid requestId"),
                 }
-            }
+                Ok(_) => tracing::warn!("notifications/cancelled without a requestId"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "notifications/cancelled without a valid requestId")
+                }
+            },
             other => tracing::debug!(method = other, "notification ignored"),
         }
     }
@@ -233,80 +298,64 @@ fn elapsed_ms(started: std::time::Instant) -> f64 {
     (started.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
-/// Puts the request's subject (`params[key]`) on the current request span.
-fn record_name(params: &Params, key: &str) {
-    if let Some(name) = params.get(key).and_then(Value::as_str) {
-        tracing::Span::current().record("name", name);
-    }
-}
-
-fn to_value<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+/// Puts the request's subject (the tool, prompt or resource) on the current request span.
+fn record_name(name: &str) {
+    tracing::Span::current().record("name", name);
 }
 
 fn initialize(
     inner: &ServerInner,
     tables: &Tables,
     session: &Session,
-    params: &Params,
-) -> MethodResult {
-    let requested = params
-        .get("protocolVersion")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ErrorObject::invalid_params("initialize: `protocolVersion` (a string) is required")
-        })?;
-    let version = ProtocolVersion::parse(requested).unwrap_or(ProtocolVersion::LATEST);
-    let client_info = params
-        .get("clientInfo")
-        .and_then(|v| serde_json::from_value::<Implementation>(v.clone()).ok());
-    let client_capabilities = params
-        .get("capabilities")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
+    params: InitializeParams,
+) -> Result<InitializeResult, ErrorObject> {
+    let version =
+        ProtocolVersion::parse(&params.protocol_version).unwrap_or(ProtocolVersion::LATEST);
     session.set_facts(RequestFacts {
         protocol_version: version,
-        client_info,
-        client_capabilities,
+        client_info: params.client_info,
+        client_capabilities: params.capabilities,
         log_level: None,
     });
     session.establish();
-    let result = InitializeResult {
+    Ok(InitializeResult {
         protocol_version: version.as_str().to_owned(),
         capabilities: capabilities(tables),
         server_info: inner.info.clone(),
         instructions: inner.instructions.clone(),
-    };
-    Ok(to_value(&result))
+        meta: None,
+    })
 }
 
-fn list<T>(
-    params: &Params,
+/// The page of `items` that `params.cursor` points to, shown by `show`, and the cursor of
+/// the next page when there is one.
+fn page<M: Method, T, U>(
     inner: &ServerInner,
-    key: &str,
     items: &[T],
-    show: impl Fn(&T) -> Value,
-) -> MethodResult {
-    let start = match params.get("cursor") {
-        None | Some(Value::Null) => 0,
-        Some(Value::String(c)) => {
-            decode_cursor(c)
-                .filter(|&n| n <= items.len())
-                .ok_or_else(|| {
-                    ErrorObject::invalid_params(format!(
-                        "invalid cursor {c:?}: pass back a nextCursor you received"
-                    ))
-                })?
-        }
-        Some(_) => return Err(ErrorObject::invalid_params("`cursor` must be a string")),
+    params: PaginatedParams,
+    show: impl Fn(&T) -> U,
+) -> Result<(Vec<U>, Option<String>), ErrorObject> {
+    let start = match params.cursor {
+        None => 0,
+        Some(c) => decode_cursor(&c)
+            .filter(|&n| n <= items.len())
+            .ok_or_else(|| {
+                ErrorObject::invalid_params(format!(
+                    "{}: invalid cursor {c:?}: pass back a nextCursor you received",
+                    M::NAME
+                ))
+            })?,
     };
-    let end = (start + inner.limits.page_size).min(items.len());
-    let mut result = Map::new();
-    result.insert(key.to_owned(), items[start..end].iter().map(show).collect());
-    if end < items.len() {
-        result.insert("nextCursor".into(), Value::String(encode_cursor(end)));
-    }
-    Ok(Value::Object(result))
+    let end = start
+        .saturating_add(inner.limits.page_size)
+        .min(items.len());
+    let shown = items
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .map(show)
+        .collect();
+    Ok((shown, (end < items.len()).then(|| encode_cursor(end))))
 }
 
 fn encode_cursor(offset: usize) -> String {
@@ -324,34 +373,6 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
         .ok()
 }
 
-fn required_str<'a>(params: &'a Params, key: &str, method: &str) -> Result<&'a str, ErrorObject> {
-    params.get(key).and_then(Value::as_str).ok_or_else(|| {
-        ErrorObject::invalid_params(format!("{method}: `{key}` (a string) is required"))
-    })
-}
-
-fn object_param(
-    params: &Params,
-    key: &str,
-    method: &str,
-) -> Result<Map<String, Value>, ErrorObject> {
-    object_value(params.get(key).cloned(), key, method)
-}
-
-fn object_value(
-    value: Option<Value>,
-    key: &str,
-    method: &str,
-) -> Result<Map<String, Value>, ErrorObject> {
-    match value {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map),
-        Some(_) => Err(ErrorObject::invalid_params(format!(
-            "{method}: `{key}` must be an object"
-        ))),
-    }
-}
-
 fn panic_message(panic: Box<dyn Any + Send>) -> String {
     panic
         .downcast_ref::<&str>()
@@ -360,14 +381,10 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-fn parse_params(raw: Option<&RawValue>, method: &str) -> Result<Params, ErrorObject> {
-    read_params(raw)
-        .map_err(|e| ErrorObject::invalid_params(format!("{method}: invalid params: {e}")))
-}
-
-/// The parameters of `tools/call`, read straight from the request's text.
+/// The parameters of `tools/call`, read straight from the request's text: the hot path.
+/// (A request they do not fit is read again as [`CallToolParams`], to say what is wrong.)
 #[derive(serde::Deserialize)]
-struct CallToolParams<'a> {
+struct BorrowedCall<'a> {
     #[serde(borrow)]
     name: std::borrow::Cow<'a, str>,
     #[serde(borrow, default)]
@@ -382,31 +399,35 @@ fn read_call(
     tables: &Tables,
     raw_params: Option<Box<RawValue>>,
 ) -> Result<(&ToolDef, ToolArguments, Option<Meta>), ErrorObject> {
-    let typed = raw_params.as_deref().and_then(|raw| {
-        let p = serde_json::from_str::<CallToolParams<'_>>(raw.get()).ok()?;
-        let spans = p.arguments.map(|found| Spans::of(raw.get(), found));
-        Some((find_tool(tables, &p.name), spans, p.meta))
-    });
-    if let Some((def, spans, meta)) = typed {
-        let args = match (spans.transpose(), raw_params) {
-            (Ok(Some(spans)), Some(raw)) => ToolArguments::from_spans(raw.into(), spans),
-            (Ok(_), _) => ToolArguments::default(),
-            (Err(_), _) => {
-                return Err(ErrorObject::invalid_params(
-                    "tools/call: `arguments` must be an object",
-                ));
-            }
+    if let Some(raw) = raw_params.as_deref()
+        && let Ok(BorrowedCall {
+            name,
+            arguments,
+            meta,
+        }) = serde_json::from_str(raw.get())
+        && let Ok(spans) = arguments
+            .map(|found| Spans::of(raw.get(), found))
+            .transpose()
+    {
+        let def = find_tool(tables, &name);
+        let args = match (spans, raw_params) {
+            (Some(spans), Some(raw)) => ToolArguments::from_spans(raw.into(), spans),
+            _ => ToolArguments::default(),
         };
         return Ok((def?, args, meta));
     }
-    // Missing or malformed parameters: read them loosely, to say precisely what is wrong
-    // (a `_meta` that is not an object is ignored, as for every method).
-    let mut params = parse_params(raw_params.as_deref(), "tools/call")?;
-    let args = params.remove("arguments");
-    let name = required_str(&params, "name", "tools/call")?;
-    let args = ToolArguments::from_map(&object_value(args, "arguments", "tools/call")?);
-    let meta = params.get("_meta").and_then(Value::as_object).cloned();
-    Ok((find_tool(tables, name)?, args, meta))
+    // Missing or malformed parameters: the typed reading says what is wrong (and reads
+    // what the borrowed one is stricter about: a `_meta` that is not an object is ignored).
+    let CallToolParams {
+        name,
+        arguments,
+        meta,
+    } = decode_params::<CallTool>(raw_params.as_deref())?;
+    let args = arguments
+        .as_ref()
+        .map(ToolArguments::from_map)
+        .unwrap_or_default();
+    Ok((find_tool(tables, &name)?, args, meta))
 }
 
 fn find_tool<'t>(tables: &'t Tables, name: &str) -> Result<&'t ToolDef, ErrorObject> {
@@ -519,8 +540,11 @@ fn unknown_argument(declared: Option<&[String]>, args: &ToolArguments) -> Option
     })
 }
 
-async fn read_resource(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
-    let uri = required_str(params, "uri", "resources/read")?;
+async fn read_resource(
+    tables: &Tables,
+    uri: String,
+    ctx: Context,
+) -> Result<ReadResourceResult, ErrorObject> {
     let exact = tables
         .static_resources
         .iter()
@@ -529,7 +553,7 @@ async fn read_resource(tables: &Tables, params: &Params, ctx: Context) -> Method
         tables
             .templates
             .iter()
-            .find_map(|t| t.template.matches(uri).map(|vars| (t, vars)))
+            .find_map(|t| t.template.matches(&uri).map(|vars| (t, vars)))
     });
     let Some((def, vars)) = found else {
         return Err(
@@ -538,7 +562,7 @@ async fn read_resource(tables: &Tables, params: &Params, ctx: Context) -> Method
         );
     };
     let request = ResourceRequest {
-        uri: uri.to_owned(),
+        uri: uri.clone(),
         vars,
     };
     let contents = match AssertUnwindSafe((def.read)(ctx, request))
@@ -547,7 +571,7 @@ async fn read_resource(tables: &Tables, params: &Params, ctx: Context) -> Method
     {
         Ok(Ok(contents)) => contents,
         Ok(Err(mut e)) => {
-            if e.code == crate::protocol::ErrorCode::RESOURCE_NOT_FOUND && e.data.is_none() {
+            if e.code == ErrorCode::RESOURCE_NOT_FOUND && e.data.is_none() {
                 e.data = Some(json!({ "uri": uri }));
             }
             return Err(e);
@@ -560,18 +584,22 @@ async fn read_resource(tables: &Tables, params: &Params, ctx: Context) -> Method
             )));
         }
     };
-    Ok(to_value(&ReadResourceResult {
+    Ok(ReadResourceResult {
         contents,
         meta: None,
-    }))
+    })
 }
 
-async fn get_prompt(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
-    let name = required_str(params, "name", "prompts/get")?;
+async fn get_prompt(
+    tables: &Tables,
+    params: GetPromptParams,
+    ctx: Context,
+) -> Result<GetPromptResult, ErrorObject> {
+    let name = params.name.as_str();
     let def = tables
         .prompt(name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?;
-    let args = object_param(params, "arguments", "prompts/get")?;
+    let args = params.arguments.unwrap_or_default();
     let declared = def.prompt.arguments.as_deref().unwrap_or_default();
     if let Some(unknown) = args
         .keys()
@@ -592,7 +620,7 @@ async fn get_prompt(tables: &Tables, params: &Params, ctx: Context) -> MethodRes
             if result.description.is_none() {
                 result.description = def.prompt.description.clone();
             }
-            Ok(to_value(&result))
+            Ok(result)
         }
         Ok(Err(e)) => Err(e),
         Err(panic) => {
@@ -605,47 +633,19 @@ async fn get_prompt(tables: &Tables, params: &Params, ctx: Context) -> MethodRes
     }
 }
 
-fn set_level(session: &Session, params: &Params) -> MethodResult {
-    let level = params.get("level").cloned().unwrap_or(Value::Null);
-    let level: LoggingLevel = serde_json::from_value(level.clone()).map_err(|_| {
-        ErrorObject::invalid_params(format!(
-            "logging/setLevel: invalid `level` {level}: use debug, info, notice, warning, error, critical, alert or emergency"
-        ))
-    })?;
-    session.set_log_level(level);
-    Ok(json!({}))
-}
-
-async fn complete(tables: &Tables, params: &Params, ctx: Context) -> MethodResult {
-    let method = "completion/complete";
-    let reference = params
-        .get("ref")
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            ErrorObject::invalid_params(format!("{method}: `ref` (an object) is required"))
-        })?;
-    let argument = params
-        .get("argument")
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            ErrorObject::invalid_params(format!("{method}: `argument` (an object) is required"))
-        })?;
-    let arg_name = required_str(argument, "name", method)?;
-    let value = argument
-        .get("value")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let completers = match reference.get("type").and_then(Value::as_str) {
-        Some("ref/prompt") => {
-            let name = required_str(reference, "name", method)?;
+async fn complete(
+    tables: &Tables,
+    params: CompleteParams,
+    ctx: Context,
+) -> Result<CompleteResult, ErrorObject> {
+    let completers = match &params.reference {
+        CompletionReference::Prompt { name, .. } => {
             &tables
                 .prompt(name)
                 .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?
                 .completers
         }
-        Some("ref/resource") => {
-            let uri = required_str(reference, "uri", method)?;
+        CompletionReference::Resource { uri } => {
             &tables
                 .template(uri)
                 .ok_or_else(|| {
@@ -653,21 +653,16 @@ async fn complete(tables: &Tables, params: &Params, ctx: Context) -> MethodResul
                 })?
                 .completers
         }
-        other => {
-            return Err(ErrorObject::invalid_params(format!(
-                "{method}: `ref.type` must be \"ref/prompt\" or \"ref/resource\", not {}",
-                other.unwrap_or("missing")
-            )));
-        }
     };
+    let argument = params.argument;
     let completion = match completers
         .iter()
-        .find(|(n, _)| n == arg_name)
+        .find(|(n, _)| *n == argument.name)
         .map(|(_, c)| c)
     {
         None => Completion::new(Vec::<String>::new()),
         Some(Completer::Values(values)) => {
-            let prefix = value.to_lowercase();
+            let prefix = argument.value.to_lowercase();
             Completion::new(
                 values
                     .iter()
@@ -676,14 +671,17 @@ async fn complete(tables: &Tables, params: &Params, ctx: Context) -> MethodResul
             )
         }
         Some(Completer::Function(f)) => {
-            let mut c = f(ctx, value).await;
+            let mut c = f(ctx, argument.value).await;
             if c.values.len() > Completion::MAX_VALUES {
                 c = Completion::new(c.values);
             }
             c
         }
     };
-    Ok(json!({ "completion": completion }))
+    Ok(CompleteResult {
+        completion,
+        meta: None,
+    })
 }
 
 #[cfg(test)]

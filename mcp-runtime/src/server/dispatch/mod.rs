@@ -10,7 +10,8 @@ use super::Server;
 use super::outbound::Outbound;
 use super::session::{Admitted, EndReason, InFlight, Session};
 use crate::protocol::{
-    DecodeError, ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Request, Response,
+    DecodeError, ErrorCode, ErrorObject, Initialize, Message, Method as _, Payload, Ping,
+    ProtocolVersion, Request, Response,
 };
 use futures_util::FutureExt as _;
 use std::any::Any;
@@ -66,7 +67,7 @@ impl Server {
     /// True when `payload` starts a session: it is one `initialize` request. A transport
     /// with sessions of its own (Streamable HTTP) makes one for it.
     pub fn starts_session(&self, payload: &Payload) -> bool {
-        matches!(payload, Payload::Single(Ok(Message::Request(r))) if r.method == "initialize")
+        matches!(payload, Payload::Single(Ok(Message::Request(r))) if r.method == Initialize::NAME)
     }
 
     /// Handles one payload of `session`. What the payload does at once (notifications,
@@ -180,12 +181,14 @@ impl Server {
     }
 
     fn starts_session_request(&self, request: &Request) -> bool {
-        request.method == "initialize"
+        request.method == Initialize::NAME
     }
 
     /// The lifecycle gate: before `initialize` succeeded, only `initialize` and `ping`.
     fn admit_request(&self, session: &Arc<Session>, request: Request) -> Accepted {
-        if !session.is_established() && !matches!(request.method.as_str(), "initialize" | "ping") {
+        if !session.is_established()
+            && !matches!(request.method.as_str(), Initialize::NAME | Ping::NAME)
+        {
             tracing::warn!(method = request.method.as_str(), id = %request.id, "request before initialize refused");
             return Accepted::Now(Answer::Response(Response::error(
                 Some(request.id),
