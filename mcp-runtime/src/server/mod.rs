@@ -7,7 +7,9 @@
 //! - [`context`]: what a handler knows of its request, the extractors, and requests to the
 //!   client;
 //! - [`session`], [`facts`]: what the server keeps of a client, and the facts of one request;
-//! - [`outbound`]: the interface through which the core sends messages on a transport.
+//! - [`outbound`], [`scope`]: what a transport gives the core: where messages go, and
+//!   what it knows of a request;
+//! - [`schema`]: JSON Schemas from Rust types (tool inputs and outputs, forms).
 
 mod builder;
 pub(crate) mod context;
@@ -16,6 +18,8 @@ pub(crate) mod dispatch;
 pub(crate) mod facts;
 mod limits;
 pub(crate) mod outbound;
+pub(crate) mod schema;
+mod scope;
 pub(crate) mod session;
 pub(crate) mod store;
 
@@ -29,16 +33,17 @@ pub use definitions::output::{
     IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound, ToolOutcome,
 };
 pub(crate) use definitions::program_package;
-pub use definitions::schema::{InputSchema, SchemaGen};
 pub use definitions::uri_template::{TemplateError, UriTemplate};
 pub use definitions::{
     BoxFuture, CompleteFn, Completer, Package, PromptDef, PromptRegistration, ResourceDef,
     ResourceInfo, ResourceRegistration, ResourceRequest, ToolDef, ToolFn, ToolRegistration, key_of,
 };
-pub use dispatch::{Answer, RequestScope};
+pub use dispatch::Answer;
 pub use facts::RequestFacts;
 pub use limits::Limits;
 pub use outbound::{Outbound, Sink, SinkFuture};
+pub use schema::{InputSchema, SchemaGen};
+pub use scope::RequestScope;
 pub use session::{Admitted, EndReason, Session};
 pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
 

@@ -1,7 +1,7 @@
 //! Elicitation forms from Rust structs: MCP forms are flat objects whose fields are
 //! strings, numbers, booleans, enums, or lists of enums.
 
-use crate::server::definitions::schema::{SchemaGen, drop_null};
+use crate::server::schema::{SchemaGen, drop_null};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 

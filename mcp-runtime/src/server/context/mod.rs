@@ -9,8 +9,8 @@ pub use client::{ClientRequestError, Elicitation};
 pub(crate) use extract::StateMap;
 pub use extract::{FromContext, Rejection, Requirement, State};
 
-use super::dispatch::RequestScope;
 use super::facts::RequestFacts;
+use super::scope::RequestScope;
 use super::session::Session;
 use crate::protocol::{
     ClientCapabilities, Implementation, LoggingLevel, LoggingMessage, LoggingMessageParams,

@@ -10,9 +10,9 @@
 //! missing trait, with our `on_unimplemented` note, at the user's type.
 
 use super::output::{IntoPromptResult, IntoResourceContents, IntoToolResult, ToolOutcome};
-use super::schema::SchemaGen;
 use crate::protocol::{CallToolResult, ErrorObject, GetPromptResult, ResourceContents};
 use crate::server::context::{Context, FromContext, Requirement};
+use crate::server::schema::SchemaGen;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

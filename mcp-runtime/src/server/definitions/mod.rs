@@ -3,7 +3,6 @@
 pub(crate) mod arguments;
 pub mod glue;
 pub(crate) mod output;
-pub(crate) mod schema;
 pub(crate) mod tables;
 pub(crate) mod uri_template;
 
@@ -72,7 +71,7 @@ impl ToolDef {
     pub fn new(mut tool: Tool, call: ToolFn) -> Self {
         let mut wrap_output = false;
         if let Some(schema) = tool.output_schema.take() {
-            let (schema, wrapped) = self::schema::output_schema(schema);
+            let (schema, wrapped) = crate::server::schema::output_schema(schema);
             tool.output_schema = Some(schema);
             wrap_output = wrapped;
         }

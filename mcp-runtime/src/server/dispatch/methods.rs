@@ -2,7 +2,6 @@
 //! from each method's name to its typed handler; a request's parameters are decoded in
 //! one place ([`decode_params`]), which answers a malformed params object with -32602.
 
-use super::RequestScope;
 use crate::protocol::{
     CallTool, CallToolParams, CallToolResult, CancelledParams, Complete, CompleteParams,
     CompleteResult, Completion, CompletionReference, EmptyResult, ErrorCode, ErrorObject,
@@ -20,6 +19,7 @@ use crate::server::definitions::output::Outcome;
 use crate::server::definitions::tables::Tables;
 use crate::server::definitions::{Completer, ResourceRequest, ToolDef};
 use crate::server::facts::RequestFacts;
+use crate::server::scope::RequestScope;
 use crate::server::session::{InFlight, Session};
 use crate::server::{Server, ServerInner};
 use base64::Engine as _;
