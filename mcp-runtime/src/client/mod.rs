@@ -112,7 +112,7 @@ impl ClientBuilder {
     }
 
     /// The capabilities to declare, as the JSON of a
-    /// [`ClientCapabilities`](crate::protocol::ClientCapabilities): capabilities of the
+    /// [`ClientCapabilities`]: capabilities of the
     /// wrong shape fail the connection ([`Error::InvalidRequest`]).
     pub fn capabilities(mut self, capabilities: Value) -> Self {
         self.capabilities = capabilities;
