@@ -164,10 +164,12 @@ impl Server {
                     })
                 }),
                 ReadResource::NAME => {
-                    answer_async::<ReadResource, _>(params, |p| {
+                    // Boxed: off the hot path, and its future would make every
+                    // request's larger.
+                    Box::pin(answer_async::<ReadResource, _>(params, |p| {
                         record_name(&p.uri);
                         read_resource(&tables, p.uri, ctx(p.meta))
-                    })
+                    }))
                     .await
                 }
                 Subscribe::NAME => answer::<Subscribe>(params, |p| {
@@ -188,11 +190,13 @@ impl Server {
                     })
                 }),
                 GetPrompt::NAME => {
-                    answer_async::<GetPrompt, _>(params, |mut p| {
+                    // Boxed: off the hot path, and its future would make every
+                    // request's larger.
+                    Box::pin(answer_async::<GetPrompt, _>(params, |mut p| {
                         record_name(&p.name);
                         let meta = p.meta.take();
                         get_prompt(&tables, p, ctx(meta))
-                    })
+                    }))
                     .await
                 }
                 SetLevel::NAME => answer::<SetLevel>(params, |p| {
@@ -200,10 +204,12 @@ impl Server {
                     Ok(EmptyResult::default())
                 }),
                 Complete::NAME => {
-                    answer_async::<Complete, _>(params, |mut p| {
+                    // Boxed: off the hot path, and its future would make every
+                    // request's larger.
+                    Box::pin(answer_async::<Complete, _>(params, |mut p| {
                         let meta = p.meta.take();
                         complete(&tables, p, ctx(meta))
-                    })
+                    }))
                     .await
                 }
                 other => Err(ErrorObject::method_not_found(other)),
