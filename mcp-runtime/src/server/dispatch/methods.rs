@@ -62,7 +62,9 @@ fn answer<M: Method>(
     handler(decode_params::<M>(params)?).and_then(|result| raw(&result))
 }
 
-/// [`answer`] for a handler that waits (it runs user code).
+/// [`answer`] for a handler that waits (it runs user code). Callers box it: kept
+/// inline, the largest of these futures would size the future of every request, and
+/// `tools/call` would pay to move the bytes.
 async fn answer_async<M: Method, F>(
     params: Option<&RawValue>,
     handler: impl FnOnce(M::Params) -> F,
@@ -162,10 +164,10 @@ impl Server {
                     })
                 }),
                 ReadResource::NAME => {
-                    answer_async::<ReadResource, _>(params, |p| {
+                    Box::pin(answer_async::<ReadResource, _>(params, |p| {
                         record_name(&p.uri);
                         read_resource(&tables, p.uri, ctx(p.meta))
-                    })
+                    }))
                     .await
                 }
                 Subscribe::NAME => answer::<Subscribe>(params, |p| {
@@ -186,11 +188,11 @@ impl Server {
                     })
                 }),
                 GetPrompt::NAME => {
-                    answer_async::<GetPrompt, _>(params, |mut p| {
+                    Box::pin(answer_async::<GetPrompt, _>(params, |mut p| {
                         record_name(&p.name);
                         let meta = p.meta.take();
                         get_prompt(&tables, p, ctx(meta))
-                    })
+                    }))
                     .await
                 }
                 SetLevel::NAME => answer::<SetLevel>(params, |p| {
@@ -198,10 +200,10 @@ impl Server {
                     Ok(EmptyResult::default())
                 }),
                 Complete::NAME => {
-                    answer_async::<Complete, _>(params, |mut p| {
+                    Box::pin(answer_async::<Complete, _>(params, |mut p| {
                         let meta = p.meta.take();
                         complete(&tables, p, ctx(meta))
-                    })
+                    }))
                     .await
                 }
                 other => Err(ErrorObject::method_not_found(other)),
