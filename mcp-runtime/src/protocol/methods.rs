@@ -154,19 +154,31 @@ impl std::error::Error for FieldError {}
 
 /// `text` read as a `T`, or the field at fault.
 pub(crate) fn decode<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, FieldError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(field_error)?;
-    // Trailing text is an error, as in `serde_json::from_str`.
-    de.end().map_err(|e| FieldError {
-        path: String::new(),
-        message: without_position(&e),
-    })?;
-    Ok(value)
+    // A text that fits, the common case, is read without tracking where the reader is;
+    // one that does not is read again to find the field at fault.
+    serde_json::from_str(text).map_err(|plain| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => field_error(e),
+            Ok(_) => FieldError {
+                path: String::new(),
+                message: without_position(&plain),
+            },
+        }
+    })
 }
 
 /// `map` read as a `T`, or the field at fault.
 pub(crate) fn decode_map<T: DeserializeOwned>(map: &Map<String, Value>) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(map).map_err(field_error)
+    T::deserialize(map).map_err(
+        |plain| match serde_path_to_error::deserialize::<_, T>(map) {
+            Err(e) => field_error(e),
+            Ok(_) => FieldError {
+                path: String::new(),
+                message: plain.to_string(),
+            },
+        },
+    )
 }
 
 fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
