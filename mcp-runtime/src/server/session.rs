@@ -189,8 +189,8 @@ impl Session {
     }
 
     /// What the transport attached, if it is a `T`.
-    pub fn attached<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        self.attachment.get()?.clone().downcast().ok()
+    pub fn attached<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.attachment.get()?.downcast_ref()
     }
 
     /// True once the session ended.

@@ -37,6 +37,14 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Keeps `session` under a new, unguessable id, and returns the id.
     fn insert(&self, session: Arc<Session>) -> StoreFuture<'_, Result<String, StoreError>>;
 
+    /// The live session with this id, if this process holds it: answered without waiting
+    /// (the path of most requests). `None` sends the caller to [`SessionStore::get`]. A
+    /// store that keeps its sessions elsewhere may still keep the live ones here.
+    fn get_local(&self, id: &str) -> Option<Arc<Session>> {
+        let _ = id;
+        None
+    }
+
     /// The live session with this id, marked used now; `None` when there is none (or it
     /// expired: it is then ended).
     fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<Option<Arc<Session>>, StoreError>>;
@@ -136,6 +144,10 @@ impl MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
+    fn get_local(&self, id: &str) -> Option<Arc<Session>> {
+        self.get_now(id)
+    }
+
     fn insert(&self, session: Arc<Session>) -> StoreFuture<'_, Result<String, StoreError>> {
         let result = self.insert_now(session);
         Box::pin(std::future::ready(result))

@@ -313,16 +313,19 @@ impl ServiceInner {
         if starts_session {
             return self.initialize(payload, scope).await;
         }
-        let (session, streams) = match self.session(session_id.as_ref()).await {
+        let session = match self.session(session_id.as_ref()).await {
             Ok(found) => found,
+            Err(resp) => return resp,
+        };
+        let streams = match self.streams(&session) {
+            Ok(streams) => streams,
             Err(resp) => return resp,
         };
         // A supported MCP-Protocol-Version (checked above) is accepted even when it differs
         // from the negotiated one: the spec asks for 400 only when it is invalid or
         // unsupported, and the official conformance suite sends 2025-03-26 on a 2025-11-25
         // session.
-        self.dispatch(&session, Some(&streams), payload, scope)
-            .await
+        self.dispatch(&session, Some(streams), payload, scope).await
     }
 
     /// A payload that starts a session: the session exists, and counts against the limit,
@@ -447,10 +450,7 @@ impl ServiceInner {
 
     /// The session named by the request's `Mcp-Session-Id`: 400 without one, 404 when
     /// unknown or ended.
-    async fn session(
-        &self,
-        id: Option<&HeaderValue>,
-    ) -> Result<(Arc<Session>, Arc<HttpStreams>), Response<HttpBody>> {
+    async fn session(&self, id: Option<&HeaderValue>) -> Result<Arc<Session>, Response<HttpBody>> {
         let Some(id) = id.and_then(|v| v.to_str().ok()) else {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -458,6 +458,9 @@ impl ServiceInner {
                 "Bad Request: Mcp-Session-Id header is required (send initialize first to get one)",
             ));
         };
+        if let Some(session) = self.sessions.get_local(id) {
+            return Ok(session);
+        }
         let session = match self.sessions.get(id).await {
             Ok(Some(session)) => session,
             Ok(None) => {
@@ -469,12 +472,11 @@ impl ServiceInner {
             }
             Err(e) => return Err(store_error(e)),
         };
-        let streams = self.streams(&session)?;
-        Ok((session, streams))
+        Ok(session)
     }
 
     /// The streams of `session`, made on first use.
-    fn streams(&self, session: &Session) -> Result<Arc<HttpStreams>, Response<HttpBody>> {
+    fn streams<'s>(&self, session: &'s Session) -> Result<&'s HttpStreams, Response<HttpBody>> {
         let queue = self.server.limits().outbound_queue;
         HttpStreams::of(session, self.config.replay_buffer, queue).ok_or_else(|| {
             error(
@@ -507,8 +509,12 @@ impl ServiceInner {
         if let Err(resp) = protocol_version_header(headers.protocol_version) {
             return resp;
         }
-        let (_session, streams) = match self.session(headers.session_id).await {
+        let session = match self.session(headers.session_id).await {
             Ok(found) => found,
+            Err(resp) => return resp,
+        };
+        let streams = match self.streams(&session) {
+            Ok(streams) => streams,
             Err(resp) => return resp,
         };
         let (stream, after) = match headers

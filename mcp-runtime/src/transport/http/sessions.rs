@@ -29,7 +29,7 @@ impl HttpStreams {
     /// The streams of `session`, made and attached on first use: the session's
     /// session-wide messages then go to its GET stream.
     /// `None` only when something else is attached to the session.
-    pub(crate) fn of(session: &Session, replay: usize, queue: usize) -> Option<Arc<HttpStreams>> {
+    pub(crate) fn of(session: &Session, replay: usize, queue: usize) -> Option<&HttpStreams> {
         if session.attached::<HttpStreams>().is_none() {
             let streams = Arc::new(HttpStreams::new(replay, queue));
             let standalone = Arc::downgrade(&streams.standalone);
