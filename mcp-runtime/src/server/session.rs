@@ -84,14 +84,25 @@ impl Drop for Admitted {
 /// compare-and-swap in, one subtraction out); a full gate parks callers on a `Notify`.
 struct Admission {
     running: AtomicUsize,
+    /// Callers parked in `enter`: a release wakes one only when there is one.
+    waiting: AtomicUsize,
     max: usize,
     freed: Notify,
+}
+
+struct Uncount<'a>(&'a AtomicUsize);
+
+impl Drop for Uncount<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Admission {
     fn new(max: usize) -> Self {
         Admission {
             running: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
             max,
             freed: Notify::new(),
         }
@@ -99,28 +110,38 @@ impl Admission {
 
     fn try_enter(&self) -> bool {
         self.running
-            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |n| {
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
                 (n < self.max).then_some(n + 1)
             })
             .is_ok()
     }
 
     async fn enter(&self) {
-        while !self.try_enter() {
+        if self.try_enter() {
+            return;
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        // Uncounted however this ends, also when the caller stops waiting.
+        let _counted = Uncount(&self.waiting);
+        loop {
             let freed = self.freed.notified();
             tokio::pin!(freed);
-            // Registered before the second look, so a release in between is not missed.
+            // Counted and registered before the second look: a release that comes after
+            // the look sees the count and wakes a waiter; one that came before freed the
+            // slot the look finds.
             freed.as_mut().enable();
             if self.try_enter() {
-                return;
+                break;
             }
             freed.await;
         }
     }
 
     fn release(&self) {
-        self.running.fetch_sub(1, Ordering::Release);
-        self.freed.notify_one();
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.freed.notify_one();
+        }
     }
 }
 

@@ -195,3 +195,33 @@ async fn a_session_runs_at_most_its_limit_at_once() {
         "and goes once the first is done"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_are_admitted_one_by_one_as_places_free() {
+    let server = server(Limits {
+        max_concurrent_requests: 1,
+        ..Limits::default()
+    });
+    let session = initialized(&server, "2025-11-25").await;
+    let held = session.admit().await;
+    let waiters: Vec<_> = (0..4)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move {
+                let admitted = session.admit().await;
+                tokio::task::yield_now().await;
+                drop(admitted);
+            })
+        })
+        .collect();
+    // One waiter gives up: it must not keep the others from being woken.
+    assert!(session.admit().now_or_never().is_none());
+    drop(held);
+    for waiter in waiters {
+        tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+            .await
+            .expect("every waiter is admitted in turn")
+            .expect("the waiter runs");
+    }
+    assert!(session.admit().now_or_never().is_some());
+}

@@ -30,12 +30,13 @@ impl HttpStreams {
     /// session-wide messages then go to its GET stream.
     /// `None` only when something else is attached to the session.
     pub(crate) fn of(session: &Session, replay: usize, queue: usize) -> Option<&HttpStreams> {
-        if session.attached::<HttpStreams>().is_none() {
-            let streams = Arc::new(HttpStreams::new(replay, queue));
-            let standalone = Arc::downgrade(&streams.standalone);
-            if session.attach(streams) {
-                session.set_outbound(Outbound::new(Standalone(standalone)));
-            }
+        if let Some(streams) = session.attached::<HttpStreams>() {
+            return Some(streams);
+        }
+        let streams = Arc::new(HttpStreams::new(replay, queue));
+        let standalone = Arc::downgrade(&streams.standalone);
+        if session.attach(streams) {
+            session.set_outbound(Outbound::new(Standalone(standalone)));
         }
         session.attached::<HttpStreams>()
     }
