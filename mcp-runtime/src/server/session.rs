@@ -5,6 +5,7 @@
 use super::facts::RequestFacts;
 use super::outbound::Outbound;
 use crate::protocol::{ErrorObject, LoggingLevel, Message, ProtocolVersion, RequestId};
+use foldhash::fast::RandomState;
 use serde_json::value::RawValue;
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
@@ -15,7 +16,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// The client's answers travel as their JSON text: the requester reads it into its type.
-type Waiting = HashMap<RequestId, oneshot::Sender<Result<Box<RawValue>, ErrorObject>>>;
+type Waiting = HashMap<RequestId, oneshot::Sender<Result<Box<RawValue>, ErrorObject>>, RandomState>;
 
 /// One client's session: a stdio connection, a Streamable HTTP session, or the shared
 /// context of stateless HTTP requests. Made by [`Server::new_session`](crate::Server::new_session)
@@ -27,7 +28,10 @@ pub struct Session {
     established: AtomicBool,
     /// The client sent `notifications/initialized`.
     initialized: AtomicBool,
-    in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// By the client's ids, hashed with foldhash seeded at random per map (SipHash cost
+    /// 400 instructions a request here): the ids cannot be chosen to collide without the
+    /// seed, and the map holds only the requests of the payloads admitted at once.
+    in_flight: Mutex<HashMap<RequestId, CancellationToken, RandomState>>,
     /// Requests the server sent to the client, waiting for their answers.
     waiting: Mutex<Waiting>,
     next_id: AtomicI64,
