@@ -225,15 +225,17 @@ impl Session {
 
     /// Why the session ended, once it has.
     pub(crate) fn end_reason(&self) -> Option<EndReason> {
-        if !self.ended.is_cancelled() {
-            return None;
-        }
-        Some(*self.end_reason.get().unwrap_or(&EndReason::ShuttingDown))
+        self.ended.is_cancelled().then(|| self.recorded_reason())
     }
 
     pub(crate) async fn ended(&self) -> EndReason {
         self.ended.cancelled().await;
-        // Ended through the transport's stop token: the server is stopping.
+        self.recorded_reason()
+    }
+
+    /// The reason `end` recorded; none when the session ended through the transport's
+    /// stop token: the server is stopping.
+    fn recorded_reason(&self) -> EndReason {
         *self.end_reason.get().unwrap_or(&EndReason::ShuttingDown)
     }
 

@@ -38,7 +38,7 @@ impl Server {
     /// True when `payload` starts a session: it is one `initialize` request. A transport
     /// with sessions of its own (Streamable HTTP) makes one for it.
     pub fn starts_session(&self, payload: &Payload) -> bool {
-        matches!(payload, Payload::Single(Ok(Message::Request(r))) if r.method == Initialize::NAME)
+        matches!(payload, Payload::Single(Ok(Message::Request(r))) if is_initialize(r))
     }
 
     /// Handles one payload of `session`. What the payload does at once (notifications,
@@ -130,7 +130,7 @@ impl Server {
         let items = messages
             .into_iter()
             .filter_map(|message| match message {
-                Ok(Message::Request(r)) if self.starts_session_request(&r) => {
+                Ok(Message::Request(r)) if is_initialize(&r) => {
                     Some(Item::Answered(Response::error(
                         Some(r.id),
                         ErrorObject::new(
@@ -151,10 +151,6 @@ impl Server {
         Work::Batch(items)
     }
 
-    fn starts_session_request(&self, request: &Request) -> bool {
-        request.method == Initialize::NAME
-    }
-
     /// The lifecycle gate: before `initialize` succeeded, only `initialize` and `ping`.
     fn admit_request(&self, session: &Arc<Session>, request: Request) -> Accepted {
         if !session.is_established()
@@ -170,7 +166,7 @@ impl Server {
             )));
         }
         let in_flight = session.begin(&request.id);
-        if self.starts_session_request(&request) {
+        if is_initialize(&request) {
             let id = request.id.clone();
             // `initialize` does not wait on anything: answered here, in order, it sets up
             // the session before the requests read after it are looked at (a client may
@@ -224,6 +220,11 @@ impl Server {
             reason = session.ended() => ended(reason),
         }
     }
+}
+
+/// True for the request that starts a session.
+fn is_initialize(request: &Request) -> bool {
+    request.method == Initialize::NAME
 }
 
 /// A request admitted by the lifecycle and registered in flight.
