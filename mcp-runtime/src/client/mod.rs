@@ -87,7 +87,7 @@ impl Default for ClientBuilder {
                 description: None,
                 website_url: None,
             },
-            protocol_version: ProtocolVersion::LATEST.as_str().into(),
+            protocol_version: ProtocolVersion::LATEST_LEGACY.as_str().into(),
             capabilities: Value::Object(Map::new()),
             timeout: Duration::from_secs(60),
             inspector: None,

@@ -209,6 +209,13 @@ impl ErrorCode {
     /// deleted or expired, or the server shut down (the code the official TypeScript SDK
     /// uses for a closed connection).
     pub const CONNECTION_CLOSED: i64 = -32000;
+    /// MCP 2026-07-28, Streamable HTTP: a header does not match the body, or a required
+    /// header is missing or malformed.
+    pub const HEADER_MISMATCH: i64 = -32020;
+    /// MCP 2026-07-28: the request needs a client capability it did not declare.
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
+    /// MCP 2026-07-28: the request's protocol version is not supported.
+    pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 }
 
 /// A message that could not be decoded, with the response it deserves.

@@ -16,13 +16,13 @@
 //! ```
 
 use super::{
-    CallToolParams, CallToolResult, CancelledParams, CompleteParams, CompleteResult,
-    CreateMessageRequest, CreateMessageResult, ElicitParams, ElicitResult, EmptyResult,
-    ErrorObject, GetPromptParams, GetPromptResult, InitializeParams, InitializeResult,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListRootsResult,
-    ListToolsResult, LoggingMessageParams, NotificationParams, PaginatedParams, ProgressParams,
-    ReadResourceParams, ReadResourceResult, RequestParams, ResourceUpdatedParams, SetLevelParams,
-    SubscribeParams, UnsubscribeParams,
+    AcknowledgedParams, CallToolParams, CallToolResult, CancelledParams, CompleteParams,
+    CompleteResult, CreateMessageRequest, CreateMessageResult, DiscoverResult, ElicitParams,
+    ElicitResult, EmptyResult, ErrorObject, GetPromptParams, GetPromptResult, InitializeParams,
+    InitializeResult, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListRootsResult, ListToolsResult, ListenParams, LoggingMessageParams, NotificationParams,
+    PaginatedParams, ProgressParams, ReadResourceParams, ReadResourceResult, RequestParams,
+    ResourceUpdatedParams, SetLevelParams, SubscribeParams, UnsubscribeParams,
 };
 use super::{Notification, Request, RequestId};
 use serde::Serialize;
@@ -107,6 +107,11 @@ methods! {
     Elicit = "elicitation/create", ElicitParams => ElicitResult;
     /// `roots/list`: the server asks for the client's roots (server to client).
     ListRoots = "roots/list", RequestParams => ListRootsResult;
+    /// `server/discover` (2026-07-28): the server's versions, capabilities and identity.
+    Discover = "server/discover", RequestParams => DiscoverResult;
+    /// `subscriptions/listen` (2026-07-28): a long-lived stream of change notifications;
+    /// answered only when the server ends it.
+    Listen = "subscriptions/listen", ListenParams => EmptyResult;
 }
 
 notifications! {
@@ -128,6 +133,9 @@ notifications! {
     ResourceUpdated = "notifications/resources/updated", ResourceUpdatedParams;
     /// `notifications/roots/list_changed`: the client's roots changed (client to server).
     RootsListChanged = "notifications/roots/list_changed", NotificationParams;
+    /// `notifications/subscriptions/acknowledged` (2026-07-28): the first message of a
+    /// `subscriptions/listen` stream.
+    SubscriptionsAcknowledged = "notifications/subscriptions/acknowledged", AcknowledgedParams;
 }
 
 /// Why a JSON text does not fit a type, and where: the path of the field at fault
@@ -489,7 +497,7 @@ mod tests {
         );
         // No capability: `{}`.
         let result = InitializeResult {
-            protocol_version: ProtocolVersion::LATEST.as_str().into(),
+            protocol_version: ProtocolVersion::LATEST_LEGACY.as_str().into(),
             capabilities: Default::default(),
             server_info: Implementation {
                 name: "s".into(),

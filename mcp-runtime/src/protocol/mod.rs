@@ -5,6 +5,7 @@ mod capabilities;
 mod features;
 mod jsonrpc;
 mod methods;
+mod modern;
 mod params;
 mod types;
 mod version;
@@ -13,6 +14,7 @@ pub use capabilities::*;
 pub use features::*;
 pub use jsonrpc::*;
 pub use methods::*;
+pub use modern::*;
 pub use params::*;
 pub use types::*;
 pub use version::ProtocolVersion;
@@ -51,6 +53,37 @@ impl ErrorObject {
             ErrorCode::METHOD_NOT_FOUND,
             format!("Method not found: {method}"),
         )
+    }
+
+    /// -32022: the request's protocol version is not one the server speaks; `data` lists
+    /// the ones it does.
+    pub fn unsupported_version(requested: &str) -> Self {
+        let supported: Vec<&str> = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+        ErrorObject::new(
+            ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
+            format!(
+                "Unsupported protocol version {requested:?}: this server speaks {}",
+                supported.join(", ")
+            ),
+        )
+        .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
+    }
+
+    /// -32021: handling the request needs client capabilities it did not declare;
+    /// `required` names them (as a `ClientCapabilities` object).
+    pub fn missing_capability(required: &[&str]) -> Self {
+        let caps: serde_json::Map<String, Value> = required
+            .iter()
+            .map(|c| ((*c).to_owned(), Value::Object(Default::default())))
+            .collect();
+        ErrorObject::new(
+            ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+            format!(
+                "Missing required client capability: this request needs {}; declare it in _meta[\"io.modelcontextprotocol/clientCapabilities\"]",
+                required.join(", ")
+            ),
+        )
+        .with_data(serde_json::json!({ "requiredCapabilities": caps }))
     }
 
     /// -32002: no such resource.

@@ -14,14 +14,22 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// 2025-11-25
     V2025_11_25,
+    /// 2026-07-28: stateless; each request carries its version and the client's facts in
+    /// `_meta`, and there is no `initialize`.
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
     /// The newest revision served.
-    pub const LATEST: ProtocolVersion = ProtocolVersion::V2025_11_25;
+    pub const LATEST: ProtocolVersion = ProtocolVersion::V2026_07_28;
+
+    /// The newest revision that starts with `initialize` (what `initialize` negotiates
+    /// when the client asks for one this crate does not speak).
+    pub const LATEST_LEGACY: ProtocolVersion = ProtocolVersion::V2025_11_25;
 
     /// Every revision served, newest first.
-    pub const ALL: [ProtocolVersion; 4] = [
+    pub const ALL: [ProtocolVersion; 5] = [
+        ProtocolVersion::V2026_07_28,
         ProtocolVersion::V2025_11_25,
         ProtocolVersion::V2025_06_18,
         ProtocolVersion::V2025_03_26,
@@ -35,7 +43,24 @@ impl ProtocolVersion {
             ProtocolVersion::V2025_03_26 => "2025-03-26",
             ProtocolVersion::V2025_06_18 => "2025-06-18",
             ProtocolVersion::V2025_11_25 => "2025-11-25",
+            ProtocolVersion::V2026_07_28 => "2026-07-28",
         }
+    }
+
+    /// True for the revisions without `initialize` (2026-07-28 on): each request says its
+    /// version and the client's capabilities in its `_meta`.
+    pub const fn is_modern(self) -> bool {
+        matches!(self, ProtocolVersion::V2026_07_28)
+    }
+
+    /// The revisions a request's `_meta` may name (the modern ones), newest first.
+    pub fn modern() -> impl Iterator<Item = ProtocolVersion> {
+        ProtocolVersion::ALL.into_iter().filter(|v| v.is_modern())
+    }
+
+    /// The revisions `initialize` negotiates, newest first.
+    pub fn legacy() -> impl Iterator<Item = ProtocolVersion> {
+        ProtocolVersion::ALL.into_iter().filter(|v| !v.is_modern())
     }
 
     /// Parses a revision date; `None` for one this crate does not speak.

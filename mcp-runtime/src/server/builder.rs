@@ -5,9 +5,12 @@ use super::definitions as registry;
 use super::definitions::tables::Tables;
 use super::definitions::uri_template::TemplateError;
 use super::definitions::{PromptDef, ResourceDef, ToolDef};
-use super::{Limits, Server, ServerInner, default_info};
+use super::listen::Listeners;
+use super::mrtr::{self, RequestStateKeys};
+use super::{Limits, ModernConfig, Server, ServerInner, default_info};
 use crate::error::{Error, Result};
-use crate::protocol::Implementation;
+use crate::protocol::{CacheHint, Implementation};
+use serde_json::{Map, Value};
 use std::any::type_name;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -24,6 +27,10 @@ pub struct ServerBuilder {
     states: StateMap,
     limits: Limits,
     errors: Vec<ConfigError>,
+    list_cache: Option<CacheHint>,
+    read_cache: Option<CacheHint>,
+    state_keys: Option<RequestStateKeys>,
+    extensions: Map<String, Value>,
 }
 
 impl ServerBuilder {
@@ -150,6 +157,39 @@ impl ServerBuilder {
         self
     }
 
+    /// The caching hints (`ttlMs`, `cacheScope`) of the list results of MCP 2026-07-28
+    /// (`tools/list`, `prompts/list`, `resources/list`, `resources/templates/list`) and of
+    /// `server/discover`. Default: fresh for 0 ms (clients re-fetch, relying on
+    /// `list_changed`), public (lists are the same for every client).
+    pub fn list_cache(mut self, hint: CacheHint) -> Self {
+        self.list_cache = Some(hint);
+        self
+    }
+
+    /// The caching hints of `resources/read` results for a resource that sets none of its
+    /// own (`#[resource(..., ttl_ms = .., cache_scope = "..")]`). Default: 0 ms, private.
+    pub fn read_cache(mut self, hint: CacheHint) -> Self {
+        self.read_cache = Some(hint);
+        self
+    }
+
+    /// The keys that seal the `requestState` of multi-round requests (MCP 2026-07-28),
+    /// the first signing and all accepted (rotation). Every process behind one endpoint
+    /// needs the same keys, so that a retry may land on any of them. Default: the keys
+    /// of `MCP_REQUEST_STATE_KEY` (comma-separated), else a random key for this process
+    /// (a warning says so when serving HTTP).
+    pub fn request_state_keys(mut self, keys: RequestStateKeys) -> Self {
+        self.state_keys = Some(keys);
+        self
+    }
+
+    /// Declares an extension (`capabilities.extensions`), e.g.
+    /// `"com.example/feature"` with its settings object.
+    pub fn extension(mut self, id: impl Into<String>, settings: Map<String, Value>) -> Self {
+        self.extensions.insert(id.into(), Value::Object(settings));
+        self
+    }
+
     /// Sets the limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -197,6 +237,7 @@ impl ServerBuilder {
             description: None,
             website_url: None,
         };
+        let info_json = info.clone();
         Ok(Server {
             inner: Arc::new(ServerInner {
                 info,
@@ -209,6 +250,16 @@ impl ServerBuilder {
                 states: Arc::new(self.states),
                 limits: self.limits,
                 sessions: Mutex::default(),
+                modern: ModernConfig {
+                    server_info: serde_json::to_string(&info_json).unwrap_or_default(),
+                    list_cache: self.list_cache.unwrap_or(CacheHint::public(0)),
+                    read_cache: self.read_cache.unwrap_or(CacheHint::private(0)),
+                    state_keys: self.state_keys.unwrap_or_else(|| {
+                        RequestStateKeys::from_env_or_random(mrtr::DEFAULT_STATE_TTL)
+                    }),
+                    extensions: self.extensions,
+                },
+                listeners: Listeners::default(),
             }),
         })
     }

@@ -21,7 +21,7 @@ pub struct RequestFacts {
 impl Default for RequestFacts {
     fn default() -> Self {
         RequestFacts {
-            protocol_version: ProtocolVersion::LATEST,
+            protocol_version: ProtocolVersion::LATEST_LEGACY,
             client_info: None,
             client_capabilities: ClientCapabilities::default(),
             log_level: None,

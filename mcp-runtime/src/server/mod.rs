@@ -17,6 +17,8 @@ pub(crate) mod definitions;
 pub(crate) mod dispatch;
 pub(crate) mod facts;
 mod limits;
+pub(crate) mod listen;
+pub(crate) mod mrtr;
 pub(crate) mod outbound;
 pub(crate) mod schema;
 mod scope;
@@ -41,6 +43,7 @@ pub use definitions::{
 pub use dispatch::Answer;
 pub use facts::RequestFacts;
 pub use limits::Limits;
+pub use mrtr::RequestStateKeys;
 pub use outbound::{Outbound, Sink, SinkFuture};
 pub use schema::{InputSchema, SchemaGen};
 pub use scope::RequestScope;
@@ -74,6 +77,19 @@ pub(crate) struct ServerInner {
     pub(crate) limits: Limits,
     /// Live sessions, to tell them about changes.
     sessions: Mutex<Vec<Weak<Session>>>,
+    pub(crate) modern: ModernConfig,
+    /// Open `subscriptions/listen` streams (2026-07-28).
+    pub(crate) listeners: listen::Listeners,
+}
+
+/// What the modern era (2026-07-28) needs beyond the tables.
+pub(crate) struct ModernConfig {
+    /// The server's identity as JSON, for the `_meta` of every result.
+    pub(crate) server_info: String,
+    pub(crate) list_cache: crate::protocol::CacheHint,
+    pub(crate) read_cache: crate::protocol::CacheHint,
+    pub(crate) state_keys: RequestStateKeys,
+    pub(crate) extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Server {
@@ -161,11 +177,13 @@ impl Server {
         sessions.iter().filter_map(Weak::upgrade).collect()
     }
 
-    /// Sends a notification of `N` to every initialized session that `only` picks.
+    /// Sends a notification of `N` to every initialized session that `only` picks, and
+    /// to every `subscriptions/listen` stream whose filter `wants` it.
     fn broadcast<N: NotificationMethod>(
         &self,
         params: &N::Params,
         only: impl Fn(&Session) -> bool,
+        wants: impl Fn(&crate::protocol::SubscriptionFilter) -> bool,
     ) {
         let notification = match Notification::of::<N>(params) {
             Ok(notification) => notification,
@@ -174,6 +192,10 @@ impl Server {
                 return;
             }
         };
+        if !self.inner.listeners.is_empty() {
+            let params = notification.params.clone().unwrap_or_default();
+            self.inner.listeners.notify(N::NAME, &params, wants);
+        }
         for session in self
             .live_sessions()
             .iter()
@@ -189,6 +211,14 @@ impl Server {
         &self,
         edit: impl FnOnce(&mut Tables) -> bool,
     ) -> bool {
+        let wants = |f: &crate::protocol::SubscriptionFilter| {
+            let flag = match N::NAME {
+                ToolListChanged::NAME => f.tools_list_changed,
+                PromptListChanged::NAME => f.prompts_list_changed,
+                _ => f.resources_list_changed,
+            };
+            flag == Some(true)
+        };
         let changed = {
             let mut guard = self
                 .inner
@@ -204,7 +234,7 @@ impl Server {
             changed
         };
         if changed {
-            self.broadcast::<N>(&NotificationParams::default(), |_| true);
+            self.broadcast::<N>(&NotificationParams::default(), |_| true, wants);
         }
         changed
     }
@@ -259,14 +289,23 @@ impl Server {
         self.change::<ResourceListChanged>(|t| t.remove_resource(uri_template))
     }
 
-    /// Tells the sessions subscribed to `uri` that it changed
+    /// Tells the sessions subscribed to `uri`, and the `subscriptions/listen` streams that
+    /// name it, that it changed
     /// (`notifications/resources/updated`).
     pub fn notify_resource_updated(&self, uri: &str) {
         let params = ResourceUpdatedParams {
             uri: uri.to_owned(),
             meta: None,
         };
-        self.broadcast::<ResourceUpdated>(&params, |s| s.is_subscribed(uri));
+        self.broadcast::<ResourceUpdated>(
+            &params,
+            |s| s.is_subscribed(uri),
+            |f| {
+                f.resource_subscriptions
+                    .as_ref()
+                    .is_some_and(|uris| uris.iter().any(|u| u == uri))
+            },
+        );
     }
 }
 

@@ -46,6 +46,9 @@ pub struct Session {
     /// error that says why, and stopped.
     ended: CancellationToken,
     end_reason: OnceLock<EndReason>,
+    /// Tripped when the transport stops taking work (shutdown begins): long-lived
+    /// requests (`subscriptions/listen`) end with their graceful answer.
+    draining: CancellationToken,
     /// What the transport keeps with the session (Streamable HTTP: its SSE streams).
     attachment: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
@@ -170,6 +173,7 @@ impl Session {
             admission: Arc::new(Admission::new(max_concurrent)),
             ended,
             end_reason: OnceLock::new(),
+            draining: CancellationToken::new(),
             attachment: OnceLock::new(),
         }
     }
@@ -204,6 +208,20 @@ impl Session {
         self.cancel_all();
         if let Some(outbound) = &*self.outbound.read().unwrap_or_else(PoisonError::into_inner) {
             outbound.close();
+        }
+    }
+
+    /// The transport takes no more work: long-lived requests (`subscriptions/listen`)
+    /// end now, with their graceful answer, while others may still finish.
+    pub fn drain(&self) {
+        self.draining.cancel();
+    }
+
+    /// Resolves once the session drains or ends.
+    pub(crate) async fn draining(&self) {
+        tokio::select! {
+            () = self.draining.cancelled() => {}
+            () = self.ended.cancelled() => {}
         }
     }
 

@@ -111,6 +111,8 @@ where
         let tx = tx.clone();
         tasks.spawn(async move { write(&tx, handling.await).await });
     }
+    // Long-lived requests (subscriptions/listen) end now, with their graceful answer.
+    session.drain();
     let drain = async { while tasks.join_next().await.is_some() {} };
     tokio::pin!(drain);
     let finished = tokio::select! {

@@ -8,6 +8,7 @@ use crate::protocol::{
     ElicitationCapability, ErrorObject, FormMode, ListRoots, Message, Method, ProtocolVersion,
     Request, RequestId, RequestParams, Root, UrlMode, decode,
 };
+use crate::server::mrtr::Asked;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -42,7 +43,7 @@ impl Context {
         &self,
         request: CreateMessageRequest,
     ) -> Result<CreateMessageResult, ClientRequestError> {
-        self.require("sampling")?;
+        self.require("sampling").await?;
         self.request::<CreateMessage>(request).await
     }
 
@@ -99,7 +100,7 @@ impl Context {
         message: &str,
         schema: Map<String, Value>,
     ) -> Result<ElicitResult, ClientRequestError> {
-        self.require("elicitation")?;
+        self.require("elicitation").await?;
         if !self.elicitation().is_some_and(ElicitationCapability::form) {
             return Err(ClientRequestError::Unsupported("elicitation (form mode)"));
         }
@@ -123,9 +124,22 @@ impl Context {
         url: &str,
         elicitation_id: &str,
     ) -> Result<ElicitAction, ClientRequestError> {
-        self.require("elicitation")?;
+        self.require("elicitation").await?;
         if !self.elicitation().is_some_and(ElicitationCapability::url) {
             return Err(ClientRequestError::Unsupported("elicitation (URL mode)"));
+        }
+        if self.protocol_version().is_modern() {
+            // 2026-07-28 has no elicitationId: the retry itself says the user is back.
+            let params = serde_json::json!({ "mode": "url", "message": message, "url": url });
+            let answer = self.request_client(Elicit::NAME, params).await?;
+            return serde_json::from_value::<ElicitResult>(answer)
+                .map(|r| r.action)
+                .map_err(|e| {
+                    ClientRequestError::Malformed(format!(
+                        "the client's answer to {} is malformed: {e}",
+                        Elicit::NAME
+                    ))
+                });
         }
         let params = ElicitParams::Url(ElicitUrlParams {
             mode: UrlMode::Url,
@@ -139,7 +153,7 @@ impl Context {
 
     /// The client's roots (`roots/list`).
     pub async fn list_roots(&self) -> Result<Vec<Root>, ClientRequestError> {
-        self.require("roots")?;
+        self.require("roots").await?;
         let result = self.request::<ListRoots>(RequestParams::default()).await?;
         Ok(result.roots)
     }
@@ -148,12 +162,17 @@ impl Context {
         self.client_capabilities().elicitation.as_ref()
     }
 
-    fn require(&self, capability: &'static str) -> Result<(), ClientRequestError> {
+    /// The client declared `capability`. In a multi-round request of MCP 2026-07-28 a
+    /// missing one ends the call with -32021 (the spec's answer), never returning here.
+    async fn require(&self, capability: &'static str) -> Result<(), ClientRequestError> {
         if self.client_supports(capability) {
-            Ok(())
-        } else {
-            Err(ClientRequestError::Unsupported(capability))
+            return Ok(());
         }
+        if let Some(round) = &self.inner.round {
+            round.need(capability);
+            std::future::pending::<()>().await;
+        }
+        Err(ClientRequestError::Unsupported(capability))
     }
 
     /// Sends a request of `M` to the client and waits for its answer, as
@@ -213,6 +232,9 @@ impl Context {
         &self,
         make: impl FnOnce(RequestId) -> serde_json::Result<Request>,
     ) -> Result<Box<RawValue>, ClientRequestError> {
+        if self.protocol_version().is_modern() {
+            return self.ask_in_round(make).await;
+        }
         let session = &self.inner.session;
         if !session.accepts_responses {
             return Err(ClientRequestError::NoSession);
@@ -255,6 +277,41 @@ impl Context {
     }
 }
 
+impl Context {
+    /// A question of a modern request: answered from the retry when the client answered
+    /// it, else the call ends here with an `InputRequiredResult` that asks it.
+    async fn ask_in_round(
+        &self,
+        make: impl FnOnce(RequestId) -> serde_json::Result<Request>,
+    ) -> Result<Box<RawValue>, ClientRequestError> {
+        let Some(round) = &self.inner.round else {
+            return Err(ClientRequestError::NotHere);
+        };
+        let request = make(RequestId::Number(0)).map_err(|e| {
+            ClientRequestError::Malformed(format!("the request could not be written: {e}"))
+        })?;
+        let params = match request.params {
+            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| {
+                ClientRequestError::Malformed(format!("the request could not be written: {e}"))
+            })?,
+            None => Value::Object(Map::new()),
+        };
+        match round.ask(&request.method, params) {
+            Asked::Answer(answer) => {
+                // The client answers with the result, or says it could not.
+                if let Ok(error) = serde_json::from_str::<ErrorObject>(answer.get())
+                    && serde_json::from_str::<Map<String, Value>>(answer.get())
+                        .is_ok_and(|m| m.contains_key("code") && m.contains_key("message"))
+                {
+                    return Err(ClientRequestError::Rpc(error));
+                }
+                Ok(answer)
+            }
+            Asked::Pending => std::future::pending().await,
+        }
+    }
+}
+
 /// What the user did with a typed form.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Elicitation<T> {
@@ -284,6 +341,12 @@ pub enum ClientRequestError {
     /// No answer in time.
     #[error("the client did not answer within {0:?}")]
     Timeout(Duration),
+    /// The client cannot be asked during this request: in MCP 2026-07-28 only
+    /// `tools/call`, `prompts/get` and `resources/read` may ask it something.
+    #[error(
+        "the client cannot be asked anything during this request: only tools/call, prompts/get and resources/read may ask (MCP 2026-07-28)"
+    )]
+    NotHere,
     /// The call was cancelled while waiting.
     #[error("cancelled while waiting for the client")]
     Cancelled,

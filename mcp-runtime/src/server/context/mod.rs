@@ -10,6 +10,7 @@ pub(crate) use extract::StateMap;
 pub use extract::{FromContext, Rejection, Requirement, State};
 
 use super::facts::RequestFacts;
+use super::mrtr::Round;
 use super::scope::RequestScope;
 use super::session::Session;
 use crate::protocol::{
@@ -57,6 +58,9 @@ struct ContextInner {
     client_timeout: Duration,
     /// Last progress value sent (progress must increase).
     last_progress: std::sync::Mutex<Option<f64>>,
+    /// A multi-round request of the modern era: questions to the client end the call
+    /// with an `InputRequiredResult`, and a retry's answers come from here.
+    round: Option<Arc<Round>>,
 }
 
 impl Context {
@@ -71,6 +75,7 @@ impl Context {
         scope: RequestScope,
         session: Arc<Session>,
         client_timeout: Duration,
+        round: Option<Arc<Round>>,
     ) -> Self {
         Context {
             inner: Arc::new(ContextInner {
@@ -83,6 +88,7 @@ impl Context {
                 session,
                 client_timeout,
                 last_progress: std::sync::Mutex::new(None),
+                round,
             }),
         }
     }
@@ -227,7 +233,8 @@ impl Context {
     }
 
     /// Sends a log message (`notifications/message`) to the client, if it asked for this
-    /// level or a less severe one (`logging/setLevel`; `info` when it did not say).
+    /// level or a less severe one (`logging/setLevel`; `info` when it did not say). A
+    /// request of MCP 2026-07-28 gets log messages only when its `_meta` names a level.
     ///
     /// ```
     /// use mcp_runtime::prelude::*;
@@ -246,7 +253,14 @@ impl Context {
 
     /// Like [`Context::log`], naming the logger.
     pub async fn log_as(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
-        if level < self.inner.facts.log_level.unwrap_or(LoggingLevel::Info) {
+        // 2026-07-28: no log messages at all unless the request named a level.
+        let facts = &self.inner.facts;
+        let least = match facts.log_level {
+            Some(least) => least,
+            None if facts.protocol_version.is_modern() => return,
+            None => LoggingLevel::Info,
+        };
+        if level < least {
             return;
         }
         self.notify::<LoggingMessage>(LoggingMessageParams {

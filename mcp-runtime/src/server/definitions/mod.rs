@@ -123,6 +123,9 @@ pub struct ResourceDef {
     pub(crate) completers: Vec<(String, Completer)>,
     pub(crate) key: Option<TypeId>,
     pub(crate) package: Option<Package>,
+    /// The caching hints of its `resources/read` results (2026-07-28); `None`: the
+    /// server's default.
+    pub(crate) cache: Option<crate::protocol::CacheHint>,
 }
 
 /// The descriptive fields of a resource.
@@ -160,12 +163,20 @@ impl ResourceDef {
             completers: Vec::new(),
             key: None,
             package: None,
+            cache: None,
         })
     }
 
     #[doc(hidden)]
     pub fn with_requirements(mut self, requirements: Vec<Requirement>) -> Self {
         self.requirements = requirements;
+        self
+    }
+
+    /// The caching hints (`ttlMs`, `cacheScope`) its `resources/read` results carry in
+    /// MCP 2026-07-28, instead of the server's default.
+    pub fn with_cache(mut self, hint: crate::protocol::CacheHint) -> Self {
+        self.cache = Some(hint);
         self
     }
 

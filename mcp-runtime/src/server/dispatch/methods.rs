@@ -2,10 +2,15 @@
 //! from each method's name to its typed handler; a request's parameters are decoded in
 //! one place ([`decode_params`]), which answers a malformed params object with -32602.
 
+use super::modern::{self, Kind, Modern};
+use crate::protocol::{
+    AcknowledgedParams, CacheHint, Discover, DiscoverResult, Listen, SubscriptionFilter,
+    SubscriptionsAcknowledged, meta_keys,
+};
 use crate::protocol::{
     CallTool, CallToolParams, CallToolResult, CancelledParams, Complete, CompleteParams,
     CompleteResult, Completion, CompletionReference, EmptyResult, ErrorCode, ErrorObject,
-    GetPrompt, GetPromptParams, GetPromptResult, Initialize, InitializeParams, InitializeResult,
+    GetPrompt, GetPromptParams, Initialize, InitializeParams, InitializeResult,
     ListChangedCapability, ListPrompts, ListPromptsResult, ListResourceTemplates,
     ListResourceTemplatesResult, ListResources, ListResourcesResult, ListTools, ListToolsResult,
     Meta, Method, Notification, NotificationMethod, PaginatedParams, Ping, ProtocolVersion,
@@ -19,6 +24,8 @@ use crate::server::definitions::output::Outcome;
 use crate::server::definitions::tables::Tables;
 use crate::server::definitions::{Completer, ResourceRequest, ToolDef};
 use crate::server::facts::RequestFacts;
+use crate::server::listen;
+use crate::server::mrtr::{Binding, Interrupt, Round, until_input};
 use crate::server::scope::RequestScope;
 use crate::server::session::{InFlight, Session};
 use crate::server::{Server, ServerInner};
@@ -35,7 +42,7 @@ type Answered = Result<Box<RawValue>, ErrorObject>;
 
 /// What the server offers, from its tables at `initialize`: a kind with no item is not
 /// declared (a server that may add the first tool later should start with one).
-fn capabilities(tables: &Tables) -> ServerCapabilities {
+fn capabilities(inner: &ServerInner, tables: &Tables) -> ServerCapabilities {
     let list_changed = || ListChangedCapability {
         list_changed: Some(true),
     };
@@ -49,6 +56,16 @@ fn capabilities(tables: &Tables) -> ServerCapabilities {
             list_changed: Some(true),
         }),
         prompts: (!tables.prompts.is_empty()).then(list_changed),
+        other: if inner.modern.extensions.is_empty() {
+            Map::new()
+        } else {
+            let mut other = Map::new();
+            other.insert(
+                "extensions".to_owned(),
+                Value::Object(inner.modern.extensions.clone()),
+            );
+            other
+        },
         ..ServerCapabilities::default()
     }
 }
@@ -83,6 +100,7 @@ impl Server {
         request: Request,
         in_flight: &InFlight,
         scope: RequestScope,
+        modern: Option<Modern>,
     ) -> Option<Response> {
         let Request { id, method, params } = request;
         // One span per request, at debug (so that it costs next to nothing when debug is
@@ -105,11 +123,15 @@ impl Server {
             extensions,
             outbound,
         } = scope;
-        let ctx = |meta: Option<Meta>| {
+        let facts = modern
+            .as_ref()
+            .map_or_else(|| session.facts(), |m| m.facts.clone());
+        let listen_outbound = outbound.clone();
+        let ctx = |meta: Option<Meta>, round: Option<Arc<Round>>| {
             Context::new(
                 id.clone(),
                 meta,
-                session.facts(),
+                facts.clone(),
                 token.clone(),
                 inner.states.clone(),
                 RequestScope {
@@ -119,14 +141,37 @@ impl Server {
                 },
                 session.clone(),
                 inner.limits.client_request_timeout,
+                round,
             )
         };
+        let is_modern = modern.is_some();
         let work = async {
             // The hot path reads its parameters straight into their type.
             if method == CallTool::NAME {
-                return call_tool(&tables, params, ctx, &id).await;
+                return call_tool(inner, &tables, params, ctx, modern.as_ref(), &id).await;
             }
             let params = params.as_deref();
+            if is_modern {
+                match method.as_str() {
+                    Discover::NAME => {
+                        return answer::<Discover>(params, |_| Ok(discover(inner, &tables)))
+                            .map(Produced::complete);
+                    }
+                    Listen::NAME => {
+                        return Box::pin(listen(
+                            inner,
+                            &tables,
+                            session,
+                            &id,
+                            params,
+                            listen_outbound,
+                        ))
+                        .await
+                        .map(Produced::complete);
+                    }
+                    _ => {}
+                }
+            }
             let answered = match method.as_str() {
                 Initialize::NAME => {
                     answer::<Initialize>(params, |p| initialize(inner, &tables, session, p))
@@ -166,11 +211,14 @@ impl Server {
                 ReadResource::NAME => {
                     // Boxed: off the hot path, and its future would make every
                     // request's larger.
-                    Box::pin(answer_async::<ReadResource, _>(params, |p| {
+                    return Box::pin(async {
+                        let p = decode_params::<ReadResource>(params)?;
                         record_name(&p.uri);
-                        read_resource(&tables, p.uri, ctx(p.meta))
-                    }))
-                    .await
+                        let round =
+                            open_round(inner, modern.as_ref(), ReadResource::NAME, &p.uri, None)?;
+                        read_resource(inner, &tables, p.uri, ctx, round).await
+                    })
+                    .await;
                 }
                 Subscribe::NAME => answer::<Subscribe>(params, |p| {
                     session.subscribe(&p.uri);
@@ -192,12 +240,24 @@ impl Server {
                 GetPrompt::NAME => {
                     // Boxed: off the hot path, and its future would make every
                     // request's larger.
-                    Box::pin(answer_async::<GetPrompt, _>(params, |mut p| {
+                    return Box::pin(async {
+                        let mut p = decode_params::<GetPrompt>(params)?;
                         record_name(&p.name);
                         let meta = p.meta.take();
-                        get_prompt(&tables, p, ctx(meta))
-                    }))
-                    .await
+                        let arguments = p
+                            .arguments
+                            .as_ref()
+                            .map(|a| serde_json::to_value(a).unwrap_or(Value::Null));
+                        let round = open_round(
+                            inner,
+                            modern.as_ref(),
+                            GetPrompt::NAME,
+                            &p.name,
+                            arguments.as_ref(),
+                        )?;
+                        get_prompt(inner, &tables, p, ctx(meta, round.clone()), round).await
+                    })
+                    .await;
                 }
                 SetLevel::NAME => answer::<SetLevel>(params, |p| {
                     session.set_log_level(p.level);
@@ -208,13 +268,13 @@ impl Server {
                     // request's larger.
                     Box::pin(answer_async::<Complete, _>(params, |mut p| {
                         let meta = p.meta.take();
-                        complete(&tables, p, ctx(meta))
+                        complete(&tables, p, ctx(meta, None))
                     }))
                     .await
                 }
                 other => Err(ErrorObject::method_not_found(other)),
             };
-            answered.map(|result| (result, false))
+            answered.map(Produced::complete)
         };
         let work = tracing::Instrument::instrument(work, span.clone());
         // A cancelled request is dropped where it waits and gets no response; initialize
@@ -235,9 +295,32 @@ impl Server {
                 }
             }
         };
+        let outcome = match outcome {
+            Ok(produced) if is_modern => {
+                let hint = produced.hint.or_else(|| cache_hint(inner, &method));
+                let kind = produced.kind;
+                modern::modernize(
+                    produced.raw,
+                    kind,
+                    hint.filter(|_| kind == Kind::Complete),
+                    &inner.modern.server_info,
+                )
+                .map(|raw| Produced { raw, ..produced })
+            }
+            // 2026-07-28 says a resource that does not exist is invalid params.
+            Err(mut e) if is_modern && e.code == ErrorCode::RESOURCE_NOT_FOUND => {
+                e.code = ErrorCode::INVALID_PARAMS;
+                Err(e)
+            }
+            outcome => outcome,
+        };
         match &outcome {
-            Ok((_, tool_error)) => {
-                let outcome = if *tool_error { "tool error" } else { "ok" };
+            Ok(produced) => {
+                let outcome = match (produced.tool_error, produced.kind) {
+                    (_, Kind::InputRequired) => "input required",
+                    (true, _) => "tool error",
+                    _ => "ok",
+                };
                 tracing::debug!(parent: &span, outcome, elapsed_ms = elapsed_ms(started), "request handled")
             }
             // Clients of MCP 2026-07-28 try it first and fall back to `initialize`: that
@@ -260,7 +343,7 @@ impl Server {
         }
         Some(Response {
             id: Some(id),
-            outcome: outcome.map(|(result, _)| result),
+            outcome: outcome.map(|produced| produced.raw),
         })
     }
 
@@ -315,8 +398,11 @@ fn initialize(
     session: &Session,
     params: InitializeParams,
 ) -> Result<InitializeResult, ErrorObject> {
-    let version =
-        ProtocolVersion::parse(&params.protocol_version).unwrap_or(ProtocolVersion::LATEST);
+    // 2026-07-28 has no `initialize`: a client that asks for it there gets the newest
+    // revision that has one.
+    let version = ProtocolVersion::parse(&params.protocol_version)
+        .filter(|v| !v.is_modern())
+        .unwrap_or(ProtocolVersion::LATEST_LEGACY);
     session.set_facts(RequestFacts {
         protocol_version: version,
         client_info: params.client_info,
@@ -326,7 +412,7 @@ fn initialize(
     session.establish();
     Ok(InitializeResult {
         protocol_version: version.as_str().to_owned(),
-        capabilities: capabilities(tables),
+        capabilities: capabilities(inner, tables),
         server_info: inner.info.clone(),
         instructions: inner.instructions.clone(),
         meta: None,
@@ -443,31 +529,41 @@ fn find_tool<'t>(tables: &'t Tables, name: &str) -> Result<&'t ToolDef, ErrorObj
 }
 
 async fn call_tool(
+    inner: &ServerInner,
     tables: &Tables,
     raw_params: Option<Box<RawValue>>,
-    ctx: impl FnOnce(Option<Meta>) -> Context,
+    ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>) -> Context,
+    modern: Option<&Modern>,
     id: &crate::protocol::RequestId,
-) -> Result<(Box<RawValue>, bool), ErrorObject> {
+) -> Result<Produced, ErrorObject> {
     let (def, args, meta) = read_call(tables, raw_params)?;
     let name = def.tool.name.as_str();
     tracing::Span::current().record("name", name);
     if let Some(message) = unknown_argument(def.declared.as_deref(), &args) {
         tracing::warn!(method = "tools/call", %id, name, error = %message, "tool call refused");
-        return raw(&CallToolResult::error(message)).map(|r| (r, true));
+        return raw(&CallToolResult::error(message)).map(Produced::tool_error);
     }
-    let outcome = match AssertUnwindSafe((def.call)(ctx(meta), args))
-        .catch_unwind()
-        .await
-    {
-        Ok(outcome) => outcome,
-        Err(panic) => {
+    let round = match modern {
+        Some(m) => {
+            let arguments = Value::Object(args.to_map());
+            open_round(inner, Some(m), CallTool::NAME, name, Some(&arguments))?
+        }
+        None => None,
+    };
+    let call = AssertUnwindSafe((def.call)(ctx(meta, round.clone()), args)).catch_unwind();
+    let outcome = match until_input(call, round.as_deref()).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(panic)) => {
             let msg = panic_message(panic);
             tracing::error!(method = "tools/call", %id, name, panic = %msg, "tool panicked");
             CallToolResult::error(format!("tool `{name}` failed: it panicked: {msg}")).into()
         }
+        Err(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
     };
     match outcome.0 {
-        Outcome::Structured(json) => structured_result(json, def.wrap_output).map(|r| (r, false)),
+        Outcome::Structured(json) => {
+            structured_result(json, def.wrap_output).map(Produced::complete)
+        }
         Outcome::Result(mut result) => {
             if result.is_error() {
                 let text = result.content.iter().find_map(|c| c.as_text());
@@ -486,9 +582,170 @@ async fn call_tool(
                 wrapped.insert("result".to_owned(), value);
                 result.structured_content = Some(Value::Object(wrapped));
             }
-            raw(&result).map(|r| (r, result.is_error()))
+            let tool_error = result.is_error();
+            raw(&result).map(|raw| Produced {
+                tool_error,
+                ..Produced::complete(raw)
+            })
         }
     }
+}
+
+/// What a request produced: its result's JSON, whether it is a tool's error, whether it
+/// is final or asks for input (2026-07-28), and its caching hints when its item set some.
+struct Produced {
+    raw: Box<RawValue>,
+    tool_error: bool,
+    kind: Kind,
+    hint: Option<CacheHint>,
+}
+
+impl Produced {
+    fn complete(raw: Box<RawValue>) -> Self {
+        Produced {
+            raw,
+            tool_error: false,
+            kind: Kind::Complete,
+            hint: None,
+        }
+    }
+
+    fn tool_error(raw: Box<RawValue>) -> Self {
+        Produced {
+            tool_error: true,
+            ..Produced::complete(raw)
+        }
+    }
+}
+
+/// The round of a multi-round request of the modern era (a retry's state opened and
+/// checked against this request); `None` for a legacy request.
+fn open_round(
+    inner: &ServerInner,
+    modern: Option<&Modern>,
+    method: &str,
+    name: &str,
+    arguments: Option<&Value>,
+) -> Result<Option<Arc<Round>>, ErrorObject> {
+    let Some(m) = modern else {
+        return Ok(None);
+    };
+    Round::open(
+        &inner.modern.state_keys,
+        Binding::new(method, name, arguments),
+        m.request_state.as_deref(),
+        m.input_responses.as_ref(),
+    )
+    .map(|round| Some(Arc::new(round)))
+}
+
+/// The answer of a handler that stopped at a question (an `InputRequiredResult`), or that
+/// needs a capability the client did not declare (-32021).
+fn interrupted(
+    inner: &ServerInner,
+    interrupt: Interrupt,
+    round: Option<&Round>,
+) -> Result<Produced, ErrorObject> {
+    match (interrupt, round) {
+        (Interrupt::Missing(capabilities), _) => {
+            Err(ErrorObject::missing_capability(&capabilities))
+        }
+        (Interrupt::Ask, Some(round)) => {
+            round
+                .input_required(&inner.modern.state_keys)
+                .map(|raw| Produced {
+                    kind: Kind::InputRequired,
+                    ..Produced::complete(raw)
+                })
+        }
+        (Interrupt::Ask, None) => Err(ErrorObject::internal("a question without a round")),
+    }
+}
+
+/// The server-wide caching hints of a cacheable method of 2026-07-28.
+fn cache_hint(inner: &ServerInner, method: &str) -> Option<CacheHint> {
+    match method {
+        ListTools::NAME
+        | ListPrompts::NAME
+        | ListResources::NAME
+        | ListResourceTemplates::NAME
+        | Discover::NAME => Some(inner.modern.list_cache),
+        ReadResource::NAME => Some(inner.modern.read_cache),
+        _ => None,
+    }
+}
+
+/// `server/discover`: every version served, the capabilities, the instructions.
+fn discover(inner: &ServerInner, tables: &Tables) -> DiscoverResult {
+    let mut capabilities = capabilities(inner, tables);
+    capabilities
+        .other
+        .entry("extensions")
+        .or_insert_with(|| Value::Object(Map::new()));
+    DiscoverResult {
+        supported_versions: ProtocolVersion::ALL
+            .iter()
+            .map(|v| v.as_str().to_owned())
+            .collect(),
+        capabilities,
+        instructions: inner.instructions.clone(),
+    }
+}
+
+/// `subscriptions/listen`: acknowledges what the server will send (what the client asked
+/// for, of what it offers), then streams it until the client cancels or the server ends
+/// the subscription (shutting down), which answers it.
+async fn listen(
+    inner: &ServerInner,
+    tables: &Tables,
+    session: &Session,
+    id: &crate::protocol::RequestId,
+    params: Option<&RawValue>,
+    outbound: Option<crate::server::Outbound>,
+) -> Answered {
+    let asked = decode_params::<Listen>(params)?.notifications;
+    let Some(outbound) = outbound else {
+        return Err(ErrorObject::internal(
+            "subscriptions/listen needs a stream to send on, and this transport gave none",
+        ));
+    };
+    let has_resources = !(tables.static_resources.is_empty() && tables.templates.is_empty());
+    let yes = |asked: Option<bool>, offered: bool| (asked == Some(true) && offered).then_some(true);
+    let agreed = SubscriptionFilter {
+        tools_list_changed: yes(asked.tools_list_changed, !tables.tools.is_empty()),
+        prompts_list_changed: yes(asked.prompts_list_changed, !tables.prompts.is_empty()),
+        resources_list_changed: yes(asked.resources_list_changed, has_resources),
+        resource_subscriptions: asked.resource_subscriptions.filter(|_| has_resources),
+    };
+    let ack = serde_json::to_value(AcknowledgedParams {
+        notifications: agreed.clone(),
+        meta: None,
+    })
+    .ok()
+    .and_then(|v| match v {
+        Value::Object(map) => Some(map),
+        _ => None,
+    })
+    .unwrap_or_default();
+    // Registered before the acknowledgement goes: nothing raised after it is missed.
+    let _listening = inner.listeners.add(id.clone(), agreed, outbound.clone());
+    if !outbound
+        .send(listen::tagged(SubscriptionsAcknowledged::NAME, ack, id))
+        .await
+    {
+        return Err(ErrorObject::new(
+            ErrorCode::CONNECTION_CLOSED,
+            "the client went away before the subscription was acknowledged",
+        ));
+    }
+    session.draining().await;
+    // Ended by the server: the graceful end is a result, tagged like the stream.
+    let mut meta = Map::new();
+    meta.insert(
+        meta_keys::SUBSCRIPTION_ID.to_owned(),
+        serde_json::to_value(id).unwrap_or(Value::Null),
+    );
+    raw(&EmptyResult { meta: Some(meta) })
 }
 
 /// The result of a tool that returned structured content: the content, wrapped as
@@ -547,10 +804,12 @@ fn unknown_argument(declared: Option<&[String]>, args: &ToolArguments) -> Option
 }
 
 async fn read_resource(
+    inner: &ServerInner,
     tables: &Tables,
     uri: String,
-    ctx: Context,
-) -> Result<ReadResourceResult, ErrorObject> {
+    ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>) -> Context,
+    round: Option<Arc<Round>>,
+) -> Result<Produced, ErrorObject> {
     let exact = tables
         .static_resources
         .iter()
@@ -571,18 +830,17 @@ async fn read_resource(
         uri: uri.clone(),
         vars,
     };
-    let contents = match AssertUnwindSafe((def.read)(ctx, request))
-        .catch_unwind()
-        .await
-    {
-        Ok(Ok(contents)) => contents,
-        Ok(Err(mut e)) => {
+    let read = AssertUnwindSafe((def.read)(ctx(None, round.clone()), request)).catch_unwind();
+    let contents = match until_input(read, round.as_deref()).await {
+        Err(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
+        Ok(Ok(Ok(contents))) => contents,
+        Ok(Ok(Err(mut e))) => {
             if e.code == ErrorCode::RESOURCE_NOT_FOUND && e.data.is_none() {
                 e.data = Some(json!({ "uri": uri }));
             }
             return Err(e);
         }
-        Err(panic) => {
+        Ok(Err(panic)) => {
             let msg = panic_message(panic);
             tracing::error!(uri, panic = %msg, "resource panicked");
             return Err(ErrorObject::internal(format!(
@@ -590,17 +848,24 @@ async fn read_resource(
             )));
         }
     };
-    Ok(ReadResourceResult {
+    let hint = def.cache;
+    raw(&ReadResourceResult {
         contents,
         meta: None,
+    })
+    .map(|raw| Produced {
+        hint,
+        ..Produced::complete(raw)
     })
 }
 
 async fn get_prompt(
+    inner: &ServerInner,
     tables: &Tables,
     params: GetPromptParams,
     ctx: Context,
-) -> Result<GetPromptResult, ErrorObject> {
+    round: Option<Arc<Round>>,
+) -> Result<Produced, ErrorObject> {
     let name = params.name.as_str();
     let def = tables
         .prompt(name)
@@ -621,15 +886,17 @@ async fn get_prompt(
             }
         )));
     }
-    match AssertUnwindSafe((def.get)(ctx, args)).catch_unwind().await {
-        Ok(Ok(mut result)) => {
+    let get = AssertUnwindSafe((def.get)(ctx, args)).catch_unwind();
+    match until_input(get, round.as_deref()).await {
+        Err(interrupt) => interrupted(inner, interrupt, round.as_deref()),
+        Ok(Ok(Ok(mut result))) => {
             if result.description.is_none() {
                 result.description = def.prompt.description.clone();
             }
-            Ok(result)
+            raw(&result).map(Produced::complete)
         }
-        Ok(Err(e)) => Err(e),
-        Err(panic) => {
+        Ok(Ok(Err(e))) => Err(e),
+        Ok(Err(panic)) => {
             let msg = panic_message(panic);
             tracing::error!(prompt = name, panic = %msg, "prompt panicked");
             Err(ErrorObject::internal(format!(

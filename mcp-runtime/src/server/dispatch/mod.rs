@@ -5,6 +5,7 @@
 //! into a [`Payload`], call [`Server::handle`], and write the [`Answer`] on their wire.
 
 mod methods;
+pub(crate) mod modern;
 
 use super::Server;
 use super::scope::RequestScope;
@@ -63,10 +64,23 @@ impl Server {
         async move {
             let answer = match work {
                 Work::Done(answer) => answer,
-                Work::One(call) => match server.run_call(&session, call, scope).await {
-                    Some(response) => Answer::Response(response),
-                    None => Answer::Cancelled,
-                },
+                Work::One(call) => {
+                    let modern = call.modern.is_some();
+                    match server.run_call(&session, call, scope).await {
+                        // A modern request that needs a capability the client lacks is
+                        // refused (HTTP: 400), as a malformed one is.
+                        Some(response)
+                            if modern
+                                && response.outcome.as_ref().is_err_and(|e| {
+                                    e.code == ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY
+                                }) =>
+                        {
+                            Answer::Refused(response)
+                        }
+                        Some(response) => Answer::Response(response),
+                        None => Answer::Cancelled,
+                    }
+                }
                 Work::Batch(items) => {
                     let mut responses = Vec::with_capacity(items.len());
                     for item in items {
@@ -151,8 +165,32 @@ impl Server {
         Work::Batch(items)
     }
 
-    /// The lifecycle gate: before `initialize` succeeded, only `initialize` and `ping`.
+    /// The era of a request, then the lifecycle gate: a modern request (2026-07-28, its
+    /// version in `_meta`) needs no session; before `initialize` succeeded, a legacy one
+    /// may only be `initialize` or `ping`.
     fn admit_request(&self, session: &Arc<Session>, request: Request) -> Accepted {
+        {
+            // `initialize` with a modern `_meta` is a modern request too: one 2026-07-28
+            // does not have (-32601).
+            match modern::read(&request) {
+                None => {}
+                Some(Err(error)) => {
+                    tracing::warn!(method = request.method.as_str(), id = %request.id, code = error.code, error = %error.message, "modern request refused");
+                    return Accepted::Now(Answer::Refused(Response::error(
+                        Some(request.id),
+                        error,
+                    )));
+                }
+                Some(Ok(modern)) => {
+                    let in_flight = session.begin(&request.id);
+                    return Accepted::Run(Call {
+                        request,
+                        in_flight,
+                        modern: Some(modern),
+                    });
+                }
+            }
+        }
         if !session.is_established()
             && !matches!(request.method.as_str(), Initialize::NAME | Ping::NAME)
         {
@@ -176,6 +214,7 @@ impl Server {
                 request,
                 &in_flight,
                 RequestScope::default(),
+                None,
             ));
             if let Some(response) = (&mut answering).now_or_never() {
                 return Accepted::Now(response.map_or(Answer::Cancelled, Answer::Response));
@@ -187,7 +226,11 @@ impl Server {
                 ErrorObject::internal("initialize could not be answered at once"),
             )));
         }
-        Accepted::Run(Call { request, in_flight })
+        Accepted::Run(Call {
+            request,
+            in_flight,
+            modern: None,
+        })
     }
 
     /// Runs one request until it is answered, cancelled (no response), or its session
@@ -198,7 +241,11 @@ impl Server {
         call: Call,
         scope: RequestScope,
     ) -> Option<Response> {
-        let Call { request, in_flight } = call;
+        let Call {
+            request,
+            in_flight,
+            modern,
+        } = call;
         let id = request.id.clone();
         let ended = |reason: EndReason| {
             Some(Response::error(
@@ -211,7 +258,7 @@ impl Server {
         // says why rather than no answer at all.
         tokio::select! {
             biased;
-            response = self.handle_request(session, request, &in_flight, scope) => {
+            response = self.handle_request(session, request, &in_flight, scope, modern) => {
                 match response {
                     None => session.end_reason().and_then(ended),
                     response => response,
@@ -231,6 +278,8 @@ fn is_initialize(request: &Request) -> bool {
 struct Call {
     request: Request,
     in_flight: InFlight,
+    /// The request is of the modern era: its facts, and a retry's answers.
+    modern: Option<modern::Modern>,
 }
 
 enum Accepted {

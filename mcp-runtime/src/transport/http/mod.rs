@@ -4,6 +4,7 @@
 mod body;
 mod config;
 mod deferred;
+mod modern;
 mod service;
 mod sessions;
 mod sse;

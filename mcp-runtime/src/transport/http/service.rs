@@ -6,6 +6,7 @@
 use super::body::{self, BodyBudget};
 use super::config::{HttpConfig, host_allowed, origin_allowed};
 use super::deferred::{Outgoing, deferred};
+use super::modern;
 use super::sessions::HttpStreams;
 use super::sse::{self, AttachError, EventStream};
 use crate::protocol::{
@@ -107,7 +108,12 @@ impl McpService {
     /// Ends every session (used on shutdown): their GET streams close at once, while a
     /// request in flight still sends its response on its own stream.
     pub fn close_sessions(&self) {
+        // Modern listen streams end with their graceful answer.
+        for session in &self.inner.stateless_sessions {
+            session.drain();
+        }
         for session in self.inner.sessions.forget_all() {
+            session.drain();
             if let Some(streams) = session.attached::<HttpStreams>() {
                 streams.standalone.finish();
             }
@@ -160,6 +166,17 @@ impl McpService {
                 let version = protocol_version_header(headers.protocol_version);
                 let session_id = headers.session_id.cloned();
                 inner.post(req, version, session_id).await
+            }
+            // 2026-07-28 has neither the GET stream nor sessions to delete.
+            Method::GET | Method::DELETE if modern_header(&headers) => {
+                let mut resp = error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorCode::INVALID_REQUEST,
+                    "Method Not Allowed: MCP 2026-07-28 has no GET stream and no sessions; POST each request (subscriptions/listen for change notifications)",
+                );
+                resp.headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static("POST"));
+                resp
             }
             Method::GET => inner.get(&headers).await,
             Method::DELETE => inner.delete(&headers).await,
@@ -274,7 +291,7 @@ impl ServiceInner {
         B::Data: Send,
         B::Error: std::error::Error + Send + Sync + 'static,
     {
-        let (mut parts, body) = req.into_parts();
+        let (parts, body) = req.into_parts();
         let limit = self
             .config
             .max_body_bytes
@@ -287,18 +304,45 @@ impl ServiceInner {
         let payload = Payload::decode(&bytes);
         // Decoded: the messages own their text now.
         drop((bytes, reservation));
+        // MCP 2026-07-28: the request says its version in `_meta`; it needs no session
+        // (a session id is ignored), and its headers must mirror its body.
+        if let Payload::Single(Ok(Message::Request(request))) = &payload {
+            if let Some(body_version) = modern::body_version(request) {
+                if let Err(e) = modern::check(&self.server, &parts.headers, request, &body_version)
+                {
+                    tracing::warn!(method = request.method.as_str(), id = %request.id, error = %e.message, "modern request refused: headers");
+                    return json_response(
+                        StatusCode::BAD_REQUEST,
+                        &Message::Response(RpcResponse::error(Some(request.id.clone()), e)),
+                    );
+                }
+                let scope = Self::scope(parts);
+                let session = self.stateless_session(ProtocolVersion::V2026_07_28);
+                let admitted = session.admit().await;
+                return self
+                    .request_modern(&session, admitted, payload, scope)
+                    .await;
+            }
+            if let Ok(Some(v)) = &version
+                && v.is_modern()
+                && !self.server.starts_session(&payload)
+            {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &Message::Response(RpcResponse::error(
+                        Some(request.id.clone()),
+                        ErrorObject::invalid_params(format!(
+                            "Invalid params: a request of {v} carries its protocol version in _meta[\"io.modelcontextprotocol/protocolVersion\"] (and the client's capabilities in _meta[\"io.modelcontextprotocol/clientCapabilities\"])"
+                        )),
+                    )),
+                );
+            }
+        }
         let header_version = match version {
             Ok(v) => v,
             Err(resp) => return resp,
         };
-        // The request's head reaches handlers (`Context::http_request`), and so do the
-        // extensions an enclosing application attached to it.
-        let extensions = std::mem::take(&mut parts.extensions);
-        let scope = RequestScope {
-            carrier: Some(Arc::new(parts)),
-            extensions,
-            outbound: None,
-        };
+        let scope = Self::scope(parts);
         let starts_session = self.server.starts_session(&payload);
         if self.config.stateless {
             let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
@@ -326,6 +370,70 @@ impl ServiceInner {
         // unsupported, and the official conformance suite sends 2025-03-26 on a 2025-11-25
         // session.
         self.dispatch(&session, Some(streams), payload, scope).await
+    }
+
+    /// The request's head reaches handlers (`Context::http_request`), and so do the
+    /// extensions an enclosing application attached to it.
+    fn scope(mut parts: http::request::Parts) -> RequestScope {
+        let extensions = std::mem::take(&mut parts.extensions);
+        RequestScope {
+            carrier: Some(Arc::new(parts)),
+            extensions,
+            outbound: None,
+        }
+    }
+
+    /// One request of MCP 2026-07-28: answered as one JSON body when it sends nothing
+    /// first, else as an SSE stream of its notifications then its response (no event
+    /// ids: such streams do not resume). Closing the response cancels the request: the
+    /// call is dropped, and so is its handler.
+    async fn request_modern(
+        &self,
+        session: &Arc<Session>,
+        admitted: Admitted,
+        payload: Payload,
+        mut scope: RequestScope,
+    ) -> Response<HttpBody> {
+        let queue = self.server.limits().outbound_queue;
+        let (sink, opened) = deferred(queue);
+        scope.outbound = Some(Outbound::shared(sink));
+        let mut call = Box::pin(self.server.handle(session, admitted, payload, scope));
+        let (mut rx, done) = tokio::select! {
+            biased;
+            answer = &mut call => match opened.try_take() {
+                Some(rx) => (rx, Some(answer)),
+                None => return reply(answer),
+            },
+            rx = opened.opened() => (rx, None),
+        };
+        let (tx, body) = tokio::sync::mpsc::channel::<Bytes>(queue.max(1));
+        tokio::spawn(async move {
+            let answer = match done {
+                Some(answer) => answer,
+                None => loop {
+                    tokio::select! {
+                        biased;
+                        Some(outgoing) = rx.recv() => {
+                            if !send_plain(&tx, outgoing).await {
+                                return;
+                            }
+                        }
+                        answer = &mut call => break answer,
+                        // The client closed the stream: that cancels the request.
+                        () = tx.closed() => return,
+                    }
+                },
+            };
+            while let Ok(outgoing) = rx.try_recv() {
+                if !send_plain(&tx, outgoing).await {
+                    return;
+                }
+            }
+            if let Answer::Response(response) | Answer::Refused(response) = answer {
+                send_plain(&tx, Outgoing::One(Box::new(Message::Response(response)))).await;
+            }
+        });
+        sse_response(body, self.config.keep_alive)
     }
 
     /// A payload that starts a session: the session exists, and counts against the limit,
@@ -651,7 +759,13 @@ fn reply(answer: Answer) -> Response<HttpBody> {
         Answer::Accepted => empty(StatusCode::ACCEPTED),
         Answer::Response(response) => json_response(StatusCode::OK, &Message::Response(response)),
         Answer::Refused(response) => {
-            json_response(StatusCode::BAD_REQUEST, &Message::Response(response))
+            // 2026-07-28: a method the server does not have is 404, with the JSON-RPC
+            // error that tells a modern server from an endpoint that is not there.
+            let status = match &response.outcome {
+                Err(e) if e.code == ErrorCode::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            json_response(status, &Message::Response(response))
         }
         Answer::Batch(responses) => {
             let messages: Vec<Message> = responses.into_iter().map(Message::Response).collect();
@@ -685,6 +799,27 @@ fn forbidden_host(host: &str) -> Response<HttpBody> {
     )
 }
 
+/// One message as an SSE event without an id (2026-07-28 streams do not resume); false
+/// once the client is gone.
+async fn send_plain(tx: &tokio::sync::mpsc::Sender<Bytes>, outgoing: Outgoing) -> bool {
+    let Outgoing::One(message) = outgoing else {
+        // Nothing to let go of: such a stream cannot be resumed.
+        return true;
+    };
+    let json = match message.to_json() {
+        Ok(json) => json,
+        Err(e) => {
+            tracing::error!(error = %e, "a message could not be serialized");
+            return true;
+        }
+    };
+    let mut event = Vec::with_capacity(json.len() + 24);
+    event.extend_from_slice(b"event: message\ndata: ");
+    event.extend_from_slice(&json);
+    event.extend_from_slice(b"\n\n");
+    tx.send(Bytes::from(event)).await.is_ok()
+}
+
 fn push(stream: &EventStream, outgoing: Outgoing) {
     match outgoing {
         Outgoing::One(message) => push_message(stream, &message),
@@ -708,7 +843,21 @@ fn sse_response(
     let h = resp.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(EVENT_STREAM));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Proxies such as nginx pass each event on at once rather than buffering them.
+    h.insert(
+        HeaderName::from_static("x-accel-buffering"),
+        HeaderValue::from_static("no"),
+    );
     resp
+}
+
+/// True when the `MCP-Protocol-Version` header names a modern revision (2026-07-28).
+fn modern_header(headers: &McpHeaders<'_>) -> bool {
+    headers
+        .protocol_version
+        .and_then(|v| v.to_str().ok())
+        .and_then(ProtocolVersion::parse)
+        .is_some_and(ProtocolVersion::is_modern)
 }
 
 /// The `MCP-Protocol-Version` header: `None` when absent, 400 when unsupported.

@@ -1,0 +1,263 @@
+//! Streamable HTTP for MCP 2026-07-28: the request headers that mirror the body
+//! (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*` from `x-mcp-header`)
+//! must match it, or the request is refused with 400 and -32020 (HeaderMismatch).
+
+use crate::protocol::{
+    CallTool, ErrorCode, ErrorObject, GetPrompt, Method as _, ReadResource, Request, meta_keys,
+};
+use crate::server::Server;
+use base64::Engine as _;
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The protocol version a request's `_meta` names, when it names one (a modern request).
+pub(super) fn body_version(request: &Request) -> Option<String> {
+    let params = request.params.as_deref()?;
+    if !params.get().contains(meta_keys::PROTOCOL_VERSION) {
+        return None;
+    }
+    #[derive(Deserialize)]
+    struct Meta {
+        #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
+        version: Option<Value>,
+    }
+    #[derive(Deserialize)]
+    struct Params {
+        #[serde(rename = "_meta")]
+        meta: Option<Meta>,
+    }
+    let params: Params = serde_json::from_str(params.get()).ok()?;
+    match params.meta?.version? {
+        Value::String(version) => Some(version),
+        other => Some(other.to_string()),
+    }
+}
+
+fn mismatch(message: String) -> ErrorObject {
+    ErrorObject::new(
+        ErrorCode::HEADER_MISMATCH,
+        format!("Header mismatch: {message}"),
+    )
+}
+
+/// The single value of header `name`, as text: `None` when absent; an error when it
+/// repeats or holds characters a header value may not.
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, ErrorObject> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(mismatch(format!(
+            "the {name} header appears more than once"
+        )));
+    }
+    value
+        .to_str()
+        .map(Some)
+        .map_err(|_| mismatch(format!("the {name} header holds characters other than visible ASCII; encode the value as =?base64?...?=")))
+}
+
+/// A header value as sent: plain, or the Base64 sentinel form `=?base64?...?=`.
+fn decoded(name: &str, value: &str) -> Result<String, ErrorObject> {
+    match value
+        .strip_prefix("=?base64?")
+        .and_then(|v| v.strip_suffix("?="))
+    {
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| {
+                mismatch(format!(
+                    "the {name} header is not valid Base64 of UTF-8 text"
+                ))
+            }),
+        None => Ok(value.to_owned()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Fields {
+    name: Option<Value>,
+    uri: Option<Value>,
+    arguments: Option<Map<String, Value>>,
+}
+
+/// Checks the headers of a modern request against its body (`version` is the body's).
+pub(super) fn check(
+    server: &Server,
+    headers: &HeaderMap,
+    request: &Request,
+    version: &str,
+) -> Result<(), ErrorObject> {
+    match header(headers, "mcp-protocol-version")? {
+        None => {
+            return Err(mismatch(
+                "the MCP-Protocol-Version header is required and must match _meta[\"io.modelcontextprotocol/protocolVersion\"]".into(),
+            ));
+        }
+        Some(h) if h != version => {
+            return Err(mismatch(format!(
+                "MCP-Protocol-Version header value '{h}' does not match body value '{version}'"
+            )));
+        }
+        Some(_) => {}
+    }
+    let method = request.method.as_str();
+    match header(headers, "mcp-method")? {
+        None => return Err(mismatch("the Mcp-Method header is required".into())),
+        Some(h) if h != method => {
+            return Err(mismatch(format!(
+                "Mcp-Method header value '{h}' does not match body value '{method}'"
+            )));
+        }
+        Some(_) => {}
+    }
+    let named = matches!(
+        method,
+        CallTool::NAME | GetPrompt::NAME | ReadResource::NAME
+    );
+    if !named {
+        return Ok(());
+    }
+    let fields: Fields = request
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p.get()).ok())
+        .unwrap_or_default();
+    let body_name = if method == ReadResource::NAME {
+        fields.uri.as_ref()
+    } else {
+        fields.name.as_ref()
+    };
+    let body_name = body_name.and_then(Value::as_str);
+    match header(headers, "mcp-name")? {
+        None => {
+            return Err(mismatch(
+                "the Mcp-Name header is required for this method".into(),
+            ));
+        }
+        Some(h) => {
+            let h = decoded("Mcp-Name", h)?;
+            if Some(h.as_str()) != body_name {
+                return Err(mismatch(format!(
+                    "Mcp-Name header value '{h}' does not match body value '{}'",
+                    body_name.unwrap_or("")
+                )));
+            }
+        }
+    }
+    if method != CallTool::NAME {
+        return Ok(());
+    }
+    let Some(tool) = body_name else {
+        return Ok(());
+    };
+    let tables = server.tables();
+    let Some(def) = tables.tool(tool) else {
+        return Ok(());
+    };
+    let arguments = fields.arguments.unwrap_or_default();
+    let mut params = Vec::new();
+    header_params(&def.tool.input_schema, &mut Vec::new(), &mut params);
+    for (name, path) in params {
+        let header_name = format!("mcp-param-{}", name.to_ascii_lowercase());
+        let sent = header(headers, &header_name)?;
+        let value = value_at(&arguments, &path).filter(|v| !v.is_null());
+        match (sent, value) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                return Err(mismatch(format!(
+                    "the Mcp-Param-{name} header is required: the argument `{}` is in the body",
+                    path.join(".")
+                )));
+            }
+            (Some(_), None) => {
+                return Err(mismatch(format!(
+                    "the Mcp-Param-{name} header is sent but the argument `{}` is not in the body",
+                    path.join(".")
+                )));
+            }
+            (Some(h), Some(v)) => {
+                let h = decoded(&format!("Mcp-Param-{name}"), h)?;
+                if !same(&h, v) {
+                    return Err(mismatch(format!(
+                        "Mcp-Param-{name} header value '{h}' does not match body value '{}'",
+                        match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        }
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A header's text against a body value: strings exactly, integers numerically, booleans
+/// as `true`/`false`.
+fn same(header: &str, value: &Value) -> bool {
+    match value {
+        Value::String(s) => s == header,
+        Value::Bool(b) => header == if *b { "true" } else { "false" },
+        Value::Number(n) => match (header.trim().parse::<f64>(), n.as_f64()) {
+            (Ok(h), Some(v)) => h == v,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn value_at<'a>(arguments: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let mut value = arguments.get(first)?;
+    for key in rest {
+        value = value.as_object()?.get(key)?;
+    }
+    Some(value)
+}
+
+/// The `x-mcp-header` names of a tool's input schema and the property path of each,
+/// through `properties` only.
+pub(crate) fn header_params(
+    schema: &Map<String, Value>,
+    path: &mut Vec<String>,
+    out: &mut Vec<(String, Vec<String>)>,
+) {
+    let Some(Value::Object(properties)) = schema.get("properties") else {
+        return;
+    };
+    for (key, property) in properties {
+        let Value::Object(property) = property else {
+            continue;
+        };
+        path.push(key.clone());
+        if let Some(Value::String(name)) = property.get("x-mcp-header") {
+            out.push((name.clone(), path.clone()));
+        }
+        header_params(property, path, out);
+        path.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_compare_as_the_spec_says() {
+        assert!(same("42", &serde_json::json!(42)));
+        assert!(same("42.0", &serde_json::json!(42)));
+        assert!(!same("43", &serde_json::json!(42)));
+        assert!(same("true", &serde_json::json!(true)));
+        assert!(!same("True", &serde_json::json!(true)));
+        assert_eq!(
+            decoded("x", "=?base64?SGVsbG8sIOS4lueVjA==?=").unwrap(),
+            "Hello, 世界"
+        );
+        assert!(decoded("x", "=?base64?***?=").is_err());
+    }
+}
