@@ -7,6 +7,7 @@
 //! npx @modelcontextprotocol/conformance server --url http://localhost:3000/mcp
 //! ```
 
+use mcp_runtime::define::{PromptDef, ToolDef};
 use mcp_runtime::prelude::*;
 use mcp_runtime::protocol::{CreateMessageRequest, SamplingMessage};
 use schemars::JsonSchema;
@@ -298,14 +299,25 @@ struct Address {
     "type": "object",
     "$defs": {
         "address": {
+            "$anchor": "addressDef",
             "type": "object",
             "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
         }
     },
     "properties": {
         "name": { "type": "string" },
-        "address": { "$ref": "#/$defs/address" }
+        "address": { "$ref": "#/$defs/address" },
+        "contactMethod": { "type": "string", "enum": ["phone", "email"] },
+        "phone": { "type": "string" },
+        "email": { "type": "string" }
     },
+    "allOf": [{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }],
+    "if": {
+        "properties": { "contactMethod": { "const": "phone" } },
+        "required": ["contactMethod"]
+    },
+    "then": { "required": ["phone"] },
+    "else": { "required": ["email"] },
     "additionalProperties": false
 }))]
 fn json_schema_2020_12_tool(name: Option<String>, address: Option<Address>) -> String {
@@ -313,6 +325,251 @@ fn json_schema_2020_12_tool(name: Option<String>, address: Option<Address>) -> S
         "JSON Schema 2020-12 tool called with: {}",
         json!({ "name": name, "address": address })
     )
+}
+
+// ----- MCP 2026-07-28: multi-round requests ---------------------------------------------
+//
+// Each handler is written once and serves both eras: a 2025 client is sent the request
+// (sampling, elicitation, roots) mid-call; a 2026-07-28 client gets an
+// InputRequiredResult and retries, and the same body goes on past its question.
+
+/// A name, asked of the user.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Name {
+    name: String,
+}
+
+/// A colour, asked of the user.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Colour {
+    color: String,
+}
+
+/// Context for a prompt, asked of the user.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct PromptContext {
+    context: String,
+}
+
+fn accepted<T>(answer: Elicitation<T>) -> Option<T> {
+    match answer {
+        Elicitation::Accept(value) => Some(value),
+        Elicitation::Decline | Elicitation::Cancel => None,
+    }
+}
+
+/// Asks the user's name (multi-round elicitation)
+#[tool]
+async fn test_input_required_result_elicitation(
+    ctx: Context,
+) -> Result<String, ClientRequestError> {
+    let name = ctx
+        .input("user_name")
+        .elicit::<Name>("What is your name?")
+        .await?;
+    Ok(match accepted(name) {
+        Some(n) => format!("Hello, {}!", n.name),
+        None => "Hello, stranger!".into(),
+    })
+}
+
+/// Asks the client's model a question (multi-round sampling)
+#[tool]
+async fn test_input_required_result_sampling(ctx: Context) -> Result<String, ClientRequestError> {
+    let answer = ctx
+        .input("capital_question")
+        .sample(CreateMessageRequest {
+            messages: vec![SamplingMessage::user("What is the capital of France?")],
+            max_tokens: 100,
+            ..Default::default()
+        })
+        .await?;
+    Ok(format!(
+        "Sampling response: {}",
+        answer.content.as_text().unwrap_or_default()
+    ))
+}
+
+/// Lists the client's roots (multi-round roots)
+#[tool]
+async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, ClientRequestError> {
+    let roots = ctx.input("client_roots").list_roots().await?;
+    let uris: Vec<&str> = roots.iter().map(|r| r.uri.as_str()).collect();
+    Ok(format!("Client roots: {}", uris.join(", ")))
+}
+
+/// Round-trips the request state (multi-round)
+#[tool]
+async fn test_input_required_result_request_state(
+    ctx: Context,
+) -> Result<String, ClientRequestError> {
+    let name = ctx
+        .input("user_name")
+        .elicit::<Name>("What is your name?")
+        .await?;
+    let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    Ok(format!(
+        "state-ok: the request state came back intact ({who})"
+    ))
+}
+
+/// Asks three things at once (multi-round: elicitation, sampling and roots)
+#[tool]
+async fn test_input_required_result_multiple_inputs(
+    ctx: Context,
+) -> Result<String, ClientRequestError> {
+    let name = ctx.input("user_name");
+    let greeting = ctx.input("greeting");
+    let roots = ctx.input("client_roots");
+    let (name, greeting, roots) = tokio::join!(
+        name.elicit::<Name>("What is your name?"),
+        greeting.sample(CreateMessageRequest {
+            messages: vec![SamplingMessage::user("Generate a greeting")],
+            max_tokens: 50,
+            ..Default::default()
+        }),
+        roots.list_roots(),
+    );
+    let who = accepted(name?).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    Ok(format!(
+        "{} {who} ({} roots)",
+        greeting?.content.as_text().unwrap_or("Hello"),
+        roots?.len()
+    ))
+}
+
+/// Asks two questions, one after the other (multi-round over three rounds)
+#[tool]
+async fn test_input_required_result_multi_round(
+    ctx: Context,
+) -> Result<String, ClientRequestError> {
+    let name = ctx
+        .input("step1")
+        .elicit::<Name>("Step 1: What is your name?")
+        .await?;
+    let colour = ctx
+        .input("step2")
+        .elicit::<Colour>("Step 2: What is your favorite color?")
+        .await?;
+    let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    let colour = accepted(colour).map_or_else(|| "unknown".to_owned(), |c| c.color);
+    Ok(format!("Hello, {who}! Your favorite color is {colour}."))
+}
+
+/// Asks the user's name; a tampered request state is refused
+#[tool]
+async fn test_input_required_result_tampered_state(
+    ctx: Context,
+) -> Result<String, ClientRequestError> {
+    let name = ctx
+        .input("user_name")
+        .elicit::<Name>("What is your name?")
+        .await?;
+    let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    Ok(format!("Hello, {who}!"))
+}
+
+/// Asks only what the client can answer
+#[tool]
+async fn test_input_required_result_capabilities(
+    ctx: Context,
+) -> Result<String, ClientRequestError> {
+    let mut said = Vec::new();
+    if ctx.client_supports("sampling") {
+        let answer = ctx
+            .input("capital_question")
+            .sample(CreateMessageRequest {
+                messages: vec![SamplingMessage::user("What is the capital of France?")],
+                max_tokens: 100,
+                ..Default::default()
+            })
+            .await?;
+        said.push(format!(
+            "sampling: {}",
+            answer.content.as_text().unwrap_or_default()
+        ));
+    }
+    if ctx.client_supports("elicitation") {
+        let name = ctx
+            .input("user_name")
+            .elicit::<Name>("What is your name?")
+            .await?;
+        let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+        said.push(format!("elicitation: {who}"));
+    }
+    Ok(if said.is_empty() {
+        "The client can answer nothing: nothing asked.".into()
+    } else {
+        said.join("; ")
+    })
+}
+
+/// Needs the client's model: a client without sampling is refused (-32021)
+#[tool]
+async fn test_missing_capability(ctx: Context) -> Result<String, ClientRequestError> {
+    let answer = ctx
+        .sample(CreateMessageRequest {
+            messages: vec![SamplingMessage::user("Say hello")],
+            max_tokens: 20,
+            ..Default::default()
+        })
+        .await?;
+    Ok(answer.content.as_text().unwrap_or_default().to_owned())
+}
+
+/// Asks the user mid-call: a modern client gets an InputRequiredResult on the stream
+#[tool]
+async fn test_streaming_elicitation(ctx: Context) -> Result<String, ClientRequestError> {
+    ctx.progress(1.0, Some(2.0)).await;
+    let name = ctx
+        .input("user_name")
+        .elicit::<Name>("What is your name?")
+        .await?;
+    let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    Ok(format!("Hello, {who}!"))
+}
+
+/// Logs at every level; a modern request without a log level gets none of it
+#[tool]
+async fn test_logging_tool(ctx: Context) -> &'static str {
+    ctx.debug("debug message").await;
+    ctx.info("info message").await;
+    ctx.warning("warning message").await;
+    ctx.error("error message").await;
+    "logged"
+}
+
+/// The running server, for the tools that change its lists.
+static SERVER: std::sync::OnceLock<Server> = std::sync::OnceLock::new();
+
+/// Changes the tool list (every listener hears notifications/tools/list_changed)
+#[tool]
+fn test_trigger_tool_change() -> Result<&'static str, String> {
+    let server = SERVER.get().ok_or("the server is not running yet")?;
+    let tool = ToolDef::of(test_simple_text).ok_or("test_simple_text has no #[tool]")?;
+    server.add_tool(tool);
+    Ok("tool list changed")
+}
+
+/// Changes the prompt list (every listener hears notifications/prompts/list_changed)
+#[tool]
+fn test_trigger_prompt_change() -> Result<&'static str, String> {
+    let server = SERVER.get().ok_or("the server is not running yet")?;
+    let prompt = PromptDef::of(test_simple_prompt).ok_or("test_simple_prompt has no #[prompt]")?;
+    server.add_prompt(prompt);
+    Ok("prompt list changed")
+}
+
+/// A prompt that asks the user for context first (multi-round prompts/get)
+#[prompt]
+async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ErrorObject> {
+    let answer = ctx
+        .input("user_context")
+        .elicit::<PromptContext>("What context should the prompt use?")
+        .await
+        .map_err(|e| ErrorObject::internal(e.to_string()))?;
+    let context = accepted(answer).map_or_else(|| "none".to_owned(), |c| c.context);
+    Ok(format!("Answer with this context in mind: {context}"))
 }
 
 // ----- resources ----------------------------------------------------------------------
@@ -430,6 +687,7 @@ async fn main() -> mcp_runtime::Result<()> {
         .name("mcp-conformance-test-server")
         .version("1.0.0")
         .build()?;
+    let _ = SERVER.set(server.clone());
     let watcher = server.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3));

@@ -24,6 +24,7 @@ pub const SPEC_VERSION: &str = "2025-11-25";
 /// The official MCP schema, compiled: one validator per `$defs` entry.
 pub struct Spec {
     path: PathBuf,
+    version: &'static str,
     validators: ValidatorMap,
 }
 
@@ -32,8 +33,19 @@ impl Spec {
     /// variable is not set (then a note says the checks are skipped). A variable that is
     /// set but points nowhere fails the test: CI must not skip silently.
     pub fn get() -> Option<&'static Spec> {
-        static SPEC: OnceLock<Option<Spec>> = OnceLock::new();
-        SPEC.get_or_init(|| {
+        Spec::of(SPEC_VERSION)
+    }
+
+    /// The schema of revision `version` (`2025-11-25` or `2026-07-28`), as [`Spec::get`].
+    pub fn of(version: &'static str) -> Option<&'static Spec> {
+        static LEGACY: OnceLock<Option<Spec>> = OnceLock::new();
+        static MODERN: OnceLock<Option<Spec>> = OnceLock::new();
+        let cell = match version {
+            "2025-11-25" => &LEGACY,
+            "2026-07-28" => &MODERN,
+            other => panic!("no schema of {other} is used by the tests"),
+        };
+        cell.get_or_init(|| {
             let Some(dir) = std::env::var_os("MCP_SPEC_DIR").filter(|d| !d.is_empty()) else {
                 // Straight to stderr, past the harness's output capture, so the skip shows.
                 let _ = writeln!(
@@ -44,12 +56,12 @@ impl Spec {
             };
             // A relative directory is taken from the package root, where CI runs.
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-            Some(Spec::load(dir.join(SPEC_VERSION).join("schema.json")))
+            Some(Spec::load(dir.join(version).join("schema.json"), version))
         })
         .as_ref()
     }
 
-    fn load(path: PathBuf) -> Spec {
+    fn load(path: PathBuf, version: &'static str) -> Spec {
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
                 "MCP_SPEC_DIR is set, but {} cannot be read: {e}",
@@ -64,7 +76,11 @@ impl Spec {
             .unwrap_or_else(|e| {
                 panic!("{} does not compile as a JSON Schema: {e}", path.display())
             });
-        Spec { path, validators }
+        Spec {
+            path,
+            version,
+            validators,
+        }
     }
 
     /// Checks `instance` against `#/$defs/<definition>`; the error lists every violation
@@ -90,7 +106,8 @@ impl Spec {
             return Ok(());
         }
         Err(format!(
-            "does not validate against {definition} ({SPEC_VERSION}):\n{}\n  instance: {instance}",
+            "does not validate against {definition} ({}):\n{}\n  instance: {instance}",
+            self.version,
             errors.join("\n")
         ))
     }
@@ -110,6 +127,8 @@ pub fn result_definition(method: &str) -> Option<&'static str> {
         "prompts/get" => "GetPromptResult",
         "completion/complete" => "CompleteResult",
         "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => "EmptyResult",
+        "server/discover" => "DiscoverResult",
+        "subscriptions/listen" => "SubscriptionsListenResult",
         _ => return None,
     })
 }
@@ -147,7 +166,9 @@ pub fn check_server_message(
         } else if let Some(result) = message.get("result") {
             check("JSONRPCResultResponse", message);
             let method = id.and_then(&method_of);
-            if let Some(definition) = method.as_deref().and_then(result_definition) {
+            if result.get("resultType").and_then(Value::as_str) == Some("input_required") {
+                check("InputRequiredResult", result);
+            } else if let Some(definition) = method.as_deref().and_then(result_definition) {
                 check(definition, result);
             }
         } else if message.get("method").is_some() {

@@ -132,6 +132,9 @@ impl RequestStateKeys {
     }
 }
 
+/// The question digest of an answer the client gave before being asked.
+const ANY: &str = "*";
+
 /// What a state is bound to: the request it belongs to and who made it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Binding {
@@ -220,28 +223,37 @@ impl Round {
         request_state: Option<&str>,
         input_responses: Option<&Map<String, Value>>,
     ) -> Result<Round, ErrorObject> {
-        let Some(text) = request_state else {
-            return Ok(Round::fresh(binding, Vec::new()));
-        };
-        let state = keys.open(text)?;
-        if state.expires < now_secs() {
-            return Err(ErrorObject::invalid_params(
-                "Invalid params: requestState has expired: send the request again without requestState and inputResponses",
-            ));
-        }
-        if state.binding != binding {
-            return Err(ErrorObject::invalid_params(format!(
-                "Invalid params: requestState belongs to another request: it was issued for {} `{}` with other arguments or another caller; retry the original request unchanged",
-                state.binding.method, state.binding.name
-            )));
-        }
-        let mut answers = state.answered;
-        if let Some(responses) = input_responses {
-            for (key, question) in state.asked {
-                if let Some(answer) = responses.get(&key) {
-                    answers.push((key, question, answer.clone()));
+        let (mut answers, asked) = match request_state {
+            None => (Vec::new(), Vec::new()),
+            Some(text) => {
+                let state = keys.open(text)?;
+                if state.expires < now_secs() {
+                    return Err(ErrorObject::invalid_params(
+                        "Invalid params: requestState has expired: send the request again without requestState and inputResponses",
+                    ));
                 }
+                if state.binding != binding {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: requestState belongs to another request: it was issued for {} `{}` with other arguments or another caller; retry the original request unchanged",
+                        state.binding.method, state.binding.name
+                    )));
+                }
+                (state.answered, state.asked)
             }
+        };
+        // An answer is the client's word, as it would be mid-call: one to a question of the
+        // last round is bound to that question; one given unasked (without a state, or
+        // under another key) answers whatever the handler asks under its key. Keys the
+        // handler never asks are ignored.
+        for (key, answer) in input_responses.into_iter().flatten() {
+            if answers.iter().any(|(k, ..)| k == key) {
+                continue;
+            }
+            let question = asked
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or_else(|| ANY.to_owned(), |(_, d)| d.clone());
+            answers.push((key.clone(), question, answer.clone()));
         }
         Ok(Round::fresh(binding, answers))
     }
@@ -260,20 +272,31 @@ impl Round {
 
     /// The handler asks `method` with `params`: its answer when the client gave one to
     /// this same question, else the question is kept for the result.
-    pub(crate) fn ask(&self, method: &str, params: Value) -> Asked {
+    pub(crate) fn ask(&self, key: Option<&str>, method: &str, params: Value) -> Asked {
         let request = serde_json::json!({ "method": method, "params": params });
         let question = digest(&request);
         let mut inner = self.lock();
-        let key = format!("q{}", inner.next);
+        let n = inner.next;
         inner.next += 1;
+        // Keys are unique within a request: a key given twice is numbered.
+        let key = match key {
+            Some(key)
+                if !inner.asked.iter().any(|(k, ..)| k == key)
+                    && !inner.used.iter().any(|(k, ..)| k == key) =>
+            {
+                key.to_owned()
+            }
+            Some(key) => format!("{key}_{n}"),
+            None => format!("q{n}"),
+        };
         let found = self
             .answers
             .iter()
-            .find(|(k, d, _)| *k == key && *d == question);
-        if let Some((k, d, answer)) = found
+            .find(|(k, d, _)| *k == key && (*d == question || d == ANY));
+        if let Some((k, _, answer)) = found
             && let Ok(raw) = serde_json::value::to_raw_value(answer)
         {
-            inner.used.push((k.clone(), d.clone(), answer.clone()));
+            inner.used.push((k.clone(), question, answer.clone()));
             return Asked::Answer(raw);
         }
         inner.asked.push((key, question, request));
@@ -412,7 +435,10 @@ mod tests {
     fn a_retry_gets_its_answer_and_a_tampered_state_is_refused() {
         let keys = keys();
         let first = Round::open(&keys, binding(), None, None).unwrap();
-        assert!(matches!(first.ask("roots/list", json!({})), Asked::Pending));
+        assert!(matches!(
+            first.ask(None, "roots/list", json!({})),
+            Asked::Pending
+        ));
         let result: Value =
             serde_json::from_str(first.input_required(&keys).unwrap().get()).unwrap();
         let state = result["requestState"].as_str().unwrap().to_owned();
@@ -421,13 +447,13 @@ mod tests {
         let answers = json!({"q0": {"roots": []}});
         let retry = Round::open(&keys, binding(), Some(&state), answers.as_object()).unwrap();
         assert!(matches!(
-            retry.ask("roots/list", json!({})),
+            retry.ask(None, "roots/list", json!({})),
             Asked::Answer(_)
         ));
         // Another question at the same place is asked, not answered with the old answer.
         let changed = Round::open(&keys, binding(), Some(&state), answers.as_object()).unwrap();
         assert!(matches!(
-            changed.ask("roots/list", json!({"x": 1})),
+            changed.ask(None, "roots/list", json!({"x": 1})),
             Asked::Pending
         ));
 
@@ -452,7 +478,7 @@ mod tests {
     fn an_expired_state_is_refused() {
         let keys = RequestStateKeys::new(["k1"], Duration::ZERO).unwrap();
         let round = Round::open(&keys, binding(), None, None).unwrap();
-        let _ = round.ask("roots/list", json!({}));
+        let _ = round.ask(Some("roots"), "roots/list", json!({}));
         let result: Value =
             serde_json::from_str(round.input_required(&keys).unwrap().get()).unwrap();
         let mut state: State = keys.open(result["requestState"].as_str().unwrap()).unwrap();

@@ -20,6 +20,11 @@ pub struct RequestScope {
     /// Where notifications and requests sent during a call travel (the call's SSE stream
     /// over HTTP, stdout over stdio). `None`: nothing can be sent.
     pub outbound: Option<Outbound>,
+    /// Tripped by the transport when the client can no longer receive the answer
+    /// (Streamable HTTP of 2026-07-28: it closed the response stream): the request is
+    /// cancelled, as a `notifications/cancelled` would (its handler sees
+    /// [`Context::cancelled`](crate::Context::cancelled)).
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl fmt::Debug for RequestScope {
@@ -28,6 +33,7 @@ impl fmt::Debug for RequestScope {
             .field("carrier", &self.carrier.is_some())
             .field("extensions", &self.extensions)
             .field("outbound", &self.outbound)
+            .field("cancel", &self.cancel.is_some())
             .finish()
     }
 }

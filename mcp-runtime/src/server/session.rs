@@ -322,8 +322,13 @@ impl Session {
 
     /// Registers a request in flight; the guard removes it when the request ends. A
     /// stateless session cannot hear a cancellation, so nothing is registered there.
-    pub(crate) fn begin(self: &Arc<Self>, id: &RequestId) -> InFlight {
-        let token = CancellationToken::new();
+    /// `parent`: a token of the transport's whose cancellation cancels the request too.
+    pub(crate) fn begin(
+        self: &Arc<Self>,
+        id: &RequestId,
+        parent: Option<&CancellationToken>,
+    ) -> InFlight {
+        let token = parent.map_or_else(CancellationToken::new, CancellationToken::child_token);
         let registered = self.accepts_responses;
         if registered {
             lock(&self.in_flight).insert(id.clone(), token.clone());

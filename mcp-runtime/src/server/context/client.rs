@@ -296,7 +296,7 @@ impl Context {
             })?,
             None => Value::Object(Map::new()),
         };
-        match round.ask(&request.method, params) {
+        match round.ask(self.input_key.as_deref(), &request.method, params) {
             Asked::Answer(answer) => {
                 // The client answers with the result, or says it could not.
                 if let Ok(error) = serde_json::from_str::<ErrorObject>(answer.get())

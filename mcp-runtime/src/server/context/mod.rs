@@ -45,6 +45,9 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<ContextInner>,
+    /// The key the next question to the client goes by in a multi-round request
+    /// ([`Context::input`]).
+    input_key: Option<Arc<str>>,
 }
 
 struct ContextInner {
@@ -90,6 +93,37 @@ impl Context {
                 last_progress: std::sync::Mutex::new(None),
                 round,
             }),
+            input_key: None,
+        }
+    }
+
+    /// This context, with the questions asked through it (`elicit`, `sample`,
+    /// `list_roots`) going by `key` in a multi-round request of MCP 2026-07-28: the key of
+    /// the question in the result's `inputRequests`, and of its answer in the retry's
+    /// `inputResponses`. Without a key, questions are numbered in the order they are
+    /// asked. Over the 2025 revisions the key is not needed and not used.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Name {
+    ///     name: String,
+    /// }
+    ///
+    /// /// Greet the user by name.
+    /// #[tool]
+    /// async fn greet(ctx: Context) -> Result<String, ClientRequestError> {
+    ///     Ok(match ctx.input("user_name").elicit::<Name>("What is your name?").await? {
+    ///         Elicitation::Accept(n) => format!("Hello, {}!", n.name),
+    ///         _ => "Hello!".into(),
+    ///     })
+    /// }
+    /// ```
+    pub fn input(&self, key: impl Into<String>) -> Context {
+        Context {
+            inner: self.inner.clone(),
+            input_key: Some(Arc::from(key.into())),
         }
     }
 

@@ -122,6 +122,7 @@ impl Server {
             carrier,
             extensions,
             outbound,
+            cancel,
         } = scope;
         let facts = modern
             .as_ref()
@@ -138,6 +139,7 @@ impl Server {
                     carrier,
                     extensions,
                     outbound: outbound.clone(),
+                    cancel,
                 },
                 session.clone(),
                 inner.limits.client_request_timeout,
@@ -300,7 +302,7 @@ impl Server {
                 let hint = produced.hint.or_else(|| cache_hint(inner, &method));
                 let kind = produced.kind;
                 modern::modernize(
-                    produced.raw,
+                    &produced.raw,
                     kind,
                     hint.filter(|_| kind == Kind::Complete),
                     &inner.modern.server_info,

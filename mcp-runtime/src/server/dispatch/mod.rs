@@ -17,6 +17,7 @@ use crate::protocol::{
 use futures_util::FutureExt as _;
 use std::future::Future;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 /// What the core answers to one payload.
 #[derive(Debug)]
@@ -53,12 +54,13 @@ impl Server {
         payload: Payload,
         scope: RequestScope,
     ) -> impl Future<Output = Answer> + Send + 'static {
+        let cancel = scope.cancel.as_ref();
         let work = match payload {
-            Payload::Single(message) => match self.accept(session, message) {
+            Payload::Single(message) => match self.accept(session, message, cancel) {
                 Accepted::Now(answer) => Work::Done(answer),
                 Accepted::Run(call) => Work::One(call),
             },
-            Payload::Batch(messages) => self.accept_batch(session, messages),
+            Payload::Batch(messages) => self.accept_batch(session, messages, cancel),
         };
         let (server, session) = (self.clone(), session.clone());
         async move {
@@ -104,9 +106,14 @@ impl Server {
 
     /// One message: a notification or a response is taken now; a request is checked
     /// against the lifecycle and registered in flight.
-    fn accept(&self, session: &Arc<Session>, message: Result<Message, DecodeError>) -> Accepted {
+    fn accept(
+        &self,
+        session: &Arc<Session>,
+        message: Result<Message, DecodeError>,
+        cancel: Option<&CancellationToken>,
+    ) -> Accepted {
         match message {
-            Ok(Message::Request(request)) => self.admit_request(session, request),
+            Ok(Message::Request(request)) => self.admit_request(session, request, cancel),
             Ok(Message::Notification(n)) => {
                 self.handle_notification(session, n);
                 Accepted::Now(Answer::Accepted)
@@ -124,6 +131,7 @@ impl Server {
         &self,
         session: &Arc<Session>,
         messages: Vec<Result<Message, DecodeError>>,
+        cancel: Option<&CancellationToken>,
     ) -> Work {
         let version = session.protocol_version();
         if !session.is_established() || version > ProtocolVersion::V2025_03_26 {
@@ -153,7 +161,7 @@ impl Server {
                         ),
                     )))
                 }
-                message => match self.accept(session, message) {
+                message => match self.accept(session, message, cancel) {
                     Accepted::Run(call) => Some(Item::Call(call)),
                     Accepted::Now(Answer::Response(r) | Answer::Refused(r)) => {
                         Some(Item::Answered(r))
@@ -168,7 +176,12 @@ impl Server {
     /// The era of a request, then the lifecycle gate: a modern request (2026-07-28, its
     /// version in `_meta`) needs no session; before `initialize` succeeded, a legacy one
     /// may only be `initialize` or `ping`.
-    fn admit_request(&self, session: &Arc<Session>, request: Request) -> Accepted {
+    fn admit_request(
+        &self,
+        session: &Arc<Session>,
+        request: Request,
+        cancel: Option<&CancellationToken>,
+    ) -> Accepted {
         {
             // `initialize` with a modern `_meta` is a modern request too: one 2026-07-28
             // does not have (-32601).
@@ -182,7 +195,7 @@ impl Server {
                     )));
                 }
                 Some(Ok(modern)) => {
-                    let in_flight = session.begin(&request.id);
+                    let in_flight = session.begin(&request.id, cancel);
                     return Accepted::Run(Call {
                         request,
                         in_flight,
@@ -203,7 +216,7 @@ impl Server {
                 ),
             )));
         }
-        let in_flight = session.begin(&request.id);
+        let in_flight = session.begin(&request.id, cancel);
         if is_initialize(&request) {
             let id = request.id.clone();
             // `initialize` does not wait on anything: answered here, in order, it sets up

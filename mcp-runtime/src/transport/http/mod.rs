@@ -48,6 +48,11 @@ pub async fn serve_http(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
+    if server.inner.modern.state_keys.random {
+        tracing::warn!(
+            "the requestState of multi-round requests (MCP 2026-07-28) is sealed with a random key of this process: a retry that reaches another instance will be refused; set MCP_REQUEST_STATE_KEY (the same on every instance) or ServerBuilder::request_state_keys"
+        );
+    }
     let service = server.http_service(config);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);

@@ -379,7 +379,7 @@ impl ServiceInner {
         RequestScope {
             carrier: Some(Arc::new(parts)),
             extensions,
-            outbound: None,
+            ..RequestScope::default()
         }
     }
 
@@ -397,6 +397,8 @@ impl ServiceInner {
         let queue = self.server.limits().outbound_queue;
         let (sink, opened) = deferred(queue);
         scope.outbound = Some(Outbound::shared(sink));
+        let cancel = CancellationToken::new();
+        scope.cancel = Some(cancel.clone());
         let mut call = Box::pin(self.server.handle(session, admitted, payload, scope));
         let (mut rx, done) = tokio::select! {
             biased;
@@ -419,8 +421,14 @@ impl ServiceInner {
                             }
                         }
                         answer = &mut call => break answer,
-                        // The client closed the stream: that cancels the request.
-                        () = tx.closed() => return,
+                        // The client closed the stream (noticed when an event or a
+                        // keep-alive comment fails to go out): that cancels the request.
+                        // Its handler sees it; the call ends without an answer.
+                        () = tx.closed() => {
+                            cancel.cancel();
+                            let _ = call.await;
+                            return;
+                        }
                     }
                 },
             };
