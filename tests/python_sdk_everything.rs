@@ -4,7 +4,11 @@
 //! completion answers.
 //!
 //! The client script is `tests/python/everything_client.py`; its checks are the same for
-//! both transports. It needs the Python SDK, which `cargo xtask test` installs (into
+//! both transports. Each runs in the SDK's default `auto` mode, which speaks MCP
+//! 2026-07-28 with our server (sampling and elicitation then travel as multi-round
+//! requests: the SDK answers the `InputRequiredResult` with its callbacks and retries, and
+//! the same handler body finishes), and in its `legacy` mode (2025-11-25: the server sends
+//! the requests mid-call). It needs the Python SDK, which `cargo xtask test` installs (into
 //! `target/peers/python`) and points to with `MCP_PYTHON`; without it the tests skip,
 //! saying so.
 
@@ -22,22 +26,20 @@ fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/everything_client.py")
 }
 
-#[test]
-fn python_sdk_callbacks_hear_the_context_over_stdio() {
+fn over_stdio(mode: &str) {
     let Some([python]) = peer_paths(["MCP_PYTHON"]) else {
         return;
     };
     let output = run_peer(
         Command::new(python)
             .arg(script())
-            .args(["stdio", env!("CARGO_BIN_EXE_everything")]),
+            .args(["stdio", env!("CARGO_BIN_EXE_everything"), mode]),
         TIMEOUT,
     );
     output.assert_success(None);
 }
 
-#[test]
-fn python_sdk_callbacks_hear_the_context_over_streamable_http() {
+fn over_streamable_http(mode: &str) {
     let Some([python]) = peer_paths(["MCP_PYTHON"]) else {
         return;
     };
@@ -45,8 +47,28 @@ fn python_sdk_callbacks_hear_the_context_over_streamable_http() {
     let output = run_peer(
         Command::new(python)
             .arg(script())
-            .args(["streamable-http", server.url()]),
+            .args(["streamable-http", server.url(), mode]),
         TIMEOUT,
     );
     output.assert_success(Some(&server));
+}
+
+#[test]
+fn python_sdk_callbacks_hear_the_context_in_2026_07_28_over_stdio() {
+    over_stdio("auto");
+}
+
+#[test]
+fn python_sdk_callbacks_hear_the_context_in_legacy_mode_over_stdio() {
+    over_stdio("legacy");
+}
+
+#[test]
+fn python_sdk_callbacks_hear_the_context_in_2026_07_28_over_streamable_http() {
+    over_streamable_http("auto");
+}
+
+#[test]
+fn python_sdk_callbacks_hear_the_context_in_legacy_mode_over_streamable_http() {
+    over_streamable_http("legacy");
 }

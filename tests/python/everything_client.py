@@ -30,7 +30,8 @@ from mcp import Client, MCPDeprecationWarning, StdioServerParameters, types
 import notes_client
 from notes_client import CheckFailed, check, check_eq, leaf_exceptions, only_text, wire
 
-PROTOCOL_VERSION = "2025-11-25"
+PROTOCOL_VERSION = {"auto": "2026-07-28", "legacy": "2025-11-25"}
+MODE = "auto"  # set from the command line
 # How long a callback the SDK runs as a task may take to run.
 CALLBACK_WAIT_SECONDS = 10.0
 
@@ -95,7 +96,7 @@ class Peer:
 
 
 def check_initialize(client: Client) -> None:
-    check_eq(client.protocol_version, PROTOCOL_VERSION, "negotiated protocol version")
+    check_eq(client.protocol_version, PROTOCOL_VERSION[MODE], "negotiated protocol version")
     capabilities = wire(client.server_capabilities)
     for capability in ("logging", "completions", "tools", "resources", "prompts"):
         check(capability in capabilities, f"server capabilities lack {capability!r}", capabilities)
@@ -115,22 +116,35 @@ async def check_progress(client: Client) -> None:
     check_eq(updates, expected, "progress notifications (progress, total, message)")
 
 
+async def call_logging_tool(client: Client, level: types.LoggingLevel) -> str:
+    """Calls test_tool_with_logging hearing messages at `level` and above: set with
+    `logging/setLevel` in 2025-11-25; from 2026-07-28 on there is no such request, and the
+    call names its level in its own `_meta`."""
+    if MODE == "legacy":
+        await client.set_logging_level(level)
+        return await call_ok(client, "test_tool_with_logging", {})
+    return await call_ok(client, "test_tool_with_logging", {}, meta={"io.modelcontextprotocol/logLevel": level})
+
+
 async def check_logging(client: Client, peer: Peer) -> None:
     started = ("info", "Tool execution started")
     expected = [started, ("info", "Tool processing data"), ("info", "Tool execution completed")]
-    await client.set_logging_level("debug")
-    check_eq(await call_ok(client, "test_tool_with_logging", {}), "Tool with logging executed successfully", "test_tool_with_logging")
+    check_eq(await call_logging_tool(client, "debug"), "Tool with logging executed successfully", "test_tool_with_logging")
     await wait_for(peer.logs, 3, "log messages at level debug")
     check_eq(peer.logs, expected, "log messages (level, data) at level debug")
 
-    # At level error the info messages are not sent. The call after it, at level debug
-    # again, is the marker: its messages come behind any that should not have.
-    await client.set_logging_level("error")
-    await call_ok(client, "test_tool_with_logging", {})
-    await client.set_logging_level("info")
-    await call_ok(client, "test_tool_with_logging", {})
+    # At level error the info messages are not sent. The call after it, at level info,
+    # is the marker: its messages come behind any that should not have.
+    await call_logging_tool(client, "error")
+    await call_logging_tool(client, "info")
     await wait_for(peer.logs, 6, "log messages at level info")
     check_eq(peer.logs, expected + expected, "log messages: none at level error")
+    if MODE != "legacy":
+        # 2026-07-28: a request that names no level hears no log message at all.
+        await call_ok(client, "test_tool_with_logging", {})
+        await call_logging_tool(client, "info")
+        await wait_for(peer.logs, 9, "log messages at level info")
+        check_eq(peer.logs, expected * 3, "log messages: none without a level")
 
 
 async def check_sampling(client: Client, peer: Peer) -> None:
@@ -195,6 +209,7 @@ async def run(transport: str, target: str) -> None:
         sampling_callback=peer.on_sampling,
         elicitation_callback=peer.on_elicitation,
         logging_callback=peer.on_log,
+        mode=MODE,
     ) as client:
         check_initialize(client)
         step = "progress"
@@ -211,10 +226,12 @@ async def run(transport: str, target: str) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) != 3 or sys.argv[1] not in TRANSPORTS:
-        print(f"usage: {sys.argv[0]} stdio PATH_TO_EVERYTHING_BINARY | streamable-http URL", file=sys.stderr)
+    global MODE
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in TRANSPORTS or sys.argv[3:] not in ([], ["auto"], ["legacy"]):
+        print(f"usage: {sys.argv[0]} stdio PATH_TO_EVERYTHING_BINARY | streamable-http URL [auto|legacy]", file=sys.stderr)
         return 2
-    transport, target = sys.argv[1:]
+    transport, target = sys.argv[1:3]
+    MODE = sys.argv[3] if len(sys.argv) == 4 else "auto"
     try:
         anyio.run(run, transport, target)
     except BaseException as group:  # noqa: BLE001 - reported below, with the step it happened in
@@ -229,7 +246,7 @@ def main() -> int:
             message = str(failed)
         print(f"FAIL ({step}; after {notes_client.checks_passed} checks passed): {message}", file=sys.stderr)
         return 1
-    print(f"python SDK client: {notes_client.checks_passed} checks passed over {transport} against {target}")
+    print(f"python SDK client ({MODE}): {notes_client.checks_passed} checks passed over {transport} against {target}")
     return 0
 
 

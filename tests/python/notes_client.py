@@ -1,21 +1,22 @@
 """Drive the `notes` example server with the official MCP Python SDK (mcp==2.3.0).
 
 Usage:
-    python notes_client.py stdio PATH_TO_NOTES_BINARY
-    python notes_client.py streamable-http URL        (e.g. http://127.0.0.1:8000/mcp)
+    python notes_client.py stdio PATH_TO_NOTES_BINARY [auto|legacy]
+    python notes_client.py streamable-http URL [auto|legacy]   (e.g. http://127.0.0.1:8000/mcp)
 
 With `stdio` the SDK launches the server itself; with `streamable-http` it
 connects to a server that is already listening at URL (the SDK's Streamable
 HTTP client: POST per message, `Mcp-Session-Id`, DELETE on close).
 
-Either way the SDK's high-level `Client` runs in its default `mode="auto"`:
-it first probes `server/discover` (a 2026-07-28 method), and on any error
-falls back to the `initialize` handshake, offering protocol 2025-11-25. Our
-server's error is -32601 over stdio, and over HTTP a 400 for the probe's
-`MCP-Protocol-Version: 2026-07-28` header. Every result is validated by the
-SDK against the protocol's schema before we see it; the checks below then
-compare it with what the server is meant to expose. They are the same for
-both transports.
+Either way the SDK's high-level `Client` runs in the mode given (default
+`auto`): in `auto` it first probes `server/discover` (a 2026-07-28 method),
+which our server answers, so the client speaks 2026-07-28 (no session, every
+request with its `_meta`); in `legacy` it uses the `initialize` handshake,
+offering protocol 2025-11-25. Every result is validated by the SDK against
+the protocol's schema before we see it; the checks below then compare it with
+what the server is meant to expose. They are the same for both transports and
+both modes, but for the negotiated version and the code of a missing resource
+(-32602 in 2026-07-28, -32002 before).
 
 Exits 0 after printing a one-line summary, or 1 with a message naming the
 first check that failed. Run by `tests/python_sdk.rs` (`cargo xtask test`).
@@ -37,7 +38,9 @@ if sys.version_info < (3, 11):
 
 HANDSHAKE_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 REQUESTED_VERSION = "2025-11-25"  # what the 2.3.0 client offers in `initialize`
-RESOURCE_NOT_FOUND = -32002
+MODERN_VERSION = "2026-07-28"  # what `auto` adopts after `server/discover`
+MODE = "auto"  # set from the command line
+RESOURCE_NOT_FOUND = {"auto": -32602, "legacy": -32002}
 # The client waits this long for an answer to `server/discover` before it
 # falls back to `initialize`; a connect that slow means the server ignored it.
 DISCOVER_TIMEOUT_SECONDS = 10.0
@@ -115,12 +118,16 @@ def check_initialize(client: Client, connect_seconds: float) -> None:
         "(the server should answer unknown methods at once with error -32601)",
     )
     version = client.protocol_version
-    check(version in HANDSHAKE_VERSIONS, f"negotiated protocol version {version!r} is not one of {HANDSHAKE_VERSIONS}")
-    # The server supports the version the client offered, so it must agree to it.
-    check_eq(version, REQUESTED_VERSION, "negotiated protocol version")
-    check(client.session.initialize_result is not None, "the session was not set up by `initialize`")
+    if MODE == "auto":
+        # The server answers `server/discover`: the client stays modern.
+        check_eq(version, MODERN_VERSION, "protocol version adopted after server/discover")
+    else:
+        check(version in HANDSHAKE_VERSIONS, f"negotiated protocol version {version!r} is not one of {HANDSHAKE_VERSIONS}")
+        # The server supports the version the client offered, so it must agree to it.
+        check_eq(version, REQUESTED_VERSION, "negotiated protocol version")
+        check(client.session.initialize_result is not None, "the session was not set up by `initialize`")
     info = client.server_info
-    check(info is not None, "initialize result has no serverInfo")
+    check(info is not None, "the server did not say who it is (serverInfo)")
     check_eq(info.name, "notes", "serverInfo.name")
     check_eq(info.version, "0.1.0", "serverInfo.version")
     capabilities = wire(client.server_capabilities)
@@ -265,7 +272,7 @@ async def check_resources(client: Client) -> None:
     try:
         result = await client.read_resource("notes://999")
     except MCPError as error:
-        check_eq(error.code, RESOURCE_NOT_FOUND, f"resources/read notes://999: error code (message {error.message!r})")
+        check_eq(error.code, RESOURCE_NOT_FOUND[MODE], f"resources/read notes://999: error code (message {error.message!r})")
     else:
         check(False, "resources/read notes://999: expected a JSON-RPC error -32002", wire(result))
 
@@ -332,7 +339,7 @@ async def run(transport: str, target: str) -> str:
     # No response cache (we want every answer from the server); no request waits forever.
     step = "connect (server/discover, then initialize)"
     started = time.monotonic()
-    async with Client(server, read_timeout_seconds=30, cache=None) as client:
+    async with Client(server, read_timeout_seconds=30, cache=None, mode=MODE) as client:
         check_initialize(client, time.monotonic() - started)
         for step, checks in [
             ("tools/list", check_tool_list),
@@ -353,10 +360,12 @@ def leaf_exceptions(error: BaseException) -> list[BaseException]:
 
 
 def main() -> int:
-    if len(sys.argv) != 3 or sys.argv[1] not in TRANSPORTS:
-        print(f"usage: {sys.argv[0]} stdio PATH_TO_NOTES_BINARY | streamable-http URL", file=sys.stderr)
+    global MODE
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in TRANSPORTS or sys.argv[3:] not in ([], ["auto"], ["legacy"]):
+        print(f"usage: {sys.argv[0]} stdio PATH_TO_NOTES_BINARY | streamable-http URL [auto|legacy]", file=sys.stderr)
         return 2
-    transport, target = sys.argv[1:]
+    transport, target = sys.argv[1:3]
+    MODE = sys.argv[3] if len(sys.argv) == 4 else "auto"
     try:
         version = anyio.run(run, transport, target)
     except BaseException as group:  # noqa: BLE001 - reported below, with the step it happened in
@@ -372,7 +381,7 @@ def main() -> int:
             message = str(failed)
         print(f"FAIL ({step}; after {checks_passed} checks passed): {message}", file=sys.stderr)
         return 1
-    print(f"python SDK client: {checks_passed} checks passed over {transport} against {target} (protocol {version})")
+    print(f"python SDK client ({MODE}): {checks_passed} checks passed over {transport} against {target} (protocol {version})")
     return 0
 
 

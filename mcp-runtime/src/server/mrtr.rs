@@ -196,12 +196,16 @@ struct RoundInner {
     asked: Vec<(String, String, Value)>,
     /// Client capabilities the handler needed and the client did not declare.
     missing: Vec<&'static str>,
+    /// An answer of the retry that does not parse.
+    invalid: Option<String>,
 }
 
 /// Why a handler stopped before finishing.
 pub(crate) enum Interrupt {
     /// It needs capabilities the client did not declare (-32021).
     Missing(Vec<&'static str>),
+    /// An answer does not parse (-32602).
+    Invalid(String),
     /// It asked questions: answer with an `InputRequiredResult`.
     Ask,
 }
@@ -311,11 +315,18 @@ impl Round {
         }
     }
 
+    /// An answer the handler got does not parse as what it asked.
+    pub(crate) fn reject(&self, message: String) {
+        self.lock().invalid.get_or_insert(message);
+    }
+
     /// Why the handler, now waiting, cannot go on; `None` while it waits for something
     /// else.
     fn interrupt(&self) -> Option<Interrupt> {
         let inner = self.lock();
-        if !inner.missing.is_empty() {
+        if let Some(message) = &inner.invalid {
+            Some(Interrupt::Invalid(message.clone()))
+        } else if !inner.missing.is_empty() {
             Some(Interrupt::Missing(inner.missing.clone()))
         } else if !inner.asked.is_empty() {
             Some(Interrupt::Ask)

@@ -197,12 +197,19 @@ impl Context {
         let answer = self
             .send_to_client(|id| Request::of::<M>(id, &params))
             .await?;
-        decode(answer.get()).map_err(|e| {
-            ClientRequestError::Malformed(format!(
-                "the client's answer to {} is malformed: {e}",
-                M::NAME
-            ))
-        })
+        match decode(answer.get()) {
+            Ok(result) => Ok(result),
+            Err(e) => {
+                let message = format!("the client's answer to {} is malformed: {e}", M::NAME);
+                // 2026-07-28: an inputResponses entry that does not parse is invalid
+                // params of the retry, not something for the handler to cope with.
+                if let Some(round) = &self.inner.round {
+                    round.reject(format!("Invalid params: inputResponses: {message}"));
+                    std::future::pending::<()>().await;
+                }
+                Err(ClientRequestError::Malformed(message))
+            }
+        }
     }
 
     /// Sends a request to the client and waits for its answer, at most the server's

@@ -652,6 +652,7 @@ fn interrupted(
         (Interrupt::Missing(capabilities), _) => {
             Err(ErrorObject::missing_capability(&capabilities))
         }
+        (Interrupt::Invalid(message), _) => Err(ErrorObject::invalid_params(message)),
         (Interrupt::Ask, Some(round)) => {
             round
                 .input_required(&inner.modern.state_keys)
