@@ -17,6 +17,9 @@ const PROTOCOL_VERSION: &str = "2025-11-25";
 const CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#;
 const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcp-bench","version":"0.1.0"}}}"#;
 const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+/// The same call in MCP 2026-07-28: no session, the client's facts in `_meta`, the
+/// headers that mirror the body.
+const MODERN_CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"mcp-bench","version":"0.1.0"}}}}"#;
 
 /// How a connection talks to its server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +28,8 @@ pub enum Mode {
     Stateless,
     /// `initialize` + `notifications/initialized` once, then calls with `Mcp-Session-Id`.
     Session,
+    /// MCP 2026-07-28: every call carries its facts in `_meta`; no session.
+    Modern,
     /// The bare server: calls straight away.
     Bare,
 }
@@ -63,6 +68,7 @@ pub struct Client {
     sender: SendRequest<Full<Bytes>>,
     host: HeaderValue,
     session: Option<HeaderValue>,
+    modern: bool,
 }
 
 /// The status, session id and body of one answer.
@@ -84,17 +90,25 @@ impl Client {
             sender,
             host: HeaderValue::from_str(&addr.to_string())?,
             session: None,
+            modern: false,
         })
     }
 
     /// POSTs `body` to `/mcp` with the headers a Streamable HTTP client sends.
     pub async fn post(&mut self, body: &'static str) -> Result<Answer, BoxError> {
-        let mut req = Request::post("/mcp")
+        let builder = Request::post("/mcp")
             .header(HOST, self.host.clone())
             .header(ACCEPT, "application/json, text/event-stream")
-            .header(CONTENT_TYPE, "application/json")
-            .header("mcp-protocol-version", PROTOCOL_VERSION)
-            .body(Full::new(Bytes::from_static(body.as_bytes())))?;
+            .header(CONTENT_TYPE, "application/json");
+        let builder = if self.modern {
+            builder
+                .header("mcp-protocol-version", "2026-07-28")
+                .header("mcp-method", "tools/call")
+                .header("mcp-name", "add")
+        } else {
+            builder.header("mcp-protocol-version", PROTOCOL_VERSION)
+        };
+        let mut req = builder.body(Full::new(Bytes::from_static(body.as_bytes())))?;
         if let Some(id) = &self.session {
             req.headers_mut().insert("mcp-session-id", id.clone());
         }
@@ -132,11 +146,13 @@ impl Client {
 
     /// One `tools/call` of `add(2, 3)`.
     pub async fn call(&mut self) -> Result<Answer, BoxError> {
-        self.post(CALL).await
+        self.post(if self.modern { MODERN_CALL } else { CALL })
+            .await
     }
 
     pub async fn open(addr: SocketAddr, mode: Mode) -> Result<Client, BoxError> {
         let mut client = Client::connect(addr).await?;
+        client.modern = mode == Mode::Modern;
         if mode == Mode::Session {
             client.initialize().await?;
         }

@@ -131,16 +131,31 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
     if load::probe(bare.addr, Mode::Bare).await? != body {
         return Err("the bare server does not answer the captured body".into());
     }
+    // The 2026-07-28 call goes to the stateless server (a modern request needs no session
+    // either way); its answer has more bytes (resultType, the server's identity), so it has
+    // a ceiling of its own answering those.
+    let modern_body = load::probe(stateless.addr, Mode::Modern).await?;
+    let modern_text = std::str::from_utf8(&modern_body)?;
+    let bare_modern = ServerChild::spawn(serve::Kind::Bare, modern_text, threads)?;
+    if load::probe(bare_modern.addr, Mode::Bare).await? != modern_body {
+        return Err("the bare server does not answer the captured 2026-07-28 body".into());
+    }
     println!("tools/call response ({} bytes): {text}", body.len());
+    println!(
+        "2026-07-28 tools/call response ({} bytes): {modern_text}",
+        modern_body.len()
+    );
     println!(
         "{} rounds x {:.1} s measured (+{:.1} s warm-up) per scenario; servers are child processes\n",
         args.rounds, args.slice, args.warmup
     );
 
     let mut servers = [
-        (Scenario::Stateless, &stateless, Mode::Stateless),
-        (Scenario::Session, &session, Mode::Session),
-        (Scenario::Bare, &bare, Mode::Bare),
+        (Scenario::Stateless, &stateless, Mode::Stateless, &body),
+        (Scenario::Session, &session, Mode::Session, &body),
+        (Scenario::Bare, &bare, Mode::Bare, &body),
+        (Scenario::Modern, &stateless, Mode::Modern, &modern_body),
+        (Scenario::BareModern, &bare_modern, Mode::Bare, &modern_body),
     ];
     let mut rows: Vec<Row> = Vec::new();
     for round in 0..args.rounds {
@@ -150,11 +165,11 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
             servers.rotate_left(1);
         }
         for &conns in &args.connections {
-            for (scenario, child, mode) in &servers {
+            for (scenario, child, mode, expected) in &servers {
                 let target = Target {
                     addr: child.addr,
                     mode: *mode,
-                    expected: body.clone(),
+                    expected: (*expected).clone(),
                     server_pid: child.pid(),
                 };
                 let outcome = load::run(
@@ -169,7 +184,7 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         }
     }
     let valid = report::print(&mut rows, &args.connections);
-    drop((stateless, session, bare));
+    drop((stateless, session, bare, bare_modern));
 
     if args.instructions > 0 {
         instructions::run(args.instructions, &body).await?;

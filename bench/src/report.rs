@@ -16,6 +16,10 @@ pub enum Scenario {
     Stateless,
     Session,
     Bare,
+    /// Our server, MCP 2026-07-28 requests.
+    Modern,
+    /// hyper alone, answering the bytes of the 2026-07-28 answer.
+    BareModern,
 }
 
 impl Scenario {
@@ -24,6 +28,8 @@ impl Scenario {
             Scenario::Stateless => "ours, stateless",
             Scenario::Session => "ours, session",
             Scenario::Bare => "bare hyper",
+            Scenario::Modern => "ours, 2026-07-28",
+            Scenario::BareModern => "bare (2026 bytes)",
         }
     }
 }
@@ -174,12 +180,13 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
         "{:<30} {:>6} {:>8} {:>8} {:>8}",
         "", "conns", "paired", "overall", "target"
     );
-    for (ours, target) in [
-        (Scenario::Stateless, STATELESS_TARGET),
-        (Scenario::Session, SESSION_TARGET),
+    for (ours, ceiling, target) in [
+        (Scenario::Stateless, Scenario::Bare, STATELESS_TARGET),
+        (Scenario::Session, Scenario::Bare, SESSION_TARGET),
+        (Scenario::Modern, Scenario::BareModern, STATELESS_TARGET),
     ] {
         for &c in connections {
-            let (Some(mine), Some(bare)) = (find(ours, c), find(Scenario::Bare, c)) else {
+            let (Some(mine), Some(bare)) = (find(ours, c), find(ceiling, c)) else {
                 continue;
             };
             let paired = median(
@@ -205,9 +212,13 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
     println!();
     println!("server CPU per call, bare / ours (1.0 = as cheap as the ceiling; undiluted by the");
     println!("load generator, which shares the cores):");
-    for ours in [Scenario::Stateless, Scenario::Session] {
+    for (ours, ceiling) in [
+        (Scenario::Stateless, Scenario::Bare),
+        (Scenario::Session, Scenario::Bare),
+        (Scenario::Modern, Scenario::BareModern),
+    ] {
         for &c in connections {
-            let (Some(mine), Some(bare)) = (find(ours, c), find(Scenario::Bare, c)) else {
+            let (Some(mine), Some(bare)) = (find(ours, c), find(ceiling, c)) else {
                 continue;
             };
             let ratio = bare.cpu_per_call(bare.server_cpu) / mine.cpu_per_call(mine.server_cpu);
@@ -218,6 +229,20 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
                 ratio
             );
         }
+    }
+    // The modern call against the legacy one, on the same server.
+    for &c in connections {
+        let (Some(modern), Some(legacy)) =
+            (find(Scenario::Modern, c), find(Scenario::Stateless, c))
+        else {
+            continue;
+        };
+        println!(
+            "  {:<30} {:>3} conns: {:.2}",
+            "2026-07-28 CPU / stateless",
+            c,
+            modern.cpu_per_call(modern.server_cpu) / legacy.cpu_per_call(legacy.server_cpu)
+        );
     }
     println!();
 }

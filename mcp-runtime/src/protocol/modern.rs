@@ -3,6 +3,7 @@
 
 use super::{Implementation, Meta, ServerCapabilities};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The reserved `_meta` keys of 2026-07-28.
@@ -122,26 +123,27 @@ pub struct AcknowledgedParams {
     pub meta: Option<Meta>,
 }
 
-/// The `_meta` keys a modern request carries, as read before its method is looked at.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The `_meta` keys a modern request carries, as read before its method is looked at:
+/// each as its JSON text, read into its type by whoever needs it.
+#[derive(Debug, Default, Deserialize)]
 pub struct RequestMeta {
     /// `io.modelcontextprotocol/protocolVersion`.
     #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
-    pub protocol_version: Option<Value>,
+    pub protocol_version: Option<Box<RawValue>>,
     /// `io.modelcontextprotocol/clientCapabilities`.
     #[serde(rename = "io.modelcontextprotocol/clientCapabilities", default)]
-    pub client_capabilities: Option<Value>,
+    pub client_capabilities: Option<Box<RawValue>>,
     /// `io.modelcontextprotocol/clientInfo`.
     #[serde(rename = "io.modelcontextprotocol/clientInfo", default)]
-    pub client_info: Option<Value>,
+    pub client_info: Option<Box<RawValue>>,
     /// `io.modelcontextprotocol/logLevel`.
     #[serde(rename = "io.modelcontextprotocol/logLevel", default)]
-    pub log_level: Option<Value>,
+    pub log_level: Option<Box<RawValue>>,
 }
 
 /// What a modern request's params carry besides its method's own fields: its `_meta`, and
 /// on the retry of a multi-round request, the client's answers and the server's state.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct ModernEnvelope {
     /// The request's `_meta` keys.
     #[serde(rename = "_meta", default)]

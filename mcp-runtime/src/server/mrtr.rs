@@ -178,10 +178,41 @@ struct State {
     asked: Vec<(String, String)>,
 }
 
+/// The arguments a state is bound to, kept as they came: digested only when a state is
+/// sealed or checked (most calls ask nothing and never pay for it).
+pub(crate) enum Arguments {
+    None,
+    Value(Value),
+    Tool(crate::server::ToolArguments),
+}
+
+impl Arguments {
+    fn value(&self) -> Option<Value> {
+        match self {
+            Arguments::None => None,
+            Arguments::Value(v) => Some(v.clone()),
+            Arguments::Tool(args) => Some(Value::Object(args.to_map())),
+        }
+    }
+}
+
+/// What a round's state is bound to, before it is digested.
+pub(crate) struct Subject {
+    pub(crate) method: &'static str,
+    pub(crate) name: String,
+    pub(crate) arguments: Arguments,
+}
+
+impl Subject {
+    fn binding(&self) -> Binding {
+        Binding::new(self.method, &self.name, self.arguments.value().as_ref())
+    }
+}
+
 /// One run of a multi-round request: the answers it may use, and the questions it asked
 /// that have none.
 pub(crate) struct Round {
-    binding: Binding,
+    subject: Subject,
     /// Answers by key: digest of the question, answer.
     answers: Vec<(String, String, Value)>,
     inner: Mutex<RoundInner>,
@@ -223,7 +254,7 @@ impl Round {
     /// valid, unexpired and bound to this very request.
     pub(crate) fn open(
         keys: &RequestStateKeys,
-        binding: Binding,
+        subject: Subject,
         request_state: Option<&str>,
         input_responses: Option<&Map<String, Value>>,
     ) -> Result<Round, ErrorObject> {
@@ -236,7 +267,7 @@ impl Round {
                         "Invalid params: requestState has expired: send the request again without requestState and inputResponses",
                     ));
                 }
-                if state.binding != binding {
+                if state.binding != subject.binding() {
                     return Err(ErrorObject::invalid_params(format!(
                         "Invalid params: requestState belongs to another request: it was issued for {} `{}` with other arguments or another caller; retry the original request unchanged",
                         state.binding.method, state.binding.name
@@ -259,12 +290,12 @@ impl Round {
                 .map_or_else(|| ANY.to_owned(), |(_, d)| d.clone());
             answers.push((key.clone(), question, answer.clone()));
         }
-        Ok(Round::fresh(binding, answers))
+        Ok(Round::fresh(subject, answers))
     }
 
-    fn fresh(binding: Binding, answers: Vec<(String, String, Value)>) -> Round {
+    fn fresh(subject: Subject, answers: Vec<(String, String, Value)>) -> Round {
         Round {
-            binding,
+            subject,
             answers,
             inner: Mutex::default(),
         }
@@ -343,7 +374,7 @@ impl Round {
     ) -> Result<Box<RawValue>, ErrorObject> {
         let inner = self.lock();
         let state = State {
-            binding: self.binding.clone(),
+            binding: self.subject.binding(),
             expires: now_secs().saturating_add(keys.ttl.as_secs()),
             answered: inner.used.clone(),
             asked: inner
@@ -438,8 +469,16 @@ mod tests {
         RequestStateKeys::new(["k1"], DEFAULT_STATE_TTL).unwrap()
     }
 
-    fn binding() -> Binding {
-        Binding::new("tools/call", "book", Some(&json!({"a": 1, "b": [1, 2]})))
+    fn binding() -> Subject {
+        subject(json!({"a": 1, "b": [1, 2]}))
+    }
+
+    fn subject(arguments: Value) -> Subject {
+        Subject {
+            method: "tools/call",
+            name: "book".into(),
+            arguments: Arguments::Value(arguments),
+        }
     }
 
     #[test]
@@ -474,9 +513,9 @@ mod tests {
         let tampered = String::from_utf8(tampered).unwrap();
         assert!(Round::open(&keys, binding(), Some(&tampered), None).is_err());
         // Same key order or not, the arguments bind the state; other arguments do not.
-        let reordered = Binding::new("tools/call", "book", Some(&json!({"b": [1, 2], "a": 1})));
+        let reordered = subject(json!({"b": [1, 2], "a": 1}));
         assert!(Round::open(&keys, reordered, Some(&state), None).is_ok());
-        let other = Binding::new("tools/call", "book", Some(&json!({"a": 2})));
+        let other = subject(json!({"a": 2}));
         assert!(Round::open(&keys, other, Some(&state), None).is_err());
         // Another server's key does not open it; a rotated set that still holds it does.
         let foreign = RequestStateKeys::new(["k2"], DEFAULT_STATE_TTL).unwrap();

@@ -25,7 +25,7 @@ use crate::server::definitions::tables::Tables;
 use crate::server::definitions::{Completer, ResourceRequest, ToolDef};
 use crate::server::facts::RequestFacts;
 use crate::server::listen;
-use crate::server::mrtr::{Binding, Interrupt, Round, until_input};
+use crate::server::mrtr::{Arguments, Interrupt, Round, Subject, until_input};
 use crate::server::scope::RequestScope;
 use crate::server::session::{InFlight, Session};
 use crate::server::{Server, ServerInner};
@@ -216,8 +216,12 @@ impl Server {
                     return Box::pin(async {
                         let p = decode_params::<ReadResource>(params)?;
                         record_name(&p.uri);
-                        let round =
-                            open_round(inner, modern.as_ref(), ReadResource::NAME, &p.uri, None)?;
+                        let subject = Subject {
+                            method: ReadResource::NAME,
+                            name: p.uri.clone(),
+                            arguments: Arguments::None,
+                        };
+                        let round = open_round(inner, modern.as_ref(), subject)?;
                         read_resource(inner, &tables, p.uri, ctx, round).await
                     })
                     .await;
@@ -246,17 +250,18 @@ impl Server {
                         let mut p = decode_params::<GetPrompt>(params)?;
                         record_name(&p.name);
                         let meta = p.meta.take();
-                        let arguments = p
-                            .arguments
-                            .as_ref()
-                            .map(|a| serde_json::to_value(a).unwrap_or(Value::Null));
-                        let round = open_round(
-                            inner,
-                            modern.as_ref(),
-                            GetPrompt::NAME,
-                            &p.name,
-                            arguments.as_ref(),
-                        )?;
+                        let arguments = match &p.arguments {
+                            Some(a) if modern.is_some() => {
+                                Arguments::Value(serde_json::to_value(a).unwrap_or(Value::Null))
+                            }
+                            _ => Arguments::None,
+                        };
+                        let subject = Subject {
+                            method: GetPrompt::NAME,
+                            name: p.name.clone(),
+                            arguments,
+                        };
+                        let round = open_round(inner, modern.as_ref(), subject)?;
                         get_prompt(inner, &tables, p, ctx(meta, round.clone()), round).await
                     })
                     .await;
@@ -546,10 +551,15 @@ async fn call_tool(
         return raw(&CallToolResult::error(message)).map(Produced::tool_error);
     }
     let round = match modern {
-        Some(m) => {
-            let arguments = Value::Object(args.to_map());
-            open_round(inner, Some(m), CallTool::NAME, name, Some(&arguments))?
-        }
+        Some(m) => open_round(
+            inner,
+            Some(m),
+            Subject {
+                method: CallTool::NAME,
+                name: name.to_owned(),
+                arguments: Arguments::Tool(args.clone()),
+            },
+        )?,
         None => None,
     };
     let call = AssertUnwindSafe((def.call)(ctx(meta, round.clone()), args)).catch_unwind();
@@ -625,16 +635,14 @@ impl Produced {
 fn open_round(
     inner: &ServerInner,
     modern: Option<&Modern>,
-    method: &str,
-    name: &str,
-    arguments: Option<&Value>,
+    subject: Subject,
 ) -> Result<Option<Arc<Round>>, ErrorObject> {
     let Some(m) = modern else {
         return Ok(None);
     };
     Round::open(
         &inner.modern.state_keys,
-        Binding::new(method, name, arguments),
+        subject,
         m.request_state.as_deref(),
         m.input_responses.as_ref(),
     )

@@ -78,12 +78,12 @@ fn key_error(key: &str, why: impl std::fmt::Display) -> ErrorObject {
 
 fn modern(
     method: &str,
-    version: Value,
+    version: Box<RawValue>,
     meta: RequestMeta,
     input_responses: Option<Map<String, Value>>,
     request_state: Option<String>,
 ) -> Result<Modern, ErrorObject> {
-    let Value::String(version) = version else {
+    let Ok(version) = serde_json::from_str::<String>(version.get()) else {
         return Err(key_error(
             meta_keys::PROTOCOL_VERSION,
             "must be a string such as \"2026-07-28\"",
@@ -98,16 +98,16 @@ fn modern(
             "is required on every request of 2026-07-28 (send {} for a client with none)",
         ));
     };
-    let client_capabilities: ClientCapabilities = serde_json::from_value(caps)
+    let client_capabilities: ClientCapabilities = serde_json::from_str(caps.get())
         .map_err(|e| key_error(meta_keys::CLIENT_CAPABILITIES, format!("is malformed: {e}")))?;
     let client_info: Option<Implementation> = meta
         .client_info
-        .map(serde_json::from_value)
+        .map(|raw| serde_json::from_str(raw.get()))
         .transpose()
         .map_err(|e| key_error(meta_keys::CLIENT_INFO, format!("is malformed: {e}")))?;
     let log_level: Option<LoggingLevel> = meta
         .log_level
-        .map(serde_json::from_value)
+        .map(|raw| serde_json::from_str(raw.get()))
         .transpose()
         .map_err(|e| key_error(meta_keys::LOG_LEVEL, format!("is not a log level: {e}")))?;
     if !METHODS.contains(&method) {

@@ -9,29 +9,52 @@ use crate::server::Server;
 use base64::Engine as _;
 use http::HeaderMap;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// The protocol version a request's `_meta` names, when it names one (a modern request).
-pub(super) fn body_version(request: &Request) -> Option<String> {
+/// What the headers of a modern request are checked against, read once from its params
+/// (borrowed from their text).
+#[derive(Deserialize, Default)]
+pub(super) struct Fields<'a> {
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    uri: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "_meta")]
+    meta: Option<MetaFields<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct MetaFields<'a> {
+    #[serde(borrow, default, rename = "io.modelcontextprotocol/protocolVersion")]
+    version: Option<&'a RawValue>,
+}
+
+impl Fields<'_> {
+    /// The protocol version the `_meta` names, as text (a JSON string's value, else the
+    /// JSON itself).
+    pub(super) fn version(&self) -> Option<String> {
+        let raw = self.meta.as_ref()?.version?;
+        Some(serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned()))
+    }
+}
+
+/// The fields of a request whose `_meta` names a protocol version (a modern request);
+/// `None` for a legacy one.
+pub(super) fn read(request: &Request) -> Option<(Fields<'_>, String)> {
     let params = request.params.as_deref()?;
     if !params.get().contains(meta_keys::PROTOCOL_VERSION) {
         return None;
     }
-    #[derive(Deserialize)]
-    struct Meta {
-        #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
-        version: Option<Value>,
-    }
-    #[derive(Deserialize)]
-    struct Params {
-        #[serde(rename = "_meta")]
-        meta: Option<Meta>,
-    }
-    let params: Params = serde_json::from_str(params.get()).ok()?;
-    match params.meta?.version? {
-        Value::String(version) => Some(version),
-        other => Some(other.to_string()),
-    }
+    let fields: Fields<'_> = serde_json::from_str(params.get()).ok()?;
+    let version = fields.version()?;
+    Some((fields, version))
+}
+
+fn text_of(raw: Option<&RawValue>) -> Option<String> {
+    serde_json::from_str::<String>(raw?.get()).ok()
 }
 
 fn mismatch(message: String) -> ErrorObject {
@@ -78,18 +101,12 @@ fn decoded(name: &str, value: &str) -> Result<String, ErrorObject> {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct Fields {
-    name: Option<Value>,
-    uri: Option<Value>,
-    arguments: Option<Map<String, Value>>,
-}
-
 /// Checks the headers of a modern request against its body (`version` is the body's).
 pub(super) fn check(
     server: &Server,
     headers: &HeaderMap,
     request: &Request,
+    fields: &Fields<'_>,
     version: &str,
 ) -> Result<(), ErrorObject> {
     match header(headers, "mcp-protocol-version")? {
@@ -122,17 +139,12 @@ pub(super) fn check(
     if !named {
         return Ok(());
     }
-    let fields: Fields = request
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p.get()).ok())
-        .unwrap_or_default();
-    let body_name = if method == ReadResource::NAME {
-        fields.uri.as_ref()
+    let body_name = text_of(if method == ReadResource::NAME {
+        fields.uri
     } else {
-        fields.name.as_ref()
-    };
-    let body_name = body_name.and_then(Value::as_str);
+        fields.name
+    });
+    let body_name = body_name.as_deref();
     match header(headers, "mcp-name")? {
         None => {
             return Err(mismatch(
@@ -159,9 +171,15 @@ pub(super) fn check(
     let Some(def) = tables.tool(tool) else {
         return Ok(());
     };
-    let arguments = fields.arguments.unwrap_or_default();
     let mut params = Vec::new();
     header_params(&def.tool.input_schema, &mut Vec::new(), &mut params);
+    if params.is_empty() {
+        return Ok(());
+    }
+    let arguments: Map<String, Value> = fields
+        .arguments
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or_default();
     for (name, path) in params {
         let header_name = format!("mcp-param-{}", name.to_ascii_lowercase());
         let sent = header(headers, &header_name)?;
@@ -238,7 +256,9 @@ pub(crate) fn header_params(
         if let Some(Value::String(name)) = property.get("x-mcp-header") {
             out.push((name.clone(), path.clone()));
         }
-        header_params(property, path, out);
+        if property.contains_key("properties") {
+            header_params(property, path, out);
+        }
         path.pop();
     }
 }

@@ -307,9 +307,14 @@ impl ServiceInner {
         // MCP 2026-07-28: the request says its version in `_meta`; it needs no session
         // (a session id is ignored), and its headers must mirror its body.
         if let Payload::Single(Ok(Message::Request(request))) = &payload {
-            if let Some(body_version) = modern::body_version(request) {
-                if let Err(e) = modern::check(&self.server, &parts.headers, request, &body_version)
-                {
+            if let Some((fields, body_version)) = modern::read(request) {
+                if let Err(e) = modern::check(
+                    &self.server,
+                    &parts.headers,
+                    request,
+                    &fields,
+                    &body_version,
+                ) {
                     tracing::warn!(method = request.method.as_str(), id = %request.id, error = %e.message, "modern request refused: headers");
                     return json_response(
                         StatusCode::BAD_REQUEST,
