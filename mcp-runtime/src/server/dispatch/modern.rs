@@ -65,7 +65,7 @@ pub(crate) fn read(request: &Request) -> Option<Result<Modern, ErrorObject>> {
     let version = meta.protocol_version.take()?;
     Some(modern(
         &request.method,
-        version,
+        &version,
         meta,
         envelope.input_responses,
         envelope.request_state,
@@ -78,7 +78,7 @@ fn key_error(key: &str, why: impl std::fmt::Display) -> ErrorObject {
 
 fn modern(
     method: &str,
-    version: Box<RawValue>,
+    version: &RawValue,
     meta: RequestMeta,
     input_responses: Option<Map<String, Value>>,
     request_state: Option<String>,
