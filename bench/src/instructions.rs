@@ -4,7 +4,7 @@
 //! wake-ups) and how fast each instruction runs (cache misses).
 
 use crate::BoxError;
-use crate::child::{ServerChild, kind_name};
+use crate::child::ServerChild;
 use crate::load::{Client, Mode};
 use crate::serve::Kind;
 use bytes::Bytes;
@@ -17,7 +17,7 @@ const WARM_UP: u64 = 200;
 
 /// Counts each server's instructions over `calls` calls on one connection, and prints them
 /// with the ratios to the bare server. `Ok(false)` when valgrind is not installed.
-pub async fn run(calls: u64, expected: &Bytes) -> Result<bool, BoxError> {
+pub async fn run(calls: u64, expected: &Bytes, modern: &Bytes) -> Result<bool, BoxError> {
     if Command::new("valgrind").arg("--version").output().is_err() {
         println!("instructions per call: skipped (valgrind is not installed)");
         return Ok(false);
@@ -30,12 +30,13 @@ pub async fn run(calls: u64, expected: &Bytes) -> Result<bool, BoxError> {
     });
     std::fs::create_dir_all(&dir)?;
     let mut counts = Vec::new();
-    for (kind, mode) in [
-        (Kind::Stateless, Mode::Stateless),
-        (Kind::Session, Mode::Session),
-        (Kind::Bare, Mode::Bare),
+    for (label, kind, mode, expected) in [
+        ("stateless", Kind::Stateless, Mode::Stateless, expected),
+        ("session", Kind::Session, Mode::Session, expected),
+        ("bare", Kind::Bare, Mode::Bare, expected),
+        ("2026-07-28", Kind::Stateless, Mode::Modern, modern),
     ] {
-        let out = dir.join(format!("{}.callgrind", kind_name(kind)));
+        let out = dir.join(format!("{label}.callgrind"));
         let out_arg = format!("--callgrind-out-file={}", out.display());
         let wrapper = [
             "valgrind",
@@ -62,26 +63,21 @@ pub async fn run(calls: u64, expected: &Bytes) -> Result<bool, BoxError> {
             .find_map(|l| l.strip_prefix("totals:"))
             .and_then(|t| t.trim().parse().ok())
             .ok_or_else(|| format!("no totals in {}", out.display()))?;
-        counts.push((kind, total as f64 / calls as f64));
+        counts.push((label, total as f64 / calls as f64));
     }
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     let bare = counts
         .iter()
-        .find(|(k, _)| *k == Kind::Bare)
+        .find(|(k, _)| *k == "bare")
         .map_or(f64::NAN, |(_, n)| *n);
     println!(
         "user-space instructions per call (callgrind, {calls} calls on one connection, one \
          server thread; the kernel's share is not counted):"
     );
-    for (kind, n) in &counts {
-        println!(
-            "  {:<10} {:>8.0}   bare / this: {:.2}",
-            kind_name(*kind),
-            n,
-            bare / n
-        );
+    for (label, n) in &counts {
+        println!("  {label:<10} {n:>8.0}   bare / this: {:.2}", bare / n);
     }
     println!();
     Ok(true)

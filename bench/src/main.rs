@@ -1,6 +1,6 @@
 //! Benchmark of the Streamable HTTP transport: `tools/call` throughput and latency of our
-//! server (stateless, and with a session) against a bare hyper server that answers the same
-//! bytes, plus the memory an idle session costs.
+//! server (stateless, with a session, and as MCP 2026-07-28 requests) against a bare hyper
+//! server that answers the same bytes, plus the memory an idle session costs.
 //!
 //! ```text
 //! cargo run --release -p mcp-bench
@@ -187,7 +187,7 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
     drop((stateless, session, bare, bare_modern));
 
     if args.instructions > 0 {
-        instructions::run(args.instructions, &body).await?;
+        instructions::run(args.instructions, &body, &modern_body).await?;
     }
     if args.sessions > 0 {
         let child = ServerChild::spawn(serve::Kind::Session, "", threads)?;

@@ -156,6 +156,16 @@ pub struct ModernEnvelope {
     pub request_state: Option<String>,
 }
 
+/// True when `params` (a request's params as JSON text) may name a modern protocol version:
+/// it holds the `_meta` key `io.modelcontextprotocol/protocolVersion`. A cheap test, with a
+/// searcher built once, so that legacy requests (the hot path) pay next to nothing; a
+/// `true` is confirmed by reading the params.
+pub fn may_be_modern(params: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(meta_keys::PROTOCOL_VERSION));
+    FINDER.find(params.as_bytes()).is_some()
+}
+
 /// The server's identity as the `_meta` of a result.
 pub fn server_info_meta(info: &Implementation) -> Meta {
     let mut meta = Map::with_capacity(1);

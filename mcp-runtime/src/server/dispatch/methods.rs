@@ -100,7 +100,7 @@ impl Server {
         request: Request,
         in_flight: &InFlight,
         scope: RequestScope,
-        modern: Option<Modern>,
+        modern: Option<Box<Modern>>,
     ) -> Option<Response> {
         let Request { id, method, params } = request;
         // One span per request, at debug (so that it costs next to nothing when debug is
@@ -150,7 +150,7 @@ impl Server {
         let work = async {
             // The hot path reads its parameters straight into their type.
             if method == CallTool::NAME {
-                return call_tool(inner, &tables, params, ctx, modern.as_ref(), &id).await;
+                return call_tool(inner, &tables, params, ctx, modern.as_deref(), &id).await;
             }
             let params = params.as_deref();
             if is_modern {
@@ -221,7 +221,7 @@ impl Server {
                             name: p.uri.clone(),
                             arguments: Arguments::None,
                         };
-                        let round = open_round(inner, modern.as_ref(), subject)?;
+                        let round = open_round(inner, modern.as_deref(), subject)?;
                         read_resource(inner, &tables, p.uri, ctx, round).await
                     })
                     .await;
@@ -261,7 +261,7 @@ impl Server {
                             name: p.name.clone(),
                             arguments,
                         };
-                        let round = open_round(inner, modern.as_ref(), subject)?;
+                        let round = open_round(inner, modern.as_deref(), subject)?;
                         get_prompt(inner, &tables, p, ctx(meta, round.clone()), round).await
                     })
                     .await;
@@ -563,7 +563,13 @@ async fn call_tool(
         None => None,
     };
     let call = AssertUnwindSafe((def.call)(ctx(meta, round.clone()), args)).catch_unwind();
-    let outcome = match until_input(call, round.as_deref()).await {
+    // Awaited directly when no question can stop it (the hot path: no extra move of the
+    // tool's future into a wrapper).
+    let ran = match round.as_deref() {
+        None => Ok(call.await),
+        Some(r) => until_input(call, Some(r)).await,
+    };
+    let outcome = match ran {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(panic)) => {
             let msg = panic_message(panic);

@@ -199,7 +199,7 @@ impl Server {
                     return Accepted::Run(Call {
                         request,
                         in_flight,
-                        modern: Some(modern),
+                        modern: Some(Box::new(modern)),
                     });
                 }
             }
@@ -291,8 +291,9 @@ fn is_initialize(request: &Request) -> bool {
 struct Call {
     request: Request,
     in_flight: InFlight,
-    /// The request is of the modern era: its facts, and a retry's answers.
-    modern: Option<modern::Modern>,
+    /// The request is of the modern era: its facts, and a retry's answers (boxed: the
+    /// legacy hot path moves `Call`s around and should not carry the space).
+    modern: Option<Box<modern::Modern>>,
 }
 
 enum Accepted {

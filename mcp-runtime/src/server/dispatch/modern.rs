@@ -47,7 +47,7 @@ const REMOVED: &[&str] = &[
 pub(crate) fn read(request: &Request) -> Option<Result<Modern, ErrorObject>> {
     let params = request.params.as_deref()?;
     // Cheap for the legacy requests that make up the hot path: no second parse.
-    if !params.get().contains(meta_keys::PROTOCOL_VERSION) {
+    if !crate::protocol::may_be_modern(params.get()) {
         return None;
     }
     let envelope: ModernEnvelope = match serde_json::from_str(params.get()) {

@@ -3,7 +3,7 @@
 //! must match it, or the request is refused with 400 and -32020 (HeaderMismatch).
 
 use crate::protocol::{
-    CallTool, ErrorCode, ErrorObject, GetPrompt, Method as _, ReadResource, Request, meta_keys,
+    CallTool, ErrorCode, ErrorObject, GetPrompt, Method as _, ReadResource, Request,
 };
 use crate::server::Server;
 use base64::Engine as _;
@@ -45,7 +45,7 @@ impl Fields<'_> {
 /// `None` for a legacy one.
 pub(super) fn read(request: &Request) -> Option<(Fields<'_>, String)> {
     let params = request.params.as_deref()?;
-    if !params.get().contains(meta_keys::PROTOCOL_VERSION) {
+    if !crate::protocol::may_be_modern(params.get()) {
         return None;
     }
     let fields: Fields<'_> = serde_json::from_str(params.get()).ok()?;
