@@ -300,7 +300,7 @@ impl Server {
                 let hint = produced.hint.or_else(|| cache_hint(inner, &method));
                 let kind = produced.kind;
                 modern::modernize(
-                    produced.raw,
+                    &produced.raw,
                     kind,
                     hint.filter(|_| kind == Kind::Complete),
                     &inner.modern.server_info,

@@ -139,7 +139,7 @@ pub(crate) enum Kind {
 /// `result` with the fields every modern result carries: `resultType`, the server's
 /// identity in `_meta` (`server_info` is its JSON), and `hint` for a cacheable method.
 pub(crate) fn modernize(
-    result: Box<RawValue>,
+    result: &RawValue,
     kind: Kind,
     hint: Option<CacheHint>,
     server_info: &str,
@@ -216,7 +216,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(raw: Box<RawValue>) -> Value {
+    fn parse(raw: &RawValue) -> Value {
         serde_json::from_str(raw.get()).unwrap()
     }
 
@@ -225,7 +225,7 @@ mod tests {
         let info = r#"{"name":"s","version":"1"}"#;
         let plain = RawValue::from_string(r#"{"tools":[]}"#.into()).unwrap();
         let out =
-            parse(modernize(plain, Kind::Complete, Some(CacheHint::public(5)), info).unwrap());
+            parse(&modernize(&plain, Kind::Complete, Some(CacheHint::public(5)), info).unwrap());
         assert_eq!(
             out,
             json!({"resultType": "complete", "ttlMs": 5, "cacheScope": "public",
@@ -233,10 +233,10 @@ mod tests {
                    "tools": []})
         );
         let empty = RawValue::from_string("{}".into()).unwrap();
-        let out = parse(modernize(empty, Kind::InputRequired, None, info).unwrap());
+        let out = parse(&modernize(&empty, Kind::InputRequired, None, info).unwrap());
         assert_eq!(out["resultType"], "input_required");
         let with_meta = RawValue::from_string(r#"{"_meta":{"x":1},"content":[]}"#.into()).unwrap();
-        let out = parse(modernize(with_meta, Kind::Complete, None, info).unwrap());
+        let out = parse(&modernize(&with_meta, Kind::Complete, None, info).unwrap());
         assert_eq!(out["_meta"]["x"], 1);
         assert_eq!(
             out["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
