@@ -51,7 +51,7 @@ pub mod transport;
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use mcp_macros::{prompt, resource, tool};
-pub use server::{ConfigError, Context, Limits, Server, ServerBuilder, State};
+pub use server::{ConfigError, Context, HeaderProblem, Limits, Server, ServerBuilder, State};
 pub use transport::Transport;
 
 /// Serves every `#[tool]`, `#[resource]` and `#[prompt]` of the program on `transport`.

@@ -160,12 +160,10 @@ pub(super) fn check(
         return Ok(());
     };
     let arguments = fields.arguments.unwrap_or_default();
-    let mut params = Vec::new();
-    header_params(&def.tool.input_schema, &mut Vec::new(), &mut params);
-    for (name, path) in params {
+    for (name, path) in &def.headers {
         let header_name = format!("mcp-param-{}", name.to_ascii_lowercase());
         let sent = header(headers, &header_name)?;
-        let value = value_at(&arguments, &path).filter(|v| !v.is_null());
+        let value = value_at(&arguments, path).filter(|v| !v.is_null());
         match (sent, value) {
             (None, None) => {}
             (None, Some(_)) => {
@@ -218,29 +216,6 @@ fn value_at<'a>(arguments: &'a Map<String, Value>, path: &[String]) -> Option<&'
         value = value.as_object()?.get(key)?;
     }
     Some(value)
-}
-
-/// The `x-mcp-header` names of a tool's input schema and the property path of each,
-/// through `properties` only.
-pub(crate) fn header_params(
-    schema: &Map<String, Value>,
-    path: &mut Vec<String>,
-    out: &mut Vec<(String, Vec<String>)>,
-) {
-    let Some(Value::Object(properties)) = schema.get("properties") else {
-        return;
-    };
-    for (key, property) in properties {
-        let Value::Object(property) = property else {
-            continue;
-        };
-        path.push(key.clone());
-        if let Some(Value::String(name)) = property.get("x-mcp-header") {
-            out.push((name.clone(), path.clone()));
-        }
-        header_params(property, path, out);
-        path.pop();
-    }
 }
 
 #[cfg(test)]
