@@ -6,25 +6,27 @@ use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Token};
 
-/// One option as written: `"uri"`, `read_only`, `name = "x"`, or `complete(a = f, ...)`.
+/// One option as written: `"uri"`, `read_only`, `name = "x"`, or a list keyed by
+/// argument: `complete(a = f, ...)`, `headers(a = "A", ...)`.
 enum Opt {
     Positional(LitStr),
     Flag(Ident),
     Value(Ident, Expr),
-    List(Ident, Vec<(Ident, syn::Path)>),
+    List(Ident, Vec<(Ident, Expr)>),
 }
 
-/// `arg = path::to::function` inside `complete(...)`.
-struct CompleterSpec(Ident, syn::Path);
-
-impl Parse for CompleterSpec {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let arg: Ident = input.parse()?;
-        input
-            .parse::<Token![=]>()
-            .map_err(|e| syn::Error::new(e.span(), "write `complete(argument = function)`"))?;
-        Ok(CompleterSpec(arg, input.parse()?))
-    }
+/// `argument = value` inside `key(...)`.
+fn list_entry(key: &Ident, input: ParseStream) -> syn::Result<(Ident, Expr)> {
+    let arg: Ident = input.parse()?;
+    input.parse::<Token![=]>().map_err(|e| {
+        let hint = if key == "headers" {
+            "write `headers(parameter = \"Header-Name\")`"
+        } else {
+            "write `complete(argument = function)`"
+        };
+        syn::Error::new(e.span(), hint)
+    })?;
+    Ok((arg, input.parse()?))
 }
 
 impl Parse for Opt {
@@ -41,14 +43,14 @@ impl Parse for Opt {
         } else if input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
-            let specs = Punctuated::<CompleterSpec, Token![,]>::parse_terminated(&content)?;
-            Ok(Opt::List(
-                ident,
-                specs
-                    .into_iter()
-                    .map(|CompleterSpec(a, p)| (a, p))
-                    .collect(),
-            ))
+            let mut entries = Vec::new();
+            while !content.is_empty() {
+                entries.push(list_entry(&ident, &content)?);
+                if !content.is_empty() {
+                    content.parse::<Token![,]>()?;
+                }
+            }
+            Ok(Opt::List(ident, entries))
         } else {
             Ok(Opt::Flag(ident))
         }
@@ -72,11 +74,21 @@ pub struct Common {
     pub completers: Vec<(Ident, syn::Path)>,
 }
 
+/// `parameter = "Header-Name"` inside `headers(...)`: the argument is mirrored in the
+/// `Mcp-Param-Header-Name` HTTP header (`x-mcp-header`, MCP 2026-07-28).
+pub struct HeaderSpec {
+    pub param: Ident,
+    pub name: LitStr,
+}
+
 #[derive(Default)]
 pub struct ToolAttr {
     pub common: Common,
     /// A hand-written `inputSchema` that replaces the generated one.
     pub input_schema: Option<Expr>,
+    /// `headers(...)`: the first `headers` key as written, and its entries.
+    pub headers_key: Option<Ident>,
+    pub headers: Vec<HeaderSpec>,
     pub read_only: Option<bool>,
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
@@ -102,6 +114,7 @@ const TOOL: &[&str] = &[
     "idempotent",
     "open_world",
     "input_schema",
+    "headers",
 ];
 const RESOURCE: &[&str] = &["mime_type", "complete"];
 const PROMPT: &[&str] = &["complete"];
@@ -111,7 +124,7 @@ fn completers(
     cx: &Ctxt,
     c: &mut Common,
     key: &Ident,
-    specs: &[(Ident, syn::Path)],
+    specs: &[(Ident, Expr)],
     macro_name: &str,
     allowed: &[&str],
 ) {
@@ -119,13 +132,71 @@ fn completers(
         unknown(cx, macro_name, key, allowed);
         return;
     }
-    for (arg, path) in specs {
+    for (arg, value) in specs {
+        let Expr::Path(syn::ExprPath {
+            qself: None, path, ..
+        }) = value
+        else {
+            cx.error(
+                value,
+                format_args!(
+                    "`complete({arg} = ...)` takes a function: `complete({arg} = path::to::function)`"
+                ),
+            );
+            continue;
+        };
         if c.completers.iter().any(|(a, _)| a == arg) {
             cx.error(arg, format_args!("`{arg}` has two completers: remove one"));
         } else {
             c.completers.push((arg.clone(), path.clone()));
         }
     }
+}
+
+/// `headers(parameter = "Header-Name", ...)`: each parameter once, each name a string.
+fn headers(cx: &Ctxt, attr: &mut ToolAttr, key: &Ident, specs: &[(Ident, Expr)]) {
+    attr.headers_key.get_or_insert_with(|| key.clone());
+    for (param, value) in specs {
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        }) = value
+        else {
+            cx.error(
+                value,
+                format_args!(
+                    "`headers({param} = ...)` takes the header's name as a string: `{param} = \"{}\"` gives the header `Mcp-Param-{}`",
+                    header_like(&param.to_string()),
+                    header_like(&param.to_string()),
+                ),
+            );
+            continue;
+        };
+        if attr.headers.iter().any(|h| h.param == *param) {
+            cx.error(param, format_args!("`{param}` has two headers: remove one"));
+        } else {
+            attr.headers.push(HeaderSpec {
+                param: param.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+}
+
+/// A header name in the usual case for a parameter's name: `tenant_id` → `Tenant-Id`.
+pub(crate) fn header_like(param: &str) -> String {
+    param
+        .trim_start_matches("r#")
+        .split(['_', '-'])
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn parse_opts(cx: &Ctxt, args: TokenStream) -> Vec<Opt> {
@@ -292,12 +363,27 @@ impl ToolAttr {
                 }
                 Opt::Flag(k) => (k, None),
                 Opt::Value(k, v) => (k, Some(v)),
-                Opt::List(k, _) => {
+                Opt::List(k, specs) if k == "headers" => {
+                    headers(cx, &mut attr, k, specs);
+                    continue;
+                }
+                Opt::List(k, _) if k == "complete" => {
                     cx.error(k, format_args!("#[tool] has no option `{k}(...)`: completion is for prompt arguments and resource template variables"));
+                    continue;
+                }
+                Opt::List(k, _) => {
+                    unknown(cx, "tool", k, &all_options(TOOL));
                     continue;
                 }
             };
             if common(cx, &mut attr.common, key, value) {
+                continue;
+            }
+            if key == "headers" {
+                cx.error(
+                    key,
+                    "write `headers(parameter = \"Header-Name\", ...)`: each argument named is mirrored in the HTTP header `Mcp-Param-Header-Name`",
+                );
                 continue;
             }
             if key == "input_schema" {
