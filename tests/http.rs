@@ -2,7 +2,8 @@
 //! status codes and headers of every rule, SSE answers and their resumption, session
 //! bounds and expiry, stateless mode, many concurrent clients, the public `Client` over
 //! HTTP, graceful shutdown, and the endpoint mounted in an axum application; for MCP
-//! 2026-07-28, the `Mcp-Param-*` headers of `x-mcp-header` arguments.
+//! 2026-07-28, the `Mcp-Param-*` headers of `x-mcp-header` arguments and the caching
+//! hints of `resources/read`.
 //!
 //! Raw requests go over a fresh HTTP/1.1 connection each, so a test can drop one
 //! connection and keep the others. Nothing here asserts on timing: every wait is bounded
@@ -2323,7 +2324,7 @@ async fn sessions_live_in_the_store_given_and_an_unavailable_one_fails_closed() 
     serving.abort();
 }
 
-// ----- MCP 2026-07-28: headers that mirror the body -------------------------------------
+// ----- MCP 2026-07-28: headers that mirror the body, caching hints -----------------------
 
 /// Run a query in a region: proxies route on `Mcp-Param-Region` without reading the body.
 #[tool(headers(region = "Region", shard = "Shard"))]
@@ -2331,11 +2332,26 @@ fn execute_sql(region: String, query: String, shard: Option<u32>) -> String {
     format!("{query} in {region} (shard {shard:?})")
 }
 
+/// Fresh for a minute, for this user only.
+#[resource("weather://{city}", ttl_ms = 60000, cache_scope = "private")]
+fn forecast(city: String) -> String {
+    format!("sunny in {city}")
+}
+
+/// Fresh for five seconds, for anyone.
+#[resource("mem://motd", ttl_ms = 5000, cache_scope = "public")]
+fn motd() -> String {
+    "Hello.".into()
+}
+
 /// A server of the modern items, over HTTP.
 async fn modern_server() -> Running {
     let server = Server::builder()
         .name("http-modern-test")
         .tool(execute_sql)
+        .resource(forecast)
+        .resource(motd)
+        .resource(greeting)
         .build()
         .unwrap_or_else(|e| panic!("the test server does not build: {e}"));
     Running::serving(server, Arc::default(), HttpConfig::default()).await
@@ -2506,4 +2522,47 @@ async fn x_mcp_header_arguments_must_be_mirrored_in_matching_headers() {
         StatusCode::BAD_REQUEST,
         "unpadded Base64 is refused"
     );
+}
+
+#[tokio::test]
+async fn resources_read_carries_the_caching_hints_of_its_attribute() {
+    let server = modern_server().await;
+    let raw = server.raw();
+    let read = |id: i64, uri: &str| modern(id, "resources/read", json!({ "uri": uri }));
+    let hints = |body: &Value| {
+        (
+            body["result"]["ttlMs"].clone(),
+            body["result"]["cacheScope"].clone(),
+        )
+    };
+
+    let body = raw
+        .post_modern(&read(1, "weather://paris"))
+        .send()
+        .await
+        .json()
+        .await;
+    assert_eq!(
+        body["result"]["contents"][0]["text"], "sunny in paris",
+        "{body}"
+    );
+    assert_eq!(body["result"]["resultType"], "complete", "{body}");
+    assert_eq!(hints(&body), (json!(60000), json!("private")), "{body}");
+
+    let body = raw
+        .post_modern(&read(2, "mem://motd"))
+        .send()
+        .await
+        .json()
+        .await;
+    assert_eq!(hints(&body), (json!(5000), json!("public")), "{body}");
+
+    // Without the options, the server's default: fresh for 0 ms, private.
+    let body = raw
+        .post_modern(&read(3, "mem://greeting"))
+        .send()
+        .await
+        .json()
+        .await;
+    assert_eq!(hints(&body), (json!(0), json!("private")), "{body}");
 }

@@ -100,6 +100,17 @@ pub struct ResourceAttr {
     pub common: Common,
     pub uri: Option<WithSpan<String>>,
     pub mime_type: Option<String>,
+    /// `ttl_ms = 60000`: how long a read stays fresh (MCP 2026-07-28 caching hints).
+    pub ttl_ms: Option<WithSpan<u64>>,
+    /// `cache_scope = "public"` or `"private"`.
+    pub cache_scope: Option<WithSpan<CacheScope>>,
+}
+
+/// Who may keep a cached read: the runtime's `CacheScope`, as the attribute says it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CacheScope {
+    Public,
+    Private,
 }
 
 #[derive(Default)]
@@ -116,7 +127,7 @@ const TOOL: &[&str] = &[
     "input_schema",
     "headers",
 ];
-const RESOURCE: &[&str] = &["mime_type", "complete"];
+const RESOURCE: &[&str] = &["mime_type", "ttl_ms", "cache_scope", "complete"];
 const PROMPT: &[&str] = &["complete"];
 
 /// `complete(arg = function, ...)`; any other `name(...)` is an unknown option.
@@ -417,6 +428,7 @@ impl ResourceAttr {
     pub fn parse(cx: &Ctxt, args: TokenStream) -> ResourceAttr {
         let mut attr = ResourceAttr::default();
         let mut first_option = None;
+        let mut ttl_written = false;
         for opt in parse_opts(cx, args) {
             let (key, value) = match &opt {
                 Opt::Positional(lit) => {
@@ -452,9 +464,24 @@ impl ResourceAttr {
                     set_once(cx, &mut attr.mime_type, key, mime);
                 }
                 ("mime_type", None) => cx.error(key, "`mime_type` needs a value: `mime_type = \"text/plain\"`"),
+                ("ttl_ms", _) => {
+                    ttl_written = true;
+                    let ttl = ttl_ms(cx, key, value);
+                    set_once(cx, &mut attr.ttl_ms, key, ttl);
+                }
+                ("cache_scope", _) => {
+                    let scope = cache_scope(cx, key, value);
+                    set_once(cx, &mut attr.cache_scope, key, scope);
+                }
                 ("complete", _) => cx.error(key, "write `complete(variable = function, ...)`"),
                 _ => unknown(cx, "resource", key, &all_options(RESOURCE)),
             }
+        }
+        if let (Some(scope), false) = (&attr.cache_scope, ttl_written) {
+            cx.error_at(
+                scope.span,
+                "`cache_scope` needs `ttl_ms = ...` beside it: how long, in milliseconds, a read stays fresh",
+            );
         }
         if attr.uri.is_none() {
             // Under the first option when there is one: `Span::call_site()` would add a
@@ -482,6 +509,58 @@ impl ResourceAttr {
             span: lit.span(),
         });
     }
+}
+
+/// `ttl_ms = 60000`: milliseconds, a non-negative integer literal.
+fn ttl_ms(cx: &Ctxt, key: &Ident, value: Option<&Expr>) -> Option<WithSpan<u64>> {
+    const HINT: &str = "`ttl_ms` takes how long a read stays fresh, in milliseconds, as a non-negative integer literal: `ttl_ms = 60000`";
+    match value {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        })) => match int.base10_parse::<u64>() {
+            Ok(ms) => Some(WithSpan {
+                value: ms,
+                span: int.span(),
+            }),
+            Err(e) => {
+                cx.error(int, format_args!("{HINT} ({e})"));
+                None
+            }
+        },
+        Some(other) => {
+            cx.error(other, HINT);
+            None
+        }
+        None => {
+            cx.error(key, HINT);
+            None
+        }
+    }
+}
+
+/// `cache_scope = "public"` or `"private"`.
+fn cache_scope(cx: &Ctxt, key: &Ident, value: Option<&Expr>) -> Option<WithSpan<CacheScope>> {
+    const HINT: &str = "`cache_scope` is \"public\" (any cache may keep and share the read) or \"private\" (only for the same user)";
+    let Some(value) = value else {
+        cx.error(key, format_args!("{HINT}: `cache_scope = \"private\"`"));
+        return None;
+    };
+    let scope = lit_str(cx, key, value)?;
+    let parsed = match scope.value.as_str() {
+        "public" => CacheScope::Public,
+        "private" => CacheScope::Private,
+        other => {
+            cx.error_at(
+                scope.span,
+                format_args!("unknown cache scope \"{other}\": {HINT}"),
+            );
+            return None;
+        }
+    };
+    Some(WithSpan {
+        value: parsed,
+        span: scope.span,
+    })
 }
 
 impl PromptAttr {

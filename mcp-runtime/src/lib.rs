@@ -115,6 +115,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::Context;
     pub use crate::protocol::Completion;
+    pub use crate::protocol::{CacheHint, CacheScope};
     pub use crate::protocol::{CallToolResult, ErrorObject, GetPromptResult};
     pub use crate::protocol::{Prompt, PromptArgument, ResourceContents, Tool, ToolAnnotations};
     pub use crate::server::glue;

@@ -69,6 +69,18 @@ fn tool_with_headers() {
     assert_snapshot("tool_with_headers", crate::pipeline::tool(args, item));
 }
 
+/// `ttl_ms` and `cache_scope` become the resource's caching hints.
+#[test]
+fn resource_with_cache() {
+    let args = quote!("weather://{city}", ttl_ms = 60_000, cache_scope = "public");
+    let item = quote! {
+        fn forecast(city: String) -> String {
+            city
+        }
+    };
+    assert_snapshot("resource_with_cache", crate::pipeline::resource(args, item));
+}
+
 /// On errors the function is emitted unchanged, with its parameter docs removed, next to
 /// one `compile_error!` per mistake and no generated code.
 #[test]
