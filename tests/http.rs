@@ -1,7 +1,9 @@
 //! The Streamable HTTP transport (MCP 2025-11-25) over real sockets on 127.0.0.1: the
 //! status codes and headers of every rule, SSE answers and their resumption, session
 //! bounds and expiry, stateless mode, many concurrent clients, the public `Client` over
-//! HTTP, graceful shutdown, and the endpoint mounted in an axum application.
+//! HTTP, graceful shutdown, and the endpoint mounted in an axum application; for MCP
+//! 2026-07-28, the `Mcp-Param-*` headers of `x-mcp-header` arguments and the caching
+//! hints of `resources/read`.
 //!
 //! Raw requests go over a fresh HTTP/1.1 connection each, so a test can drop one
 //! connection and keep the others. Nothing here asserts on timing: every wait is bounded
@@ -164,6 +166,11 @@ impl Running {
     async fn start_with(config: HttpConfig, limits: Limits) -> Running {
         let gate = Arc::new(Gate::default());
         let server = server(gate.clone(), limits);
+        Running::serving(server, gate, config).await
+    }
+
+    /// Serves `server`, built by the test.
+    async fn serving(server: Server, gate: Arc<Gate>, config: HttpConfig) -> Running {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1: {e}"));
@@ -2315,4 +2322,247 @@ async fn sessions_live_in_the_store_given_and_an_unavailable_one_fails_closed() 
         .error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::INTERNAL_ERROR)
         .await;
     serving.abort();
+}
+
+// ----- MCP 2026-07-28: headers that mirror the body, caching hints -----------------------
+
+/// Run a query in a region: proxies route on `Mcp-Param-Region` without reading the body.
+#[tool(headers(region = "Region", shard = "Shard"))]
+fn execute_sql(region: String, query: String, shard: Option<u32>) -> String {
+    format!("{query} in {region} (shard {shard:?})")
+}
+
+/// Fresh for a minute, for this user only.
+#[resource("weather://{city}", ttl_ms = 60000, cache_scope = "private")]
+fn forecast(city: String) -> String {
+    format!("sunny in {city}")
+}
+
+/// Fresh for five seconds, for anyone.
+#[resource("mem://motd", ttl_ms = 5000, cache_scope = "public")]
+fn motd() -> String {
+    "Hello.".into()
+}
+
+/// A server of the modern items, over HTTP.
+async fn modern_server() -> Running {
+    let server = Server::builder()
+        .name("http-modern-test")
+        .tool(execute_sql)
+        .resource(forecast)
+        .resource(motd)
+        .resource(greeting)
+        .build()
+        .unwrap_or_else(|e| panic!("the test server does not build: {e}"));
+    Running::serving(server, Arc::default(), HttpConfig::default()).await
+}
+
+/// A request of MCP 2026-07-28: its version and the client's capabilities in `_meta`.
+fn modern(id: i64, method: &str, mut params: Value) -> Value {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })
+}
+
+impl Raw {
+    /// A POST of a modern request with the headers that mirror its body: the version,
+    /// the method and `name` (the tool's) or `uri` (the resource's).
+    fn post_modern(&self, message: &Value) -> Req {
+        let params = &message["params"];
+        let name = params["name"].as_str().or(params["uri"].as_str());
+        let req = self
+            .post(message)
+            .version("2026-07-28")
+            .header("mcp-method", message["method"].as_str().unwrap_or_default());
+        match name {
+            Some(name) => req.header("mcp-name", name),
+            None => req,
+        }
+    }
+}
+
+impl Reply {
+    /// Checks a refused modern request: 400 and a JSON-RPC HeaderMismatch (-32020) that
+    /// answers request `id`. Returns the error message.
+    async fn header_mismatch(self, id: i64) -> String {
+        assert_eq!(self.status, StatusCode::BAD_REQUEST, "expected HTTP 400");
+        let body = self.json().await;
+        assert_eq!(body["id"], id, "{body}");
+        assert_eq!(body["error"]["code"], -32020, "{body}");
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the error has no message: {body}"))
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn x_mcp_header_arguments_must_be_mirrored_in_matching_headers() {
+    let server = modern_server().await;
+    let raw = server.raw();
+    let sql = |id: i64, arguments: Value| {
+        modern(
+            id,
+            "tools/call",
+            json!({ "name": "execute_sql", "arguments": arguments }),
+        )
+    };
+    let args = json!({ "region": "us-west1", "query": "SELECT 1" });
+
+    // The schema tells clients which arguments to mirror.
+    let list = raw
+        .post_modern(&modern(1, "tools/list", json!({})))
+        .send()
+        .await
+        .json()
+        .await;
+    let properties = &list["result"]["tools"][0]["inputSchema"]["properties"];
+    assert_eq!(properties["region"]["x-mcp-header"], "Region", "{list}");
+    assert_eq!(properties["shard"]["x-mcp-header"], "Shard", "{list}");
+    assert!(properties["query"].get("x-mcp-header").is_none(), "{list}");
+
+    // A matching header is accepted; the absent `shard` needs none.
+    let reply = raw
+        .post_modern(&sql(2, args.clone()))
+        .header("mcp-param-region", "us-west1")
+        .send()
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json().await;
+    assert_eq!(text(&body, 2), "SELECT 1 in us-west1 (shard None)");
+
+    // Integers compare as numbers.
+    let reply = raw
+        .post_modern(&sql(
+            3,
+            json!({ "region": "us-west1", "query": "q", "shard": 7 }),
+        ))
+        .header("mcp-param-region", "us-west1")
+        .header("mcp-param-shard", "7")
+        .send()
+        .await;
+    assert_eq!(
+        text(&reply.json().await, 3),
+        "q in us-west1 (shard Some(7))"
+    );
+
+    // Missing, mismatched, or sent for an argument that is not there: 400, -32020.
+    let message = raw.post_modern(&sql(4, args.clone())).send().await;
+    let message = message.header_mismatch(4).await;
+    assert!(
+        message.contains("the Mcp-Param-Region header is required"),
+        "{message}"
+    );
+    let reply = raw
+        .post_modern(&sql(5, args.clone()))
+        .header("mcp-param-region", "eu-west1")
+        .send()
+        .await;
+    let message = reply.header_mismatch(5).await;
+    assert!(
+        message.contains(
+            "Mcp-Param-Region header value 'eu-west1' does not match body value 'us-west1'"
+        ),
+        "{message}"
+    );
+    let reply = raw
+        .post_modern(&sql(6, args.clone()))
+        .header("mcp-param-region", "us-west1")
+        .header("mcp-param-shard", "7")
+        .send()
+        .await;
+    let message = reply.header_mismatch(6).await;
+    assert!(
+        message.contains("the argument `shard` is not in the body"),
+        "{message}"
+    );
+
+    // Invalid: bytes that are not visible ASCII, Base64 that does not decode, and a
+    // header given twice.
+    let reply = raw
+        .post_modern(&sql(7, json!({ "region": "Zürich", "query": "q" })))
+        .header("mcp-param-region", "Zürich")
+        .send()
+        .await;
+    let message = reply.header_mismatch(7).await;
+    assert!(message.contains("=?base64?"), "{message}");
+    let reply = raw
+        .post_modern(&sql(8, args.clone()))
+        .header("mcp-param-region", "=?base64?not base64!?=")
+        .send()
+        .await;
+    let message = reply.header_mismatch(8).await;
+    assert!(message.contains("not valid Base64"), "{message}");
+    let reply = raw
+        .post_modern(&sql(9, args.clone()))
+        .append("mcp-param-region", "us-west1")
+        .append("mcp-param-region", "us-west1")
+        .send()
+        .await;
+    let message = reply.header_mismatch(9).await;
+    assert!(message.contains("more than once"), "{message}");
+
+    // A value outside visible ASCII comes Base64-encoded, and is decoded before comparing.
+    let reply = raw
+        .post_modern(&sql(10, json!({ "region": "Zürich", "query": "q" })))
+        .header("mcp-param-region", "=?base64?WsO8cmljaA==?=")
+        .send()
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(text(&reply.json().await, 10), "q in Zürich (shard None)");
+    let reply = raw
+        .post_modern(&sql(11, json!({ "region": "Zürich", "query": "q" })))
+        .header("mcp-param-region", "=?base64?WsO8cmljaA?=")
+        .send()
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "unpadded Base64 is refused"
+    );
+}
+
+#[tokio::test]
+async fn resources_read_carries_the_caching_hints_of_its_attribute() {
+    let server = modern_server().await;
+    let raw = server.raw();
+    let read = |id: i64, uri: &str| modern(id, "resources/read", json!({ "uri": uri }));
+    let hints = |body: &Value| {
+        (
+            body["result"]["ttlMs"].clone(),
+            body["result"]["cacheScope"].clone(),
+        )
+    };
+
+    let body = raw
+        .post_modern(&read(1, "weather://paris"))
+        .send()
+        .await
+        .json()
+        .await;
+    assert_eq!(
+        body["result"]["contents"][0]["text"], "sunny in paris",
+        "{body}"
+    );
+    assert_eq!(body["result"]["resultType"], "complete", "{body}");
+    assert_eq!(hints(&body), (json!(60000), json!("private")), "{body}");
+
+    let body = raw
+        .post_modern(&read(2, "mem://motd"))
+        .send()
+        .await
+        .json()
+        .await;
+    assert_eq!(hints(&body), (json!(5000), json!("public")), "{body}");
+
+    // Without the options, the server's default: fresh for 0 ms, private.
+    let body = raw
+        .post_modern(&read(3, "mem://greeting"))
+        .send()
+        .await
+        .json()
+        .await;
+    assert_eq!(hints(&body), (json!(0), json!("private")), "{body}");
 }

@@ -1703,3 +1703,105 @@ fn typed_params_and_results_fit_the_schema() {
             .unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// Mirrors `region` in a header whose name is no HTTP token, and an item of `tags`,
+/// which no client can reach: `input_schema` is taken as written, so the builder checks it.
+#[tool(input_schema = json!({
+    "type": "object",
+    "properties": {
+        "region": { "type": "string", "x-mcp-header": "Region Name" },
+        "tags": { "type": "array", "items": { "type": "string", "x-mcp-header": "Tag" } },
+    },
+}))]
+fn routed(region: String, tags: Vec<String>) -> String {
+    format!("{region} {tags:?}")
+}
+
+/// A hand-built tool whose input schema carries `x-mcp-header`s.
+fn with_input_schema(name: &str, input_schema: Value) -> mcp_runtime::define::ToolDef {
+    let tool = serde_json::from_value(json!({ "name": name, "inputSchema": input_schema }))
+        .unwrap_or_else(|e| panic!("{name}'s description: {e}"));
+    mcp_runtime::define::ToolDef::new(tool, |_, _| {
+        Box::pin(async { mcp_runtime::define::ToolOutcome::error("not called") })
+    })
+}
+
+#[test]
+fn invalid_x_mcp_headers_are_build_errors_naming_the_tool_and_the_property() {
+    use mcp_runtime::{ConfigError, HeaderProblem};
+    let hand_built = with_input_schema(
+        "ship",
+        json!({
+            "type": "object",
+            "properties": {
+                "weight": { "type": "number", "x-mcp-header": "Weight" },
+                "region": { "type": "string", "x-mcp-header": "Region" },
+                "zone": { "type": "string", "x-mcp-header": "REGION" },
+                "note": { "type": "string", "x-mcp-header": "" },
+            },
+        }),
+    );
+    let errors = match Server::builder().tool(routed).tool_def(hand_built).build() {
+        Err(mcp_runtime::Error::Config(errors)) => errors,
+        other => panic!("expected configuration errors, got {:?}", other.err()),
+    };
+    let at = |p: &HeaderProblem| match p {
+        HeaderProblem::NotAToken { at, .. }
+        | HeaderProblem::Unreachable { at }
+        | HeaderProblem::NotPrimitive { at, .. }
+        | HeaderProblem::Duplicate { at, .. }
+        | HeaderProblem::Empty { at } => at.clone(),
+        other => panic!("unexpected {other:?}"),
+    };
+    let mut found: Vec<(&str, String)> = errors
+        .iter()
+        .map(|e| match e {
+            ConfigError::Header { tool, problem } => (tool.as_str(), at(problem)),
+            other => panic!("expected only header errors, got {other}"),
+        })
+        .collect();
+    found.sort();
+    let expected = [
+        ("routed", "/properties/region"),
+        ("routed", "/properties/tags/items"),
+        ("ship", "/properties/note"),
+        ("ship", "/properties/weight"),
+        ("ship", "/properties/zone"),
+    ];
+    let expected: Vec<(&str, String)> = expected.iter().map(|(t, a)| (*t, a.to_string())).collect();
+    assert_eq!(found, expected, "{errors:?}");
+
+    // The messages say which tool, where, and what the rule is.
+    let text = config_error(Server::builder().tool(routed));
+    assert!(
+        text.contains(
+            "tool `routed`: inputSchema: \"x-mcp-header\": \"Region Name\" at /properties/region is not an HTTP header name: it contains ' '"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("/properties/tags/items is not on a property reachable from the root through `properties` alone"),
+        "{text}"
+    );
+    let text = config_error(Server::builder().tool_def(with_input_schema(
+        "ship",
+        json!({ "type": "object", "properties": {
+            "region": { "type": "string", "x-mcp-header": "Region" },
+            "zone": { "type": "string", "x-mcp-header": "region" },
+        }}),
+    )));
+    assert!(text.contains("case-insensitive"), "{text}");
+
+    // Valid annotations, nested ones included, build.
+    let valid = with_input_schema(
+        "fine",
+        json!({ "type": "object", "properties": {
+            "region": { "type": "string", "x-mcp-header": "Region" },
+            "limit": { "type": "integer", "x-mcp-header": "Limit" },
+            "filter": { "type": "object", "properties": {
+                "archived": { "type": ["boolean", "null"], "x-mcp-header": "Archived" },
+            }},
+        }}),
+    );
+    assert!(Server::builder().tool_def(valid).build().is_ok());
+}

@@ -574,19 +574,13 @@ async fn test_input_required_result_prompt(ctx: Context) -> Result<String, Error
 
 /// Runs a query in a region: `region` travels in the `Mcp-Param-Region` header too
 /// (SEP-2243), which the server checks against the body
-#[tool(input_schema = json!({
-    "type": "object",
-    "properties": {
-        "region": {
-            "type": "string",
-            "description": "Where to run the query",
-            "x-mcp-header": "Region"
-        },
-        "query": { "type": "string", "description": "What to run" }
-    },
-    "required": ["region", "query"]
-}))]
-fn test_custom_headers(region: String, query: String) -> String {
+#[tool(headers(region = "Region"))]
+fn test_custom_headers(
+    /// Where to run the query
+    region: String,
+    /// What to run
+    query: String,
+) -> String {
     format!("ran {query:?} in {region}")
 }
 

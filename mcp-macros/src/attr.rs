@@ -6,25 +6,27 @@ use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Token};
 
-/// One option as written: `"uri"`, `read_only`, `name = "x"`, or `complete(a = f, ...)`.
+/// One option as written: `"uri"`, `read_only`, `name = "x"`, or a list keyed by
+/// argument: `complete(a = f, ...)`, `headers(a = "A", ...)`.
 enum Opt {
     Positional(LitStr),
     Flag(Ident),
     Value(Ident, Expr),
-    List(Ident, Vec<(Ident, syn::Path)>),
+    List(Ident, Vec<(Ident, Expr)>),
 }
 
-/// `arg = path::to::function` inside `complete(...)`.
-struct CompleterSpec(Ident, syn::Path);
-
-impl Parse for CompleterSpec {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let arg: Ident = input.parse()?;
-        input
-            .parse::<Token![=]>()
-            .map_err(|e| syn::Error::new(e.span(), "write `complete(argument = function)`"))?;
-        Ok(CompleterSpec(arg, input.parse()?))
-    }
+/// `argument = value` inside `key(...)`.
+fn list_entry(key: &Ident, input: ParseStream) -> syn::Result<(Ident, Expr)> {
+    let arg: Ident = input.parse()?;
+    input.parse::<Token![=]>().map_err(|e| {
+        let hint = if key == "headers" {
+            "write `headers(parameter = \"Header-Name\")`"
+        } else {
+            "write `complete(argument = function)`"
+        };
+        syn::Error::new(e.span(), hint)
+    })?;
+    Ok((arg, input.parse()?))
 }
 
 impl Parse for Opt {
@@ -41,14 +43,14 @@ impl Parse for Opt {
         } else if input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
-            let specs = Punctuated::<CompleterSpec, Token![,]>::parse_terminated(&content)?;
-            Ok(Opt::List(
-                ident,
-                specs
-                    .into_iter()
-                    .map(|CompleterSpec(a, p)| (a, p))
-                    .collect(),
-            ))
+            let mut entries = Vec::new();
+            while !content.is_empty() {
+                entries.push(list_entry(&ident, &content)?);
+                if !content.is_empty() {
+                    content.parse::<Token![,]>()?;
+                }
+            }
+            Ok(Opt::List(ident, entries))
         } else {
             Ok(Opt::Flag(ident))
         }
@@ -72,11 +74,21 @@ pub struct Common {
     pub completers: Vec<(Ident, syn::Path)>,
 }
 
+/// `parameter = "Header-Name"` inside `headers(...)`: the argument is mirrored in the
+/// `Mcp-Param-Header-Name` HTTP header (`x-mcp-header`, MCP 2026-07-28).
+pub struct HeaderSpec {
+    pub param: Ident,
+    pub name: LitStr,
+}
+
 #[derive(Default)]
 pub struct ToolAttr {
     pub common: Common,
     /// A hand-written `inputSchema` that replaces the generated one.
     pub input_schema: Option<Expr>,
+    /// `headers(...)`: the first `headers` key as written, and its entries.
+    pub headers_key: Option<Ident>,
+    pub headers: Vec<HeaderSpec>,
     pub read_only: Option<bool>,
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
@@ -88,6 +100,17 @@ pub struct ResourceAttr {
     pub common: Common,
     pub uri: Option<WithSpan<String>>,
     pub mime_type: Option<String>,
+    /// `ttl_ms = 60000`: how long a read stays fresh (MCP 2026-07-28 caching hints).
+    pub ttl_ms: Option<WithSpan<u64>>,
+    /// `cache_scope = "public"` or `"private"`.
+    pub cache_scope: Option<WithSpan<CacheScope>>,
+}
+
+/// Who may keep a cached read: the runtime's `CacheScope`, as the attribute says it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CacheScope {
+    Public,
+    Private,
 }
 
 #[derive(Default)]
@@ -102,8 +125,9 @@ const TOOL: &[&str] = &[
     "idempotent",
     "open_world",
     "input_schema",
+    "headers",
 ];
-const RESOURCE: &[&str] = &["mime_type", "complete"];
+const RESOURCE: &[&str] = &["mime_type", "ttl_ms", "cache_scope", "complete"];
 const PROMPT: &[&str] = &["complete"];
 
 /// `complete(arg = function, ...)`; any other `name(...)` is an unknown option.
@@ -111,7 +135,7 @@ fn completers(
     cx: &Ctxt,
     c: &mut Common,
     key: &Ident,
-    specs: &[(Ident, syn::Path)],
+    specs: &[(Ident, Expr)],
     macro_name: &str,
     allowed: &[&str],
 ) {
@@ -119,13 +143,71 @@ fn completers(
         unknown(cx, macro_name, key, allowed);
         return;
     }
-    for (arg, path) in specs {
+    for (arg, value) in specs {
+        let Expr::Path(syn::ExprPath {
+            qself: None, path, ..
+        }) = value
+        else {
+            cx.error(
+                value,
+                format_args!(
+                    "`complete({arg} = ...)` takes a function: `complete({arg} = path::to::function)`"
+                ),
+            );
+            continue;
+        };
         if c.completers.iter().any(|(a, _)| a == arg) {
             cx.error(arg, format_args!("`{arg}` has two completers: remove one"));
         } else {
             c.completers.push((arg.clone(), path.clone()));
         }
     }
+}
+
+/// `headers(parameter = "Header-Name", ...)`: each parameter once, each name a string.
+fn headers(cx: &Ctxt, attr: &mut ToolAttr, key: &Ident, specs: &[(Ident, Expr)]) {
+    attr.headers_key.get_or_insert_with(|| key.clone());
+    for (param, value) in specs {
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        }) = value
+        else {
+            cx.error(
+                value,
+                format_args!(
+                    "`headers({param} = ...)` takes the header's name as a string: `{param} = \"{}\"` gives the header `Mcp-Param-{}`",
+                    header_like(&param.to_string()),
+                    header_like(&param.to_string()),
+                ),
+            );
+            continue;
+        };
+        if attr.headers.iter().any(|h| h.param == *param) {
+            cx.error(param, format_args!("`{param}` has two headers: remove one"));
+        } else {
+            attr.headers.push(HeaderSpec {
+                param: param.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+}
+
+/// A header name in the usual case for a parameter's name: `tenant_id` → `Tenant-Id`.
+pub(crate) fn header_like(param: &str) -> String {
+    param
+        .trim_start_matches("r#")
+        .split(['_', '-'])
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn parse_opts(cx: &Ctxt, args: TokenStream) -> Vec<Opt> {
@@ -292,12 +374,27 @@ impl ToolAttr {
                 }
                 Opt::Flag(k) => (k, None),
                 Opt::Value(k, v) => (k, Some(v)),
-                Opt::List(k, _) => {
+                Opt::List(k, specs) if k == "headers" => {
+                    headers(cx, &mut attr, k, specs);
+                    continue;
+                }
+                Opt::List(k, _) if k == "complete" => {
                     cx.error(k, format_args!("#[tool] has no option `{k}(...)`: completion is for prompt arguments and resource template variables"));
+                    continue;
+                }
+                Opt::List(k, _) => {
+                    unknown(cx, "tool", k, &all_options(TOOL));
                     continue;
                 }
             };
             if common(cx, &mut attr.common, key, value) {
+                continue;
+            }
+            if key == "headers" {
+                cx.error(
+                    key,
+                    "write `headers(parameter = \"Header-Name\", ...)`: each argument named is mirrored in the HTTP header `Mcp-Param-Header-Name`",
+                );
                 continue;
             }
             if key == "input_schema" {
@@ -331,6 +428,7 @@ impl ResourceAttr {
     pub fn parse(cx: &Ctxt, args: TokenStream) -> ResourceAttr {
         let mut attr = ResourceAttr::default();
         let mut first_option = None;
+        let mut ttl_written = false;
         for opt in parse_opts(cx, args) {
             let (key, value) = match &opt {
                 Opt::Positional(lit) => {
@@ -366,9 +464,24 @@ impl ResourceAttr {
                     set_once(cx, &mut attr.mime_type, key, mime);
                 }
                 ("mime_type", None) => cx.error(key, "`mime_type` needs a value: `mime_type = \"text/plain\"`"),
+                ("ttl_ms", _) => {
+                    ttl_written = true;
+                    let ttl = ttl_ms(cx, key, value);
+                    set_once(cx, &mut attr.ttl_ms, key, ttl);
+                }
+                ("cache_scope", _) => {
+                    let scope = cache_scope(cx, key, value);
+                    set_once(cx, &mut attr.cache_scope, key, scope);
+                }
                 ("complete", _) => cx.error(key, "write `complete(variable = function, ...)`"),
                 _ => unknown(cx, "resource", key, &all_options(RESOURCE)),
             }
+        }
+        if let (Some(scope), false) = (&attr.cache_scope, ttl_written) {
+            cx.error_at(
+                scope.span,
+                "`cache_scope` needs `ttl_ms = ...` beside it: how long, in milliseconds, a read stays fresh",
+            );
         }
         if attr.uri.is_none() {
             // Under the first option when there is one: `Span::call_site()` would add a
@@ -396,6 +509,58 @@ impl ResourceAttr {
             span: lit.span(),
         });
     }
+}
+
+/// `ttl_ms = 60000`: milliseconds, a non-negative integer literal.
+fn ttl_ms(cx: &Ctxt, key: &Ident, value: Option<&Expr>) -> Option<WithSpan<u64>> {
+    const HINT: &str = "`ttl_ms` takes how long a read stays fresh, in milliseconds, as a non-negative integer literal: `ttl_ms = 60000`";
+    match value {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        })) => match int.base10_parse::<u64>() {
+            Ok(ms) => Some(WithSpan {
+                value: ms,
+                span: int.span(),
+            }),
+            Err(e) => {
+                cx.error(int, format_args!("{HINT} ({e})"));
+                None
+            }
+        },
+        Some(other) => {
+            cx.error(other, HINT);
+            None
+        }
+        None => {
+            cx.error(key, HINT);
+            None
+        }
+    }
+}
+
+/// `cache_scope = "public"` or `"private"`.
+fn cache_scope(cx: &Ctxt, key: &Ident, value: Option<&Expr>) -> Option<WithSpan<CacheScope>> {
+    const HINT: &str = "`cache_scope` is \"public\" (any cache may keep and share the read) or \"private\" (only for the same user)";
+    let Some(value) = value else {
+        cx.error(key, format_args!("{HINT}: `cache_scope = \"private\"`"));
+        return None;
+    };
+    let scope = lit_str(cx, key, value)?;
+    let parsed = match scope.value.as_str() {
+        "public" => CacheScope::Public,
+        "private" => CacheScope::Private,
+        other => {
+            cx.error_at(
+                scope.span,
+                format_args!("unknown cache scope \"{other}\": {HINT}"),
+            );
+            return None;
+        }
+    };
+    Some(WithSpan {
+        value: parsed,
+        span: scope.span,
+    })
 }
 
 impl PromptAttr {

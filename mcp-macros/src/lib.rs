@@ -28,7 +28,10 @@ use proc_macro::TokenStream;
 ///
 /// Options: `name = "..."`, `title = "..."`, `description = "..."`, the hints
 /// `read_only`, `destructive`, `idempotent`, `open_world` (each `= false` to say so
-/// explicitly), and `meta = <expression giving a JSON object>`.
+/// explicitly), `meta = <expression giving a JSON object>`, `input_schema = <expression>`
+/// (replaces the generated schema), and `headers(arg = "Name", ...)`: MCP 2026-07-28
+/// clients mirror argument `arg` (a string, integer or boolean) in the HTTP header
+/// `Mcp-Param-Name` (`x-mcp-header`).
 ///
 /// Return `String`/`&str` (text), `Content`, `Vec<Content>`, `CallToolResult`, any
 /// `T: Serialize + JsonSchema` (structured content with an `outputSchema`), or
@@ -45,7 +48,9 @@ pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
 /// variables bind to the parameters of the same name, parsed with `FromStr`. Other
 /// parameters must be extractors (`Context`, `State<T>`).
 ///
-/// Options: `name`, `title`, `description`, `mime_type`, `meta`.
+/// Options: `name`, `title`, `description`, `mime_type`, `meta`, `complete(var = f)`, and
+/// the caching hints of MCP 2026-07-28 reads: `ttl_ms = 60000` (how long a read stays
+/// fresh) with `cache_scope = "public"` or `"private"` (the default).
 ///
 /// Return `String` (text), `Vec<u8>` (a base64 blob), `ResourceContents`,
 /// `Vec<ResourceContents>`, or a `Result` of those: `Err(NotFound)` answers JSON-RPC

@@ -51,7 +51,9 @@ pub mod transport;
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use mcp_macros::{prompt, resource, tool};
-pub use server::{ConfigError, Context, Limits, RequestStateKeys, Server, ServerBuilder, State};
+pub use server::{
+    ConfigError, Context, HeaderProblem, Limits, RequestStateKeys, Server, ServerBuilder, State,
+};
 pub use transport::Transport;
 
 /// Serves every `#[tool]`, `#[resource]` and `#[prompt]` of the program on `transport`.
@@ -115,6 +117,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::Context;
     pub use crate::protocol::Completion;
+    pub use crate::protocol::{CacheHint, CacheScope};
     pub use crate::protocol::{CallToolResult, ErrorObject, GetPromptResult};
     pub use crate::protocol::{Prompt, PromptArgument, ResourceContents, Tool, ToolAnnotations};
     pub use crate::server::glue;

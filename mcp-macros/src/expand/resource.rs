@@ -2,7 +2,7 @@
 
 use super::{Described, arg_idents, call_user_fn, describe, opt_str, register};
 use crate::ast::Handler;
-use crate::attr::WithSpan;
+use crate::attr::{CacheScope, ResourceAttr, WithSpan};
 use crate::valid::{Binding, Resource};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -62,6 +62,7 @@ pub fn resource(h: &Handler, v: &Resource) -> TokenStream {
         None => quote!(::mcp_runtime::__private::None),
     };
     let uri_value = &uri.value;
+    let cache = cache_hint(attr);
     let register = register("Resource", fn_ident, &format_ident!("__mcp_def"));
     quote! {
         const _: () = {
@@ -101,11 +102,30 @@ pub fn resource(h: &Handler, v: &Resource) -> TokenStream {
                         __mcp_convert(__mcp_out, &__mcp_req.uri, #mime_lit)
                     })
                 })
-                .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers))
+                .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers)#cache)
             }
 
             #register
         };
+    }
+}
+
+/// `.with_cache(...)` for `ttl_ms` (and `cache_scope`, private by default: a read may hold
+/// what one user may see), or nothing: the server's default.
+fn cache_hint(attr: &ResourceAttr) -> TokenStream {
+    let Some(ttl) = &attr.ttl_ms else {
+        return TokenStream::new();
+    };
+    let ttl_ms = ttl.value;
+    let scope = match attr.cache_scope.as_ref().map(|s| s.value) {
+        Some(CacheScope::Public) => quote!(Public),
+        Some(CacheScope::Private) | None => quote!(Private),
+    };
+    quote! {
+        .with_cache(::mcp_runtime::__private::CacheHint {
+            ttl_ms: #ttl_ms,
+            scope: ::mcp_runtime::__private::CacheScope::#scope,
+        })
     }
 }
 

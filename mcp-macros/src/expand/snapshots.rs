@@ -55,6 +55,32 @@ fn prompt() {
     assert_snapshot("prompt", crate::pipeline::prompt(args, item));
 }
 
+/// `headers(...)` marks the arguments' properties with `x-mcp-header`, and checks at
+/// compile time that none is an extractor.
+#[test]
+fn tool_with_headers() {
+    let args = quote!(headers(region = "Region", dry_run = "Dry-Run"));
+    let item = quote! {
+        /// Run a query in a region.
+        fn execute_sql(region: String, query: String, dry_run: Option<bool>) -> String {
+            format!("{region} {query} {dry_run:?}")
+        }
+    };
+    assert_snapshot("tool_with_headers", crate::pipeline::tool(args, item));
+}
+
+/// `ttl_ms` and `cache_scope` become the resource's caching hints.
+#[test]
+fn resource_with_cache() {
+    let args = quote!("weather://{city}", ttl_ms = 60_000, cache_scope = "public");
+    let item = quote! {
+        fn forecast(city: String) -> String {
+            city
+        }
+    };
+    assert_snapshot("resource_with_cache", crate::pipeline::resource(args, item));
+}
+
 /// On errors the function is emitted unchanged, with its parameter docs removed, next to
 /// one `compile_error!` per mistake and no generated code.
 #[test]

@@ -8,7 +8,11 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 pub fn tool(h: &Handler, v: &Tool) -> TokenStream {
-    let Tool { attr, name } = v;
+    let Tool {
+        attr,
+        name,
+        headers,
+    } = v;
     let Described {
         description,
         title,
@@ -31,10 +35,18 @@ pub fn tool(h: &Handler, v: &Tool) -> TokenStream {
             Some(d) => quote!(::mcp_runtime::__private::Some(#d)),
             None => quote!(::mcp_runtime::__private::None),
         };
+        // An extractor named in `headers(...)` fails to compile at its type, here.
+        let header = headers.iter().find(|(param, _)| param == pname).map(|(_, header)| {
+            quote_spanned! {ty.span()=>
+                (&&&__Probe::<#ty>::new()).tool_param_header();
+                __mcp_input.header(#pname, #header);
+            }
+        });
         quote_spanned! {ty.span()=>
             if let ::mcp_runtime::__private::Some((schema, required)) = (&&&__Probe::<#ty>::new()).tool_param_schema(&mut __mcp_gen) {
                 __mcp_input.property(#pname, schema, required, #doc);
             }
+            #header
             __mcp_needs.extend((&&&__Probe::<#ty>::new()).tool_param_requirement());
         }
     });

@@ -2,6 +2,7 @@
 //! problem it finds and returns what expansion needs, resolved, so that expansion has
 //! nothing left to check and cannot fail.
 
+mod headers;
 mod prompt;
 mod resource;
 mod tool;
@@ -22,6 +23,19 @@ fn registered_name(h: &Handler, common: &Common) -> WithSpan<String> {
         value: h.fn_name(),
         span: h.item.sig.ident.span(),
     })
+}
+
+/// `State<..>` or `Context` (by the path's last segment): the runtime's own extractors.
+fn is_known_extractor(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "State" || s.ident == "Context"),
+        Type::Reference(r) => is_known_extractor(&r.elem),
+        _ => false,
+    }
 }
 
 /// How the arguments of a prompt, or the variables of a resource template, complete.

@@ -1,7 +1,7 @@
 //! `#[resource("scheme://{var}")]`: the URI template, read by the grammar the runtime
 //! matches URIs with (`mcp-uri-template`), and how its variables bind to parameters.
 
-use super::{Completers, completers, registered_name};
+use super::{Completers, completers, is_known_extractor, registered_name};
 use crate::ast::Handler;
 use crate::attr::{ResourceAttr, WithSpan};
 use crate::ctxt::Ctxt;
@@ -147,19 +147,6 @@ fn identifier_like(name: &str) -> String {
         format!("_{replaced}")
     } else {
         replaced
-    }
-}
-
-/// `State<..>` or `Context` (by the path's last segment): the runtime's own extractors.
-fn is_known_extractor(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "State" || s.ident == "Context"),
-        syn::Type::Reference(r) => is_known_extractor(&r.elem),
-        _ => false,
     }
 }
 

@@ -1,4 +1,5 @@
-//! `#[tool]`: its name must be one MCP allows.
+//! `#[tool]`: its name must be one MCP allows, and its `headers(...)` the spec's
+//! (`headers.rs`).
 
 use super::registered_name;
 use crate::ast::Handler;
@@ -9,6 +10,8 @@ use crate::ctxt::Ctxt;
 pub struct Tool {
     pub attr: ToolAttr,
     pub name: WithSpan<String>,
+    /// `(parameter, header name)`: the arguments mirrored in `Mcp-Param-*` headers.
+    pub headers: Vec<(String, String)>,
 }
 
 pub fn validate(cx: &Ctxt, h: &Handler, attr: ToolAttr) -> Option<Tool> {
@@ -21,7 +24,12 @@ pub fn validate(cx: &Ctxt, h: &Handler, attr: ToolAttr) -> Option<Tool> {
         };
         cx.error_at(name.span, format_args!("{problem}{hint}"));
     }
-    Some(Tool { attr, name })
+    let headers = super::headers::headers(cx, h, &attr);
+    Some(Tool {
+        attr,
+        name,
+        headers,
+    })
 }
 
 /// A tool name: 1 to 128 characters of `[A-Za-z0-9_.-]` (MCP 2025-11-25).

@@ -2,6 +2,7 @@
 
 use super::context::StateMap;
 use super::definitions as registry;
+use super::definitions::param_headers::{self, HeaderProblem};
 use super::definitions::tables::Tables;
 use super::definitions::uri_template::TemplateError;
 use super::definitions::{PromptDef, ResourceDef, ToolDef};
@@ -214,6 +215,7 @@ impl ServerBuilder {
             ItemKind::Resource,
             &mut errors,
         );
+        check_headers(&self.tools, &mut errors);
         check_requirements(
             &self.tools,
             &self.resources,
@@ -301,6 +303,21 @@ fn index_names<'a>(
     }
 }
 
+/// MCP 2026-07-28: a client drops a tool whose `x-mcp-header`s break the rules, so the
+/// server refuses to serve one.
+fn check_headers(tools: &[ToolDef], errors: &mut Vec<ConfigError>) {
+    for tool in tools {
+        errors.extend(
+            param_headers::check(&tool.tool.input_schema)
+                .into_iter()
+                .map(|problem| ConfigError::Header {
+                    tool: tool.tool.name.clone(),
+                    problem,
+                }),
+        );
+    }
+}
+
 fn check_requirements(
     tools: &[ToolDef],
     resources: &[ResourceDef],
@@ -385,6 +402,15 @@ pub enum ConfigError {
         expected: ItemKind,
         /// The attribute the function has, if any.
         actual: Option<ItemKind>,
+    },
+    /// A tool's `inputSchema` has an `x-mcp-header` that MCP 2026-07-28 forbids (clients
+    /// would drop the tool).
+    #[error("tool `{tool}`: inputSchema: {problem}")]
+    Header {
+        /// The tool's name.
+        tool: String,
+        /// What is wrong.
+        problem: HeaderProblem,
     },
     /// A resource's URI template does not parse.
     #[error("{0}")]

@@ -34,6 +34,7 @@ pub use definitions::glue;
 pub use definitions::output::{
     IntoPromptResult, IntoResourceContents, IntoToolResult, NotFound, ToolOutcome,
 };
+pub use definitions::param_headers::HeaderProblem;
 pub(crate) use definitions::program_package;
 pub use definitions::uri_template::{TemplateError, UriTemplate};
 pub use definitions::{

@@ -205,6 +205,14 @@ impl InputSchema {
         }
     }
 
+    /// Mirrors argument `property`, added before, in the HTTP header `Mcp-Param-{name}`
+    /// (`x-mcp-header`, MCP 2026-07-28). The name is checked when the server is built.
+    pub fn header(&mut self, property: &str, name: &str) {
+        if let Some(Value::Object(schema)) = self.properties.get_mut(property) {
+            schema.insert("x-mcp-header".into(), Value::String(name.to_owned()));
+        }
+    }
+
     /// The finished schema: `{"type": "object", "properties": ..., "required": [...]}`.
     pub fn finish(self) -> Map<String, Value> {
         let mut map = Map::new();

@@ -101,11 +101,25 @@ impl<T: FromStr<Err: Display>> StringArgument for T {}
 
 // ----- tool parameters -------------------------------------------------------------------
 
+/// An extractor named in `#[tool(headers(...))]`: no type implements this, so naming one
+/// fails to compile, at its type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is an extractor: it cannot be mirrored in a header",
+    label = "filled by the server, not sent by the client",
+    note = "`headers(...)` names tool arguments, which the client sends and mirrors in `Mcp-Param-*` headers; remove this parameter from `headers(...)`"
+)]
+pub trait HeaderArgument {}
+
 /// Tool parameter, tier 1: an extractor.
 pub trait ToolParamExtractor<T> {
     fn tool_param(&self, ctx: &Context, args: &mut ToolArguments, name: &str) -> Result<T, String>;
     fn tool_param_schema(&self, g: &mut SchemaGen) -> Option<(SchemaObject, bool)>;
     fn tool_param_requirement(&self) -> Option<Requirement>;
+    fn tool_param_header(&self)
+    where
+        T: HeaderArgument,
+    {
+    }
 }
 
 impl<T: FromContext> ToolParamExtractor<T> for &&Probe<T> {
@@ -203,6 +217,7 @@ pub trait ToolParamArgument<T> {
     fn tool_param_requirement(&self) -> Option<Requirement> {
         None
     }
+    fn tool_param_header(&self) {}
 }
 
 impl<T> ToolParamArgument<T> for Probe<T> {

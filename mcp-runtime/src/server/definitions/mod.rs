@@ -3,6 +3,7 @@
 pub(crate) mod arguments;
 pub mod glue;
 pub(crate) mod output;
+pub(crate) mod param_headers;
 pub(crate) mod tables;
 pub(crate) mod uri_template;
 
@@ -60,6 +61,9 @@ pub struct ToolDef {
     /// The argument names `inputSchema` declares (`None`: it declares no `properties`,
     /// and any argument goes), read once rather than at each call.
     pub(crate) declared: Option<Vec<String>>,
+    /// The `x-mcp-header` names of `inputSchema` and the property path of each (MCP
+    /// 2026-07-28, Streamable HTTP), read once rather than at each call.
+    pub(crate) headers: Vec<(String, Vec<String>)>,
     pub(crate) requirements: Vec<Requirement>,
     pub(crate) key: Option<TypeId>,
     pub(crate) package: Option<Package>,
@@ -80,11 +84,13 @@ impl ToolDef {
             .get("properties")
             .and_then(serde_json::Value::as_object)
             .map(|properties| properties.keys().cloned().collect());
+        let headers = param_headers::header_params(&tool.input_schema);
         ToolDef {
             tool,
             call,
             wrap_output,
             declared,
+            headers,
             requirements: Vec::new(),
             key: None,
             package: None,

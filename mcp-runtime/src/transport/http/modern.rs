@@ -171,19 +171,17 @@ pub(super) fn check(
     let Some(def) = tables.tool(tool) else {
         return Ok(());
     };
-    let mut params = Vec::new();
-    header_params(&def.tool.input_schema, &mut Vec::new(), &mut params);
-    if params.is_empty() {
+    if def.headers.is_empty() {
         return Ok(());
     }
     let arguments: Map<String, Value> = fields
         .arguments
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
         .unwrap_or_default();
-    for (name, path) in params {
+    for (name, path) in &def.headers {
         let header_name = format!("mcp-param-{}", name.to_ascii_lowercase());
         let sent = header(headers, &header_name)?;
-        let value = value_at(&arguments, &path).filter(|v| !v.is_null());
+        let value = value_at(&arguments, path).filter(|v| !v.is_null());
         match (sent, value) {
             (None, None) => {}
             (None, Some(_)) => {
@@ -236,31 +234,6 @@ fn value_at<'a>(arguments: &'a Map<String, Value>, path: &[String]) -> Option<&'
         value = value.as_object()?.get(key)?;
     }
     Some(value)
-}
-
-/// The `x-mcp-header` names of a tool's input schema and the property path of each,
-/// through `properties` only.
-pub(crate) fn header_params(
-    schema: &Map<String, Value>,
-    path: &mut Vec<String>,
-    out: &mut Vec<(String, Vec<String>)>,
-) {
-    let Some(Value::Object(properties)) = schema.get("properties") else {
-        return;
-    };
-    for (key, property) in properties {
-        let Value::Object(property) = property else {
-            continue;
-        };
-        path.push(key.clone());
-        if let Some(Value::String(name)) = property.get("x-mcp-header") {
-            out.push((name.clone(), path.clone()));
-        }
-        if property.contains_key("properties") {
-            header_params(property, path, out);
-        }
-        path.pop();
-    }
 }
 
 #[cfg(test)]
