@@ -1,7 +1,7 @@
 //! What MCP 2026-07-28 adds to the wire: the per-request `_meta` keys, `server/discover`,
 //! multi-round results (`InputRequiredResult`), caching hints and `subscriptions/listen`.
 
-use super::{Implementation, Meta, ServerCapabilities};
+use super::{Meta, ServerCapabilities};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -167,14 +167,4 @@ pub fn may_be_modern(params: &str) -> bool {
     // The key holds a '/': most legacy params (a tool's arguments) hold none, and one
     // vectorized byte search says so for less than building the substring search costs.
     memchr::memchr(b'/', bytes).is_some() && FINDER.find(bytes).is_some()
-}
-
-/// The server's identity as the `_meta` of a result.
-pub fn server_info_meta(info: &Implementation) -> Meta {
-    let mut meta = Map::with_capacity(1);
-    meta.insert(
-        meta_keys::SERVER_INFO.to_owned(),
-        serde_json::to_value(info).unwrap_or(Value::Null),
-    );
-    meta
 }

@@ -86,16 +86,23 @@ impl Listeners {
     }
 }
 
+/// `_meta` naming the subscription `id` (`io.modelcontextprotocol/subscriptionId`).
+pub(crate) fn subscription_meta(id: &RequestId) -> Map<String, Value> {
+    let mut meta = Map::with_capacity(1);
+    meta.insert(
+        meta_keys::SUBSCRIPTION_ID.to_owned(),
+        serde_json::to_value(id).unwrap_or(Value::Null),
+    );
+    meta
+}
+
 /// `method` with `params` and `_meta["io.modelcontextprotocol/subscriptionId"]`.
 pub(crate) fn tagged(method: &str, mut params: Map<String, Value>, id: &RequestId) -> Message {
-    let meta = params
-        .entry("_meta")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let Value::Object(meta) = meta {
-        meta.insert(
-            meta_keys::SUBSCRIPTION_ID.to_owned(),
-            serde_json::to_value(id).unwrap_or(Value::Null),
-        );
+    match params.get_mut("_meta") {
+        Some(Value::Object(meta)) => meta.extend(subscription_meta(id)),
+        _ => {
+            params.insert("_meta".to_owned(), Value::Object(subscription_meta(id)));
+        }
     }
     Message::Notification(Notification {
         method: method.to_owned(),

@@ -77,13 +77,7 @@ pub enum HeaderProblem {
 /// Every `x-mcp-header` of `schema` (a tool's `inputSchema`) that breaks a rule, each once
 /// with the first rule it breaks, in schema order.
 pub(crate) fn check(schema: &Map<String, Value>) -> Vec<HeaderProblem> {
-    let mut marks = Vec::new();
-    walk(
-        schema,
-        &mut String::new(),
-        Some(&mut Vec::new()),
-        &mut marks,
-    );
+    let marks = marks(schema);
     let mut problems = Vec::new();
     let mut names: Vec<(&str, &str)> = Vec::new();
     for mark in &marks {
@@ -116,6 +110,17 @@ pub(crate) fn check(schema: &Map<String, Value>) -> Vec<HeaderProblem> {
 /// The header names of `schema` and the property path of each, for the annotations on
 /// properties reachable through `properties` (the only ones a valid schema has).
 pub(crate) fn header_params(schema: &Map<String, Value>) -> Vec<(String, Vec<String>)> {
+    marks(schema)
+        .into_iter()
+        .filter_map(|mark| match (mark.name, mark.path) {
+            (Value::String(name), Some(path)) => Some((name.clone(), path)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every `x-mcp-header` of `schema`, in schema order.
+fn marks(schema: &Map<String, Value>) -> Vec<Mark<'_>> {
     let mut marks = Vec::new();
     walk(
         schema,
@@ -124,12 +129,6 @@ pub(crate) fn header_params(schema: &Map<String, Value>) -> Vec<(String, Vec<Str
         &mut marks,
     );
     marks
-        .into_iter()
-        .filter_map(|mark| match (mark.name, mark.path) {
-            (Value::String(name), Some(path)) => Some((name.clone(), path)),
-            _ => None,
-        })
-        .collect()
 }
 
 /// One `x-mcp-header` found in a schema.

@@ -5,7 +5,7 @@
 use super::modern::{self, Kind, Modern};
 use crate::protocol::{
     AcknowledgedParams, CacheHint, Discover, DiscoverResult, Listen, SubscriptionFilter,
-    SubscriptionsAcknowledged, meta_keys,
+    SubscriptionsAcknowledged,
 };
 use crate::protocol::{
     CallTool, CallToolParams, CallToolResult, CancelledParams, Complete, CompleteParams,
@@ -757,12 +757,9 @@ async fn listen(
     }
     session.draining().await;
     // Ended by the server: the graceful end is a result, tagged like the stream.
-    let mut meta = Map::new();
-    meta.insert(
-        meta_keys::SUBSCRIPTION_ID.to_owned(),
-        serde_json::to_value(id).unwrap_or(Value::Null),
-    );
-    raw(&EmptyResult { meta: Some(meta) })
+    raw(&EmptyResult {
+        meta: Some(listen::subscription_meta(id)),
+    })
 }
 
 /// The result of a tool that returned structured content: the content, wrapped as

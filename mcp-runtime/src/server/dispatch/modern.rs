@@ -156,7 +156,7 @@ pub(crate) fn modernize(
         .map(str::trim);
     let out = match inner {
         // The result has no `_meta` of its own: the fields go in front, as text.
-        Some(inner) if !text.contains("\"_meta\"") => {
+        Some(inner) if !has_meta_key(text) => {
             let mut out = String::with_capacity(text.len() + server_info.len() + 96);
             out.push_str("{\"resultType\":\"");
             out.push_str(result_type);
@@ -209,6 +209,13 @@ pub(crate) fn modernize(
     };
     RawValue::from_string(out)
         .map_err(|e| ErrorObject::internal(format!("the result could not be written: {e}")))
+}
+
+/// True when `text` may hold a `"_meta"` key (the searcher is built once, not per result).
+fn has_meta_key(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\"_meta\""));
+    FINDER.find(text.as_bytes()).is_some()
 }
 
 #[cfg(test)]
