@@ -813,8 +813,8 @@ impl Reply {
     }
 }
 
-/// A modern POST: the headers mirror the body unless a test changes them.
-async fn post(addr: std::net::SocketAddr, body: &Value, headers: &[(&str, &str)]) -> Reply {
+/// Sends `req` over a new connection and waits for the response head.
+async fn send(addr: std::net::SocketAddr, mut req: Request<Full<Bytes>>) -> Reply {
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -822,49 +822,9 @@ async fn post(addr: std::net::SocketAddr, body: &Value, headers: &[(&str, &str)]
     let conn = tokio::spawn(async move {
         let _ = conn.await;
     });
-    let mut req = Request::new(Full::new(Bytes::from(body.to_string())));
-    *req.method_mut() = Method::POST;
     *req.uri_mut() = "/mcp".parse().expect("a path");
-    let h = req.headers_mut();
-    h.insert("host", addr.to_string().parse().expect("host"));
-    h.insert(
-        "accept",
-        "application/json, text/event-stream"
-            .parse()
-            .expect("accept"),
-    );
-    h.insert("content-type", "application/json".parse().expect("ct"));
-    let mut defaults: Vec<(String, String)> = vec![
-        ("mcp-protocol-version".into(), MODERN.into()),
-        (
-            "mcp-method".into(),
-            body["method"].as_str().unwrap_or_default().into(),
-        ),
-    ];
-    if let Some(name) = body["params"]["name"]
-        .as_str()
-        .or(body["params"]["uri"].as_str())
-    {
-        defaults.push(("mcp-name".into(), name.into()));
-    }
-    for (name, value) in defaults {
-        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-            h.insert(
-                hyper::header::HeaderName::from_bytes(name.as_bytes()).expect("name"),
-                value.parse().expect("value"),
-            );
-        }
-    }
-    for (name, value) in headers {
-        if value.is_empty() {
-            h.remove(*name);
-        } else {
-            h.insert(
-                hyper::header::HeaderName::from_bytes(name.as_bytes()).expect("name"),
-                value.parse().expect("value"),
-            );
-        }
-    }
+    req.headers_mut()
+        .insert("host", addr.to_string().parse().expect("host"));
     let resp = within("a response", sender.send_request(req))
         .await
         .expect("a response");
@@ -877,30 +837,48 @@ async fn post(addr: std::net::SocketAddr, body: &Value, headers: &[(&str, &str)]
     }
 }
 
+fn set(h: &mut hyper::HeaderMap, name: &str, value: &str) {
+    h.insert(
+        hyper::header::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+        value.parse().expect("value"),
+    );
+}
+
+/// A modern POST: the headers mirror the body unless `headers` changes them (an empty
+/// value removes one).
+async fn post(addr: std::net::SocketAddr, body: &Value, headers: &[(&str, &str)]) -> Reply {
+    let mut req = Request::new(Full::new(Bytes::from(body.to_string())));
+    *req.method_mut() = Method::POST;
+    let h = req.headers_mut();
+    set(h, "accept", "application/json, text/event-stream");
+    set(h, "content-type", "application/json");
+    set(h, "mcp-protocol-version", MODERN);
+    set(h, "mcp-method", body["method"].as_str().unwrap_or_default());
+    if let Some(name) = body["params"]["name"]
+        .as_str()
+        .or(body["params"]["uri"].as_str())
+    {
+        set(h, "mcp-name", name);
+    }
+    for (name, value) in headers {
+        if value.is_empty() {
+            h.remove(*name);
+        } else {
+            set(h, name, value);
+        }
+    }
+    send(addr, req).await
+}
+
+/// A bodiless `method` request with a session id and `MCP-Protocol-Version: version`.
 async fn bare(addr: std::net::SocketAddr, method: Method, version: &str) -> Reply {
-    let stream = TcpStream::connect(addr).await.expect("connect");
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("handshake");
-    let conn = tokio::spawn(async move {
-        let _ = conn.await;
-    });
     let mut req = Request::new(Full::new(Bytes::new()));
     *req.method_mut() = method;
-    *req.uri_mut() = "/mcp".parse().expect("a path");
     let h = req.headers_mut();
-    h.insert("host", addr.to_string().parse().expect("host"));
-    h.insert("accept", "text/event-stream".parse().expect("accept"));
-    h.insert("mcp-protocol-version", version.parse().expect("version"));
-    h.insert("mcp-session-id", "whatever".parse().expect("id"));
-    let resp = sender.send_request(req).await.expect("a response");
-    let (parts, body) = resp.into_parts();
-    Reply {
-        status: parts.status,
-        headers: parts.headers,
-        body,
-        _conn: Connection(conn),
-    }
+    set(h, "accept", "text/event-stream");
+    set(h, "mcp-protocol-version", version);
+    set(h, "mcp-session-id", "whatever");
+    send(addr, req).await
 }
 
 #[tokio::test]

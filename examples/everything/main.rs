@@ -358,19 +358,22 @@ fn accepted<T>(answer: Elicitation<T>) -> Option<T> {
     }
 }
 
+/// Asks the user's name under the key `user_name`; "stranger" when they decline.
+async fn user_name(ctx: &Context) -> Result<String, ClientRequestError> {
+    let name = ctx
+        .input("user_name")
+        .elicit::<Name>("What is your name?")
+        .await?;
+    Ok(accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name))
+}
+
 /// Asks the user's name (multi-round elicitation)
 #[tool]
 async fn test_input_required_result_elicitation(
     ctx: Context,
 ) -> Result<String, ClientRequestError> {
-    let name = ctx
-        .input("user_name")
-        .elicit::<Name>("What is your name?")
-        .await?;
-    Ok(match accepted(name) {
-        Some(n) => format!("Hello, {}!", n.name),
-        None => "Hello, stranger!".into(),
-    })
+    let who = user_name(&ctx).await?;
+    Ok(format!("Hello, {who}!"))
 }
 
 /// Asks the client's model a question (multi-round sampling)
@@ -403,11 +406,7 @@ async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, C
 async fn test_input_required_result_request_state(
     ctx: Context,
 ) -> Result<String, ClientRequestError> {
-    let name = ctx
-        .input("user_name")
-        .elicit::<Name>("What is your name?")
-        .await?;
-    let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    let who = user_name(&ctx).await?;
     Ok(format!(
         "state-ok: the request state came back intact ({who})"
     ))
@@ -418,11 +417,10 @@ async fn test_input_required_result_request_state(
 async fn test_input_required_result_multiple_inputs(
     ctx: Context,
 ) -> Result<String, ClientRequestError> {
-    let name = ctx.input("user_name");
     let greeting = ctx.input("greeting");
     let roots = ctx.input("client_roots");
-    let (name, greeting, roots) = tokio::join!(
-        name.elicit::<Name>("What is your name?"),
+    let (who, greeting, roots) = tokio::join!(
+        user_name(&ctx),
         greeting.sample(CreateMessageRequest {
             messages: vec![SamplingMessage::user("Generate a greeting")],
             max_tokens: 50,
@@ -430,7 +428,7 @@ async fn test_input_required_result_multiple_inputs(
         }),
         roots.list_roots(),
     );
-    let who = accepted(name?).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    let who = who?;
     Ok(format!(
         "{} {who} ({} roots)",
         greeting?.content.as_text().unwrap_or("Hello"),
@@ -461,11 +459,7 @@ async fn test_input_required_result_multi_round(
 async fn test_input_required_result_tampered_state(
     ctx: Context,
 ) -> Result<String, ClientRequestError> {
-    let name = ctx
-        .input("user_name")
-        .elicit::<Name>("What is your name?")
-        .await?;
-    let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    let who = user_name(&ctx).await?;
     Ok(format!("Hello, {who}!"))
 }
 
@@ -490,11 +484,7 @@ async fn test_input_required_result_capabilities(
         ));
     }
     if ctx.client_supports("elicitation") {
-        let name = ctx
-            .input("user_name")
-            .elicit::<Name>("What is your name?")
-            .await?;
-        let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+        let who = user_name(&ctx).await?;
         said.push(format!("elicitation: {who}"));
     }
     Ok(if said.is_empty() {
@@ -521,11 +511,7 @@ async fn test_missing_capability(ctx: Context) -> Result<String, ClientRequestEr
 #[tool]
 async fn test_streaming_elicitation(ctx: Context) -> Result<String, ClientRequestError> {
     ctx.progress(1.0, Some(2.0)).await;
-    let name = ctx
-        .input("user_name")
-        .elicit::<Name>("What is your name?")
-        .await?;
-    let who = accepted(name).map_or_else(|| "stranger".to_owned(), |n| n.name);
+    let who = user_name(&ctx).await?;
     Ok(format!("Hello, {who}!"))
 }
 
