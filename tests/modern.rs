@@ -126,6 +126,70 @@ fn memo(id: String) -> Result<String, NotFound> {
     Ok(format!("memo {id}"))
 }
 
+/// Crunches for `ms` milliseconds: a task for clients that support them.
+#[tool(task)]
+async fn crunch(ms: u64) -> String {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    format!("crunched for {ms} ms")
+}
+
+/// Asks two names at once, as a task only.
+#[tool(task = "required")]
+async fn two_names(ctx: Context) -> Result<String, ClientRequestError> {
+    assert!(
+        ctx.continue_as_task().await,
+        "a declaring client gets a task"
+    );
+    let (first, second) = (ctx.input("first"), ctx.input("second"));
+    let (a, b) = tokio::join!(
+        first.elicit::<Name>("First?"),
+        second.elicit::<Name>("Second?")
+    );
+    let name = |e: Elicitation<Name>| match e {
+        Elicitation::Accept(n) => n.name,
+        _ => "-".into(),
+    };
+    Ok(format!("{} and {}", name(a?), name(b?)))
+}
+
+static ENDLESS_DROPPED: AtomicBool = AtomicBool::new(false);
+
+struct SetOnDrop(&'static AtomicBool);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Never ends, as a task, until it is stopped.
+#[tool(task)]
+async fn endless(ctx: Context) -> &'static str {
+    let _dropped = SetOnDrop(&ENDLESS_DROPPED);
+    ctx.continue_as_task().await;
+    std::future::pending::<()>().await;
+    "never"
+}
+
+/// Ends with a protocol error.
+#[tool(task)]
+async fn broken(ctx: Context) -> mcp_runtime::define::ToolOutcome {
+    ctx.continue_as_task().await;
+    mcp_runtime::define::ToolOutcome::protocol_error(mcp_runtime::protocol::ErrorObject::internal(
+        "the disk is on fire",
+    ))
+}
+
+/// Asks the user's name in the call (multi-round), then goes on as a task.
+#[tool(task)]
+async fn welcome(ctx: Context) -> Result<String, ClientRequestError> {
+    let Elicitation::Accept(name) = ctx.input("user_name").elicit::<Name>("Name?").await? else {
+        return Ok("no one to welcome".into());
+    };
+    ctx.continue_as_task().await;
+    Ok(format!("Welcome, {}!", name.name))
+}
+
 /// Says hello.
 #[prompt]
 fn hello() -> &'static str {
@@ -142,6 +206,11 @@ fn server(key: &str) -> Server {
         .tool(ask_model)
         .tool(chatty)
         .tool(wait_for_cancel)
+        .tool(crunch)
+        .tool(two_names)
+        .tool(endless)
+        .tool(broken)
+        .tool(welcome)
         .resource(memo)
         .prompt(hello)
         .list_cache(CacheHint::public(60_000))
@@ -332,7 +401,12 @@ async fn one_stdio_stream_serves_both_eras() {
             "two_steps",
             "ask_model",
             "chatty",
-            "wait_for_cancel"
+            "wait_for_cancel",
+            "crunch",
+            "two_names",
+            "endless",
+            "broken",
+            "welcome"
         ]
     );
 
@@ -1020,4 +1094,462 @@ async fn listen_over_http_streams_and_closing_a_stream_cancels_its_call() {
     drop(reply);
     within("the handler to see the cancellation", notified).await;
     assert!(CANCELLED.load(Ordering::SeqCst));
+}
+
+// ----- tasks (the extension io.modelcontextprotocol/tasks) --------------------------------------
+
+const TASKS: &str = "io.modelcontextprotocol/tasks";
+
+fn task_caps() -> Value {
+    json!({ "elicitation": {}, "extensions": { TASKS: {} } })
+}
+
+impl Stdio {
+    /// A tasks request (`tasks/get`, ...) of a declaring client.
+    async fn task_request(&mut self, id: i64, method: &str, task: &str, extra: Value) -> Value {
+        let mut params = json!({ "taskId": task });
+        if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), extra) {
+            params.extend(extra);
+        }
+        self.answer(modern(json!(id), method, params, task_caps()))
+            .await
+    }
+
+    /// Polls `tasks/get` until the task has `status` (or a terminal one).
+    async fn until_status(&mut self, id: &mut i64, task: &str, status: &str) -> Value {
+        let poll = async {
+            loop {
+                *id += 1;
+                let got = self.task_request(*id, "tasks/get", task, json!({})).await;
+                let now = got["result"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                if now == status || ["completed", "failed", "cancelled"].contains(&now.as_str()) {
+                    return got["result"].clone();
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        within("the task to reach its status", poll).await
+    }
+}
+
+#[tokio::test]
+async fn tasks_run_in_the_background_ask_through_updates_and_end() {
+    let mut io = Stdio::start(server("k"));
+    let mut id = 100;
+    let discover = io
+        .answer(modern(json!(1), "server/discover", json!({}), json!({})))
+        .await;
+    assert_eq!(
+        discover["result"]["capabilities"]["extensions"][TASKS],
+        json!({}),
+        "{discover}"
+    );
+
+    // A client that did not declare the extension: answered in the call, or refused
+    // when the tool runs only as a task.
+    let direct = io
+        .answer(modern(
+            json!(2),
+            "tools/call",
+            json!({ "name": "crunch", "arguments": { "ms": 1 } }),
+            json!({}),
+        ))
+        .await;
+    assert_eq!(direct["result"]["resultType"], "complete", "{direct}");
+    assert_eq!(direct["result"]["content"][0]["text"], "crunched for 1 ms");
+    let refused = io
+        .answer(modern(
+            json!(3),
+            "tools/call",
+            json!({ "name": "two_names" }),
+            json!({ "elicitation": {} }),
+        ))
+        .await;
+    assert_eq!(error_code(&refused), -32021, "{refused}");
+    assert_eq!(
+        refused["error"]["data"]["requiredCapabilities"]["extensions"][TASKS],
+        json!({})
+    );
+    for method in ["tasks/get", "tasks/update", "tasks/cancel"] {
+        let gated = io
+            .answer(modern(
+                json!(4),
+                method,
+                json!({ "taskId": "x", "inputResponses": {} }),
+                json!({}),
+            ))
+            .await;
+        assert_eq!(error_code(&gated), -32021, "{method}: {gated}");
+    }
+    // What 2026-07-28 tasks removed, and unknown tasks.
+    for method in ["tasks/result", "tasks/list"] {
+        let gone = io.task_request(5, method, "x", json!({})).await;
+        assert_eq!(error_code(&gone), -32601, "{method}: {gone}");
+    }
+    let unknown = io.task_request(6, "tasks/get", "nope", json!({})).await;
+    assert_eq!(error_code(&unknown), -32602, "{unknown}");
+
+    // A declaring client gets a handle at once; the task is there before it is returned.
+    let created = io
+        .answer(modern(
+            json!(7),
+            "tools/call",
+            json!({ "name": "crunch", "arguments": { "ms": 200 } }),
+            task_caps(),
+        ))
+        .await;
+    let handle = &created["result"];
+    assert_eq!(handle["resultType"], "task", "{created}");
+    assert_eq!(handle["status"], "working");
+    assert!(handle.get("content").is_none() && handle.get("result").is_none());
+    let task = handle["taskId"].as_str().expect("a task id").to_owned();
+    let now = io.task_request(8, "tasks/get", &task, json!({})).await;
+    assert_eq!(now["result"]["resultType"], "complete", "{now}");
+    assert_eq!(now["result"]["taskId"], task.as_str());
+    let done = io.until_status(&mut id, &task, "completed").await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["result"]["content"][0]["text"], "crunched for 200 ms");
+    // Cancelling a finished task is acknowledged and changes nothing.
+    let ack = io.task_request(9, "tasks/cancel", &task, json!({})).await;
+    assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+    assert!(ack["result"].get("status").is_none());
+    let still = io.until_status(&mut id, &task, "completed").await;
+    assert_eq!(still["status"], "completed");
+
+    // Questions of a task wait in tasks/get until tasks/update answers them; an answer
+    // may come alone, and keys that name no question are ignored.
+    let created = io
+        .answer(modern(
+            json!(10),
+            "tools/call",
+            json!({ "name": "two_names" }),
+            task_caps(),
+        ))
+        .await;
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let asking = io.until_status(&mut id, &task, "input_required").await;
+    let poll_both = async {
+        let mut asking = asking;
+        while asking["inputRequests"].as_object().map_or(0, |m| m.len()) < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            id += 1;
+            asking = io.task_request(id, "tasks/get", &task, json!({})).await["result"].clone();
+        }
+        asking
+    };
+    let asking = within("both questions", poll_both).await;
+    assert_eq!(
+        asking["inputRequests"]["first"]["method"], "elicitation/create",
+        "{asking}"
+    );
+    assert_eq!(
+        asking["inputRequests"]["second"]["params"]["message"],
+        "Second?"
+    );
+    let accept = |name: &str| json!({ "action": "accept", "content": { "name": name } });
+    let ack = io
+        .task_request(
+            11,
+            "tasks/update",
+            &task,
+            json!({ "inputResponses": { "first": accept("Ada"), "nobody": {} } }),
+        )
+        .await;
+    assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+    let half = io.task_request(12, "tasks/get", &task, json!({})).await["result"].clone();
+    assert_eq!(half["status"], "input_required", "{half}");
+    assert!(half["inputRequests"].get("first").is_none(), "{half}");
+    assert!(half["inputRequests"].get("second").is_some(), "{half}");
+    io.task_request(
+        13,
+        "tasks/update",
+        &task,
+        json!({ "inputResponses": { "second": accept("Grace") } }),
+    )
+    .await;
+    let done = io.until_status(&mut id, &task, "completed").await;
+    assert_eq!(
+        done["result"]["content"][0]["text"], "Ada and Grace",
+        "{done}"
+    );
+    let missing = io.task_request(14, "tasks/update", &task, json!({})).await;
+    assert_eq!(
+        error_code(&missing),
+        -32602,
+        "inputResponses is required: {missing}"
+    );
+
+    // A protocol error fails the task with that error.
+    let created = io
+        .answer(modern(
+            json!(15),
+            "tools/call",
+            json!({ "name": "broken" }),
+            task_caps(),
+        ))
+        .await;
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let failed = io.until_status(&mut id, &task, "failed").await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], -32603);
+    assert_eq!(failed["error"]["message"], "the disk is on fire");
+
+    // Questions before the task are the call's own (multi-round); then it is a task.
+    let first = io
+        .answer(modern(
+            json!(16),
+            "tools/call",
+            json!({ "name": "welcome" }),
+            task_caps(),
+        ))
+        .await;
+    assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+    assert!(first["result"].get("taskId").is_none());
+    let state = state_of(&first);
+    let retry = io
+        .answer(modern(
+            json!(17),
+            "tools/call",
+            json!({ "name": "welcome", "requestState": state,
+                    "inputResponses": { "user_name": accept("Lin") } }),
+            task_caps(),
+        ))
+        .await;
+    assert_eq!(retry["result"]["resultType"], "task", "{retry}");
+    assert!(retry["result"].get("requestState").is_none());
+    let task = retry["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let done = io.until_status(&mut id, &task, "completed").await;
+    assert_eq!(
+        done["result"]["content"][0]["text"], "Welcome, Lin!",
+        "{done}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_task_stops_and_listeners_hear_of_it() {
+    let mut io = Stdio::start(server("k"));
+    let mut id = 100;
+    let created = io
+        .answer(modern(
+            json!(1),
+            "tools/call",
+            json!({ "name": "endless" }),
+            task_caps(),
+        ))
+        .await;
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+
+    // Status notifications are the extension's: for declaring clients only.
+    let refused = io
+        .answer(modern(
+            json!(2),
+            "subscriptions/listen",
+            json!({ "notifications": { "taskIds": [task.clone()] } }),
+            json!({}),
+        ))
+        .await;
+    assert_eq!(error_code(&refused), -32021, "{refused}");
+    io.send(&modern(
+        json!("tasks-sub"),
+        "subscriptions/listen",
+        json!({ "notifications": { "taskIds": [task.clone(), "unknown"] } }),
+        task_caps(),
+    ))
+    .await;
+    let ack = io.next().await;
+    assert_eq!(
+        ack["method"], "notifications/subscriptions/acknowledged",
+        "{ack}"
+    );
+    assert_eq!(
+        ack["params"]["notifications"]["taskIds"],
+        json!([task.clone()])
+    );
+
+    assert!(!ENDLESS_DROPPED.load(Ordering::SeqCst));
+    let (before, ack) = io
+        .call(modern(
+            json!(3),
+            "tasks/cancel",
+            json!({ "taskId": task.clone() }),
+            task_caps(),
+        ))
+        .await;
+    assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+    let heard = match before.first() {
+        Some(heard) => heard.clone(),
+        None => io.next().await,
+    };
+    assert_eq!(heard["method"], "notifications/tasks", "{heard}");
+    assert_eq!(heard["params"]["taskId"], task.as_str());
+    assert_eq!(heard["params"]["status"], "cancelled");
+    assert_eq!(
+        heard["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        "tasks-sub"
+    );
+    let cancelled = io.until_status(&mut id, &task, "cancelled").await;
+    assert_eq!(cancelled["status"], "cancelled");
+    within("the handler to be dropped", async {
+        while !ENDLESS_DROPPED.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_task_store_is_bounded_and_forgets_expired_tasks() {
+    let server = Server::builder()
+        .name("tasks-limits")
+        .tool(crunch)
+        .tool(two_names)
+        .tool(endless)
+        .tasks(mcp_runtime::TaskSettings {
+            max_tasks: 1,
+            ttl: Duration::from_millis(300),
+            ..Default::default()
+        })
+        .build()
+        .expect("the server builds");
+    let mut io = Stdio::start(server);
+    let created = io
+        .answer(modern(
+            json!(1),
+            "tools/call",
+            json!({ "name": "endless" }),
+            task_caps(),
+        ))
+        .await;
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    assert_eq!(created["result"]["ttlMs"], 300);
+
+    // Full: a tool that may answer directly does; one that must be a task is refused.
+    let direct = io
+        .answer(modern(
+            json!(2),
+            "tools/call",
+            json!({ "name": "crunch", "arguments": { "ms": 5 } }),
+            task_caps(),
+        ))
+        .await;
+    assert_eq!(direct["result"]["resultType"], "complete", "{direct}");
+    let refused = io
+        .answer(modern(
+            json!(3),
+            "tools/call",
+            json!({ "name": "two_names" }),
+            task_caps(),
+        ))
+        .await;
+    assert_eq!(error_code(&refused), -32603, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("maximum of 1 tasks"),
+        "{refused}"
+    );
+
+    // Past its time to live the task is gone, and its room is free again.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let gone = io.task_request(4, "tasks/get", &task, json!({})).await;
+    assert_eq!(error_code(&gone), -32602, "{gone}");
+    assert!(
+        gone["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired"),
+        "{gone}"
+    );
+    let again = io
+        .answer(modern(
+            json!(5),
+            "tools/call",
+            json!({ "name": "crunch", "arguments": { "ms": 50 } }),
+            task_caps(),
+        ))
+        .await;
+    assert_eq!(again["result"]["resultType"], "task", "{again}");
+}
+
+#[tokio::test]
+async fn tasks_over_http_are_named_by_their_id() {
+    let running = http(server("k")).await;
+    let addr = running.addr;
+    let call = modern(
+        json!(1),
+        "tools/call",
+        json!({ "name": "crunch", "arguments": { "ms": 100 } }),
+        task_caps(),
+    );
+    let created = post(addr, &call, &[]).await.json().await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let get = modern(
+        json!(2),
+        "tasks/get",
+        json!({ "taskId": task.clone() }),
+        task_caps(),
+    );
+
+    // Mcp-Name carries the task id: required, and checked against the body.
+    for (value, why) in [("", "missing"), ("another-task", "mismatched")] {
+        let reply = post(addr, &get, &[("mcp-name", value)]).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{why}");
+        assert_eq!(error_code(&reply.json().await), -32020, "{why}");
+    }
+    let poll = async {
+        loop {
+            let got = post(addr, &get, &[("mcp-name", &task)]).await;
+            assert_eq!(got.status, StatusCode::OK);
+            let got = got.json().await;
+            if got["result"]["status"] == "completed" {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    // The call goes on after its HTTP response ended.
+    let done = within("the task to complete", poll).await;
+    assert_eq!(
+        done["result"]["result"]["content"][0]["text"], "crunched for 100 ms",
+        "{done}"
+    );
+}
+
+#[test]
+fn the_task_shape_check_finds_what_is_wrong() {
+    let good = json!({ "taskId": "t", "status": "completed", "createdAt": "2026-12-03T10:00:00.000Z",
+                       "lastUpdatedAt": "2026-12-03T10:00:01.000Z", "ttlMs": 1000,
+                       "pollIntervalMs": 100, "result": { "content": [] } });
+    assert!(common::task_problems(&good, true).is_empty());
+    let mut bad = good.clone();
+    bad["ttl"] = json!(1000);
+    bad.as_object_mut().expect("an object").remove("result");
+    bad["createdAt"] = json!("yesterday");
+    let problems = common::task_problems(&bad, true);
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    // A handle carries no result.
+    assert_eq!(common::task_problems(&good, false).len(), 1);
 }

@@ -7,7 +7,7 @@
 //! npx @modelcontextprotocol/conformance server --url http://localhost:3000/mcp
 //! ```
 
-use mcp_runtime::define::{PromptDef, ToolDef};
+use mcp_runtime::define::{PromptDef, ToolDef, ToolOutcome};
 use mcp_runtime::prelude::*;
 use mcp_runtime::protocol::{CreateMessageRequest, SamplingMessage};
 use schemars::JsonSchema;
@@ -568,6 +568,93 @@ fn test_custom_headers(
     query: String,
 ) -> String {
     format!("ran {query:?} in {region}")
+}
+
+// ----- MCP 2026-07-28: tasks (the extension io.modelcontextprotocol/tasks) -------------
+
+/// Greets someone by name (never a task)
+#[tool]
+fn greet(
+    /// Who to greet.
+    name: String,
+) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Computes slowly: a task for clients that support them
+#[tool(task)]
+async fn slow_compute(
+    /// How long the computation takes, in seconds.
+    seconds: u64,
+    /// A label for the result.
+    label: Option<String>,
+) -> String {
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let label = label.as_deref().unwrap_or("result");
+    format!("Computed {label} in {seconds}s")
+}
+
+/// A job that fails after a second (a tool error); only as a task
+#[tool(task = "required")]
+async fn failing_job() -> Result<String, String> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Err("the job failed: the input could not be processed".into())
+}
+
+/// A job that ends with a protocol error (a failed task)
+#[tool(task)]
+async fn protocol_error_job() -> ToolOutcome {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    ToolOutcome::protocol_error(ErrorObject::internal(
+        "the job hit an internal error and could not finish",
+    ))
+}
+
+/// A yes or no, asked of the user.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Confirm {
+    confirm: bool,
+}
+
+/// Deletes a file once the user confirms it (the question is the task's)
+#[tool(task)]
+async fn confirm_delete(
+    /// The file to delete.
+    filename: String,
+    ctx: Context,
+) -> Result<String, ClientRequestError> {
+    ctx.continue_as_task().await;
+    let answer = ctx
+        .input("confirm")
+        .elicit::<Confirm>(&format!("Delete {filename}?"))
+        .await?;
+    Ok(match accepted(answer) {
+        Some(Confirm { confirm: true }) => format!("Deleted {filename}"),
+        _ => format!("Kept {filename}"),
+    })
+}
+
+/// Asks two questions at once, in a task
+#[tool(task)]
+async fn multi_input(ctx: Context) -> Result<String, ClientRequestError> {
+    ctx.continue_as_task().await;
+    let (first, second) = (ctx.input("first"), ctx.input("second"));
+    let (a, b) = tokio::join!(
+        first.elicit::<Name>("First name?"),
+        second.elicit::<Name>("Second name?"),
+    );
+    let name =
+        |answer: Elicitation<Name>| accepted(answer).map_or_else(|| "-".to_owned(), |n| n.name);
+    Ok(format!("Got {} and {}", name(a?), name(b?)))
+}
+
+/// Asks the user's name in the call, then goes on as a task (multi-round, then a task)
+#[tool(task = "required")]
+async fn test_tool_with_task(ctx: Context) -> Result<String, ClientRequestError> {
+    let who = user_name(&ctx).await?;
+    ctx.continue_as_task().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(format!("Hello, {who}! (from a task)"))
 }
 
 // ----- resources ----------------------------------------------------------------------

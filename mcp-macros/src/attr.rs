@@ -93,6 +93,16 @@ pub struct ToolAttr {
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
+    /// `task` or `task = "optional"` / `"required"`: the call may answer with a task
+    /// (MCP 2026-07-28, the tasks extension).
+    pub task: Option<TaskMode>,
+}
+
+/// How a tool uses tasks: the runtime's `TaskSupport`, as the attribute says it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TaskMode {
+    Optional,
+    Required,
 }
 
 #[derive(Default)]
@@ -126,6 +136,7 @@ const TOOL: &[&str] = &[
     "open_world",
     "input_schema",
     "headers",
+    "task",
 ];
 const RESOURCE: &[&str] = &["mime_type", "ttl_ms", "cache_scope", "complete"];
 const PROMPT: &[&str] = &["complete"];
@@ -407,6 +418,11 @@ impl ToolAttr {
                 }
                 continue;
             }
+            if key == "task" {
+                let mode = task_mode(cx, value);
+                set_once(cx, &mut attr.task, key, mode);
+                continue;
+            }
             let slot = match key.to_string().as_str() {
                 "read_only" => &mut attr.read_only,
                 "destructive" => &mut attr.destructive,
@@ -508,6 +524,30 @@ impl ResourceAttr {
             value: lit.value(),
             span: lit.span(),
         });
+    }
+}
+
+/// `task` alone (optional), or `task = "optional"` / `task = "required"`.
+fn task_mode(cx: &Ctxt, value: Option<&Expr>) -> Option<TaskMode> {
+    const HINT: &str = "`task` says the call may answer with a task (MCP 2026-07-28): write `task` (a task when the client supports them) or `task = \"required\"` (only as a task)";
+    let Some(value) = value else {
+        return Some(TaskMode::Optional);
+    };
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => match s.value().as_str() {
+            "optional" => Some(TaskMode::Optional),
+            "required" => Some(TaskMode::Required),
+            other => {
+                cx.error(s, format_args!("unknown task mode \"{other}\": {HINT}"));
+                None
+            }
+        },
+        other => {
+            cx.error(other, HINT);
+            None
+        }
     }
 }
 

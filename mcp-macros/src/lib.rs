@@ -31,11 +31,16 @@ use proc_macro::TokenStream;
 /// explicitly), `meta = <expression giving a JSON object>`, `input_schema = <expression>`
 /// (replaces the generated schema), and `headers(arg = "Name", ...)`: MCP 2026-07-28
 /// clients mirror argument `arg` (a string, integer or boolean) in the HTTP header
-/// `Mcp-Param-Name` (`x-mcp-header`).
+/// `Mcp-Param-Name` (`x-mcp-header`). `task` (or `task = "required"`): for a client of
+/// MCP 2026-07-28 that declared the tasks extension, a call still working at its first
+/// wait (or at `ctx.continue_as_task()`) answers with a task handle and goes on in the
+/// background; other clients get the answer in the call (`"required"`: they are refused
+/// with -32021).
 ///
 /// Return `String`/`&str` (text), `Content`, `Vec<Content>`, `CallToolResult`, any
 /// `T: Serialize + JsonSchema` (structured content with an `outputSchema`), or
-/// `Result<T, E: Display>` of those (`Err` becomes an error result the model sees).
+/// `Result<T, E: Display>` of those (`Err` becomes an error result the model sees), or a
+/// `ToolOutcome` (which may be a protocol error: `ToolOutcome::protocol_error`).
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
     pipeline::tool(args.into(), input.into()).into()

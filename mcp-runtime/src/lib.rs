@@ -53,6 +53,7 @@ pub use error::{Error, Result};
 pub use mcp_macros::{prompt, resource, tool};
 pub use server::{
     ConfigError, Context, HeaderProblem, Limits, RequestStateKeys, Server, ServerBuilder, State,
+    TaskSettings, TaskSupport,
 };
 pub use transport::Transport;
 
@@ -123,7 +124,7 @@ pub mod __private {
     pub use crate::server::glue;
     pub use crate::server::{
         BoxFuture, CompleteFn, Completer, FromContext, PromptDef, Requirement, ResourceDef,
-        ResourceInfo, ResourceRequest, TemplateError, ToolDef, ToolOutcome,
+        ResourceInfo, ResourceRequest, TaskSupport, TemplateError, ToolDef, ToolOutcome,
     };
     pub use crate::server::{
         InputSchema, Package, PromptRegistration, ResourceRegistration, SchemaGen,

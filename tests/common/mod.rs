@@ -129,6 +129,10 @@ pub fn result_definition(method: &str) -> Option<&'static str> {
         "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => "EmptyResult",
         "server/discover" => "DiscoverResult",
         "subscriptions/listen" => "SubscriptionsListenResult",
+        // The tasks extension (not in the core schema: its shapes are checked by
+        // `task_problems`).
+        "tasks/get" => "Result",
+        "tasks/update" | "tasks/cancel" => "EmptyResult",
         _ => return None,
     })
 }
@@ -148,6 +152,8 @@ pub fn check_server_message(
         single => vec![single],
     };
     let mut failures = Vec::new();
+    // The shapes of the tasks extension, which the schema does not hold.
+    let mut shapes = Vec::new();
     let mut check = |definition: &str, instance: &Value| {
         if let Err(e) = spec.check(definition, instance) {
             let whole = if instance == raw {
@@ -166,19 +172,103 @@ pub fn check_server_message(
         } else if let Some(result) = message.get("result") {
             check("JSONRPCResultResponse", message);
             let method = id.and_then(&method_of);
-            if result.get("resultType").and_then(Value::as_str) == Some("input_required") {
-                check("InputRequiredResult", result);
-            } else if let Some(definition) = method.as_deref().and_then(result_definition) {
-                check(definition, result);
+            match result.get("resultType").and_then(Value::as_str) {
+                Some("input_required") => check("InputRequiredResult", result),
+                // A task handle (the tasks extension): a result, and a task.
+                Some("task") => {
+                    check("Result", result);
+                    shapes.extend(task_problems(result, false));
+                }
+                _ => {
+                    if let Some(definition) = method.as_deref().and_then(result_definition) {
+                        check(definition, result);
+                    }
+                    if method.as_deref() == Some("tasks/get") {
+                        shapes.extend(task_problems(result, true));
+                    }
+                }
             }
         } else if message.get("method").is_some() {
             match id {
                 Some(_) => check("ServerRequest", message),
+                None if message["method"] == "notifications/tasks" => {
+                    check("JSONRPCNotification", message);
+                    shapes.extend(task_problems(&message["params"], true));
+                }
                 None => check("ServerNotification", message),
             }
         }
     }
+    failures.extend(shapes);
     failures
+}
+
+/// What is wrong with `task` as a task of the tasks extension (SEP-2663): the handle of
+/// `CreateTaskResult`, or (`detailed`) what `tasks/get` and `notifications/tasks` carry.
+pub fn task_problems(task: &Value, detailed: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut fail =
+        |why: String| problems.push(format!("the server sent a task that {why}: {task}"));
+    if !task["taskId"].is_string() {
+        fail("has no string taskId".into());
+    }
+    let status = task["status"].as_str().unwrap_or_default();
+    if ![
+        "working",
+        "input_required",
+        "completed",
+        "failed",
+        "cancelled",
+    ]
+    .contains(&status)
+    {
+        fail(format!("has an unknown status {:?}", task["status"]));
+    }
+    for stamp in ["createdAt", "lastUpdatedAt"] {
+        let ok = task[stamp].as_str().is_some_and(|s| {
+            s.len() >= 20 && s.as_bytes()[4] == b'-' && s.as_bytes()[10] == b'T' && s.ends_with('Z')
+        });
+        if !ok {
+            fail(format!("has no ISO 8601 {stamp}"));
+        }
+    }
+    if !(task["ttlMs"].is_null() || task["ttlMs"].as_u64().is_some_and(|t| t > 0))
+        || task.get("ttlMs").is_none()
+    {
+        fail("has no ttlMs (a positive integer or null)".into());
+    }
+    let positive = |v: &Value| v.as_u64().is_some_and(|t| t > 0);
+    if task.get("pollIntervalMs").is_some_and(|v| !positive(v)) {
+        fail("has a pollIntervalMs that is not a positive integer".into());
+    }
+    for removed in ["ttl", "pollInterval", "requestState", "task"] {
+        if task.get(removed).is_some() {
+            fail(format!(
+                "carries `{removed}`, which the tasks extension does not define"
+            ));
+        }
+    }
+    let carries = |field: &str| task.get(field).is_some();
+    let expected: &[&str] = match (detailed, status) {
+        (true, "input_required") => &["inputRequests"],
+        (true, "completed") => &["result"],
+        (true, "failed") => &["error"],
+        _ => &[],
+    };
+    for field in ["inputRequests", "result", "error"] {
+        if carries(field) != expected.contains(&field) {
+            fail(format!(
+                "{} `{field}` with status {status}",
+                if carries(field) { "carries" } else { "lacks" }
+            ));
+        }
+    }
+    if status == "failed"
+        && !(task["error"]["code"].is_i64() && task["error"]["message"].is_string())
+    {
+        fail("failed without a JSON-RPC error (code, message)".into());
+    }
+    problems
 }
 
 /// Watches what a [`Client`] receives: each message is checked against the schema, and

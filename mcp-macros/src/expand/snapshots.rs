@@ -69,6 +69,20 @@ fn tool_with_headers() {
     assert_snapshot("tool_with_headers", crate::pipeline::tool(args, item));
 }
 
+/// `task = "required"` sets the tool's task support.
+#[test]
+fn tool_with_task() {
+    let args = quote!(task = "required");
+    let item = quote! {
+        /// Rebuild the index.
+        async fn rebuild(ctx: Context) -> String {
+            ctx.continue_as_task().await;
+            String::new()
+        }
+    };
+    assert_snapshot("tool_with_task", crate::pipeline::tool(args, item));
+}
+
 /// `ttl_ms` and `cache_scope` become the resource's caching hints.
 #[test]
 fn resource_with_cache() {

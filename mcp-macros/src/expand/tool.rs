@@ -72,6 +72,15 @@ pub fn tool(h: &Handler, v: &Tool) -> TokenStream {
         },
         None => quote!(__mcp_input.finish()),
     };
+    let task = match attr.task {
+        None => quote!(),
+        Some(crate::attr::TaskMode::Optional) => {
+            quote!(.with_task_support(::mcp_runtime::__private::TaskSupport::Optional))
+        }
+        Some(crate::attr::TaskMode::Required) => {
+            quote!(.with_task_support(::mcp_runtime::__private::TaskSupport::Required))
+        }
+    };
     let tool_name = &name.value;
     let guard = duplicate_guard("tool", &name.value, name.span);
     let register = register("Tool", fn_ident, &quote::format_ident!("__mcp_def"));
@@ -117,7 +126,7 @@ pub fn tool(h: &Handler, v: &Tool) -> TokenStream {
                         __mcp_convert(__mcp_out)
                     })
                 })
-                .with_requirements(__mcp_needs)
+                .with_requirements(__mcp_needs)#task
             }
 
             #register

@@ -89,6 +89,16 @@ impl ClientCapabilities {
             other => self.other.get(other).is_some_and(|v| !v.is_null()),
         }
     }
+
+    /// True when the client declared the extension `id` (`extensions` of MCP 2026-07-28,
+    /// e.g. `io.modelcontextprotocol/tasks`).
+    pub fn declares_extension(&self, id: &str) -> bool {
+        self.other
+            .get("extensions")
+            .and_then(Value::as_object)
+            .and_then(|extensions| extensions.get(id))
+            .is_some_and(|v| !v.is_null())
+    }
 }
 
 /// A feature whose list may change, and whether the peer says so when it does.

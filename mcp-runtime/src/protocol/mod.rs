@@ -86,6 +86,18 @@ impl ErrorObject {
         .with_data(serde_json::json!({ "requiredCapabilities": caps }))
     }
 
+    /// -32021 (Missing Required Client Capability, MCP 2026-07-28) for the extension
+    /// `id`, with `data.requiredCapabilities.extensions[id]`.
+    pub fn missing_extension(id: &str) -> Self {
+        ErrorObject::new(
+            ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+            format!(
+                "Missing required client capability: this request needs the extension {id}; declare it in _meta[\"io.modelcontextprotocol/clientCapabilities\"].extensions (MCP 2026-07-28)"
+            ),
+        )
+        .with_data(serde_json::json!({ "requiredCapabilities": { "extensions": { id: {} } } }))
+    }
+
     /// -32002: no such resource.
     pub fn resource_not_found(message: impl Into<String>) -> Self {
         ErrorObject::new(ErrorCode::RESOURCE_NOT_FOUND, message)

@@ -8,6 +8,7 @@ use super::definitions::uri_template::TemplateError;
 use super::definitions::{PromptDef, ResourceDef, ToolDef};
 use super::listen::Listeners;
 use super::mrtr::{self, RequestStateKeys};
+use super::tasks::{TaskSettings, Tasks};
 use super::{Limits, ModernConfig, Server, ServerInner, default_info};
 use crate::error::{Error, Result};
 use crate::protocol::{CacheHint, Implementation};
@@ -32,6 +33,7 @@ pub struct ServerBuilder {
     read_cache: Option<CacheHint>,
     state_keys: Option<RequestStateKeys>,
     extensions: Map<String, Value>,
+    tasks: TaskSettings,
 }
 
 impl ServerBuilder {
@@ -191,6 +193,14 @@ impl ServerBuilder {
         self
     }
 
+    /// How the server keeps the tasks of `#[tool(task)]` tools (MCP 2026-07-28, the
+    /// tasks extension): their time to live, the poll interval clients are asked to keep,
+    /// how many are kept at once, how long a call may answer directly.
+    pub fn tasks(mut self, settings: TaskSettings) -> Self {
+        self.tasks = settings;
+        self
+    }
+
     /// Sets the limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -224,6 +234,9 @@ impl ServerBuilder {
             &mut errors,
         );
         errors.extend(self.limits.check());
+        if self.tasks.max_tasks == 0 {
+            errors.push(ConfigError::Limit("TaskSettings::max_tasks"));
+        }
         if !errors.is_empty() {
             return Err(Error::Config(errors));
         }
@@ -240,6 +253,8 @@ impl ServerBuilder {
             website_url: None,
         };
         let info_json = info.clone();
+        let listeners = Arc::new(Listeners::default());
+        let listeners_for_tasks = listeners.clone();
         Ok(Server {
             inner: Arc::new(ServerInner {
                 info,
@@ -261,7 +276,8 @@ impl ServerBuilder {
                     }),
                     extensions: self.extensions,
                 },
-                listeners: Listeners::default(),
+                listeners,
+                tasks: Tasks::new(self.tasks, listeners_for_tasks),
             }),
         })
     }

@@ -24,6 +24,7 @@ pub(crate) mod schema;
 mod scope;
 pub(crate) mod session;
 pub(crate) mod store;
+pub(crate) mod tasks;
 
 pub use builder::{ConfigError, ItemKind, ServerBuilder};
 pub use context::{
@@ -50,6 +51,7 @@ pub use schema::{InputSchema, SchemaGen};
 pub use scope::RequestScope;
 pub use session::{Admitted, EndReason, Session};
 pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
+pub use tasks::{TaskSettings, TaskSupport};
 
 use crate::protocol::Implementation;
 use crate::protocol::{
@@ -80,7 +82,9 @@ pub(crate) struct ServerInner {
     sessions: Mutex<Vec<Weak<Session>>>,
     pub(crate) modern: ModernConfig,
     /// Open `subscriptions/listen` streams (2026-07-28).
-    pub(crate) listeners: listen::Listeners,
+    pub(crate) listeners: Arc<listen::Listeners>,
+    /// Tasks of the tasks extension (2026-07-28).
+    pub(crate) tasks: tasks::Tasks,
 }
 
 /// What the modern era (2026-07-28) needs beyond the tables.

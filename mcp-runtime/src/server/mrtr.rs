@@ -353,7 +353,7 @@ impl Round {
 
     /// Why the handler, now waiting, cannot go on; `None` while it waits for something
     /// else.
-    fn interrupt(&self) -> Option<Interrupt> {
+    pub(crate) fn interrupt(&self) -> Option<Interrupt> {
         let inner = self.lock();
         if let Some(message) = &inner.invalid {
             Some(Interrupt::Invalid(message.clone()))

@@ -9,9 +9,11 @@ use crate::protocol::{
     Request, RequestId, RequestParams, Root, UrlMode, decode,
 };
 use crate::server::mrtr::Asked;
+use crate::server::tasks::Task;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 impl Context {
@@ -168,7 +170,8 @@ impl Context {
         if self.client_supports(capability) {
             return Ok(());
         }
-        if let Some(round) = &self.inner.round {
+        // A task has answered its request: the handler is told, as a legacy one is.
+        if let Some(round) = self.inner.round.as_ref().filter(|_| self.task().is_none()) {
             round.need(capability);
             std::future::pending::<()>().await;
         }
@@ -203,7 +206,7 @@ impl Context {
                 let message = format!("the client's answer to {} is malformed: {e}", M::NAME);
                 // 2026-07-28: an inputResponses entry that does not parse is invalid
                 // params of the retry, not something for the handler to cope with.
-                if let Some(round) = &self.inner.round {
+                if let Some(round) = self.inner.round.as_ref().filter(|_| self.task().is_none()) {
                     round.reject(format!("Invalid params: inputResponses: {message}"));
                     std::future::pending::<()>().await;
                 }
@@ -239,6 +242,9 @@ impl Context {
         &self,
         make: impl FnOnce(RequestId) -> serde_json::Result<Request>,
     ) -> Result<Box<RawValue>, ClientRequestError> {
+        if let Some(task) = self.task() {
+            return self.ask_in_task(task, make).await;
+        }
         if self.protocol_version().is_modern() {
             return self.ask_in_round(make).await;
         }
@@ -284,6 +290,21 @@ impl Context {
     }
 }
 
+/// A question to the client as its method and params (no id: it travels in a result).
+fn question(
+    make: impl FnOnce(RequestId) -> serde_json::Result<Request>,
+) -> Result<(String, Value), ClientRequestError> {
+    let malformed = |e: serde_json::Error| {
+        ClientRequestError::Malformed(format!("the request could not be written: {e}"))
+    };
+    let request = make(RequestId::Number(0)).map_err(malformed)?;
+    let params = match request.params {
+        Some(raw) => serde_json::from_str(raw.get()).map_err(malformed)?,
+        None => Value::Object(Map::new()),
+    };
+    Ok((request.method, params))
+}
+
 impl Context {
     /// A question of a modern request: answered from the retry when the client answered
     /// it, else the call ends here with an `InputRequiredResult` that asks it.
@@ -294,28 +315,45 @@ impl Context {
         let Some(round) = &self.inner.round else {
             return Err(ClientRequestError::NotHere);
         };
-        let request = make(RequestId::Number(0)).map_err(|e| {
-            ClientRequestError::Malformed(format!("the request could not be written: {e}"))
-        })?;
-        let params = match request.params {
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| {
-                ClientRequestError::Malformed(format!("the request could not be written: {e}"))
-            })?,
-            None => Value::Object(Map::new()),
-        };
-        match round.ask(self.input_key.as_deref(), &request.method, params) {
-            Asked::Answer(answer) => {
-                // The client answers with the result, or says it could not.
-                if let Ok(error) = serde_json::from_str::<ErrorObject>(answer.get())
-                    && serde_json::from_str::<Map<String, Value>>(answer.get())
-                        .is_ok_and(|m| m.contains_key("code") && m.contains_key("message"))
-                {
-                    return Err(ClientRequestError::Rpc(error));
-                }
-                Ok(answer)
-            }
+        let (method, params) = question(make)?;
+        match round.ask(self.input_key.as_deref(), &method, params) {
+            // An answer is a result (`InputResponse`): one that does not parse as what was
+            // asked is invalid params of the retry (see `request`).
+            Asked::Answer(answer) => Ok(answer),
             Asked::Pending => std::future::pending().await,
         }
+    }
+
+    /// A question of a task: it shows in `tasks/get` (`input_required`) until the client
+    /// answers it with `tasks/update`. The wait ends with the task (cancelled, expired).
+    async fn ask_in_task(
+        &self,
+        task: &Arc<Task>,
+        make: impl FnOnce(RequestId) -> serde_json::Result<Request>,
+    ) -> Result<Box<RawValue>, ClientRequestError> {
+        let (method, params) = question(make)?;
+        let request = serde_json::json!({ "method": method, "params": params });
+        let Some(rx) = task.ask(self.input_key.as_deref(), request) else {
+            return Err(ClientRequestError::Cancelled);
+        };
+        // Withdrawn from `tasks/get` when this wait is dropped unanswered.
+        let _withdraw = Withdraw(task);
+        let answer = tokio::select! {
+            answer = rx => answer.map_err(|_| ClientRequestError::Cancelled)?,
+            () = self.cancelled() => return Err(ClientRequestError::Cancelled),
+        };
+        serde_json::value::to_raw_value(&answer).map_err(|e| {
+            ClientRequestError::Malformed(format!("the client's answer is malformed: {e}"))
+        })
+    }
+}
+
+/// Withdraws the question of a task whose wait ends without its answer.
+struct Withdraw<'a>(&'a Task);
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        self.0.withdraw_unanswered();
     }
 }
 

@@ -13,6 +13,7 @@ use super::facts::RequestFacts;
 use super::mrtr::Round;
 use super::scope::RequestScope;
 use super::session::Session;
+use super::tasks::{Task, TaskSlot};
 use crate::protocol::{
     ClientCapabilities, Implementation, LoggingLevel, LoggingMessage, LoggingMessageParams,
     Message, Meta, Notification, NotificationMethod, Progress, ProgressParams, ProgressToken,
@@ -64,6 +65,10 @@ struct ContextInner {
     /// A multi-round request of the modern era: questions to the client end the call
     /// with an `InputRequiredResult`, and a retry's answers come from here.
     round: Option<Arc<Round>>,
+    /// A call that may become a task (the tasks extension of 2026-07-28): once it is one,
+    /// questions to the client wait for `tasks/update`, and nothing is sent on the
+    /// request's stream (its answer has gone).
+    task: Option<Arc<TaskSlot>>,
 }
 
 impl Context {
@@ -79,7 +84,14 @@ impl Context {
         session: Arc<Session>,
         client_timeout: Duration,
         round: Option<Arc<Round>>,
+        task: Option<Arc<TaskSlot>>,
     ) -> Self {
+        // A call that may outlive its request is cancelled as a task is, not as the
+        // request is (the request ends when the task handle is sent).
+        let cancel = match &task {
+            Some(slot) => slot.cancel.clone(),
+            None => cancel,
+        };
         Context {
             inner: Arc::new(ContextInner {
                 request_id,
@@ -92,6 +104,7 @@ impl Context {
                 client_timeout,
                 last_progress: std::sync::Mutex::new(None),
                 round,
+                task,
             }),
             input_key: None,
         }
@@ -340,12 +353,66 @@ impl Context {
         }
     }
 
+    /// Goes on as a task from here, when the call may (a `#[tool(task)]` tool called by a
+    /// client that declared the tasks extension of MCP 2026-07-28): the client gets the
+    /// task's handle now, and the rest of the handler runs in the background; its
+    /// questions to the client (`elicit`, `sample`, `list_roots`) wait for answers through
+    /// `tasks/update`. Questions asked before this point are multi-round questions of
+    /// the call itself. Returns whether the call runs as a task; otherwise (another
+    /// client, another era, a full task store) it goes on in the call, and this returns
+    /// at once.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Confirm {
+    ///     confirm: bool,
+    /// }
+    ///
+    /// /// Rebuild the index, once the user agrees.
+    /// #[tool(task)]
+    /// async fn rebuild(ctx: Context) -> Result<String, ClientRequestError> {
+    ///     let Elicitation::Accept(Confirm { confirm: true }) = ctx.elicit("Rebuild?").await? else {
+    ///         return Ok("left as it is".into());
+    ///     };
+    ///     ctx.continue_as_task().await;
+    ///     // ... the long part ...
+    ///     Ok("rebuilt".into())
+    /// }
+    /// ```
+    pub async fn continue_as_task(&self) -> bool {
+        let Some(slot) = &self.inner.task else {
+            return false;
+        };
+        if slot.task.get().is_none() {
+            slot.requested
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            // One wait: the call's first part ends here and the task is made.
+            tokio::task::yield_now().await;
+        }
+        slot.task.get().is_some()
+    }
+
+    /// The task this call became, if it did.
+    pub(crate) fn task(&self) -> Option<&Arc<Task>> {
+        self.inner.task.as_ref()?.task.get()
+    }
+
     /// Sends a notification of `N` related to this request. Returns false when it cannot
-    /// be delivered (no channel, or the client is gone).
+    /// be delivered (no channel, the client is gone, or the call became a task: tasks get
+    /// no progress or log messages).
     pub(crate) async fn notify<N: NotificationMethod>(&self, params: N::Params) -> bool {
         let Some(outbound) = &self.inner.scope.outbound else {
             return false;
         };
+        if self.task().is_some() {
+            tracing::debug!(
+                method = N::NAME,
+                "notification not sent: the call runs as a task"
+            );
+            return false;
+        }
         match Notification::of::<N>(&params) {
             Ok(notification) => outbound.send(Message::Notification(notification)).await,
             Err(e) => {

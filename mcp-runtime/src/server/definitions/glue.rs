@@ -9,7 +9,9 @@
 //! impl, only on its methods, so a type that fits nowhere gets an error that names the
 //! missing trait, with our `on_unimplemented` note, at the user's type.
 
-use super::output::{IntoPromptResult, IntoResourceContents, IntoToolResult, ToolOutcome};
+use super::output::{
+    IntoPromptResult, IntoResourceContents, IntoToolOutcome, IntoToolResult, ToolOutcome,
+};
 use crate::protocol::{CallToolResult, ErrorObject, GetPromptResult, ResourceContents};
 use crate::server::context::{Context, FromContext, Requirement};
 use crate::server::schema::SchemaGen;
@@ -250,9 +252,9 @@ pub trait ToolOutputContent<R> {
     fn tool_output_schema(&self, g: &mut SchemaGen) -> Option<SchemaObject>;
 }
 
-impl<R: IntoToolResult> ToolOutputContent<R> for &&&Probe<R> {
+impl<R: IntoToolOutcome> ToolOutputContent<R> for &&&Probe<R> {
     fn tool_output(&self) -> ToolConvert<R> {
-        |r| r.into_tool_result().into()
+        |r| r.into_tool_outcome()
     }
     fn tool_output_schema(&self, _: &mut SchemaGen) -> Option<SchemaObject> {
         None

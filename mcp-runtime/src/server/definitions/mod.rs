@@ -67,6 +67,8 @@ pub struct ToolDef {
     pub(crate) requirements: Vec<Requirement>,
     pub(crate) key: Option<TypeId>,
     pub(crate) package: Option<Package>,
+    /// Whether a call may answer with a task (the tasks extension of 2026-07-28).
+    pub(crate) task: crate::server::TaskSupport,
 }
 
 impl ToolDef {
@@ -94,7 +96,17 @@ impl ToolDef {
             requirements: Vec::new(),
             key: None,
             package: None,
+            task: crate::server::TaskSupport::Forbidden,
         }
+    }
+
+    /// This tool, answering with a task when `support` allows it (MCP 2026-07-28, the
+    /// tasks extension; `#[tool(task)]` sets it): a call still working at its first wait
+    /// returns a task handle to a client that declared the extension, and goes on in the
+    /// background.
+    pub fn with_task_support(mut self, support: crate::server::TaskSupport) -> Self {
+        self.task = support;
+        self
     }
 
     /// The definition of a `#[tool]` function, e.g. to add it while serving with
@@ -106,6 +118,11 @@ impl ToolDef {
     /// What `tools/list` shows for it.
     pub fn tool(&self) -> &Tool {
         &self.tool
+    }
+
+    /// Whether a call may answer with a task.
+    pub fn task_support(&self) -> crate::server::TaskSupport {
+        self.task
     }
 
     #[doc(hidden)]

@@ -31,6 +31,8 @@ pub(crate) enum Outcome {
     /// `structuredContent` as serde_json wrote it (so it is one well-formed JSON value);
     /// the server adds the text copy and the wrapping.
     Structured(String),
+    /// Not a result: the call fails with this JSON-RPC error.
+    Protocol(ErrorObject),
 }
 
 impl ToolOutcome {
@@ -49,6 +51,44 @@ impl ToolOutcome {
             Ok(json) => ToolOutcome(Outcome::Structured(json)),
             Err(e) => Self::error(format!("the tool's result could not be serialized: {e}")),
         }
+    }
+
+    /// Not a result but a protocol error: the call is answered with the JSON-RPC error
+    /// `error` (a task, with status `failed`). For a failure the model should see and
+    /// may work around (bad input, a service down), return a tool error instead
+    /// ([`ToolOutcome::error`], or `Err` from a tool that returns `Result`).
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::define::ToolOutcome;
+    /// use mcp_runtime::protocol::ErrorObject;
+    ///
+    /// /// Reindex everything.
+    /// #[tool]
+    /// async fn reindex() -> ToolOutcome {
+    ///     ToolOutcome::protocol_error(ErrorObject::internal("the index is locked"))
+    /// }
+    /// ```
+    pub fn protocol_error(error: ErrorObject) -> Self {
+        ToolOutcome(Outcome::Protocol(error))
+    }
+}
+
+/// A tool's return value that is a [`ToolOutcome`] or converts to a `CallToolResult`.
+#[doc(hidden)]
+pub trait IntoToolOutcome {
+    fn into_tool_outcome(self) -> ToolOutcome;
+}
+
+impl<T: IntoToolResult> IntoToolOutcome for T {
+    fn into_tool_outcome(self) -> ToolOutcome {
+        self.into_tool_result().into()
+    }
+}
+
+impl IntoToolOutcome for ToolOutcome {
+    fn into_tool_outcome(self) -> ToolOutcome {
+        self
     }
 }
 

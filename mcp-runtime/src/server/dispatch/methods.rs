@@ -28,6 +28,7 @@ use crate::server::listen;
 use crate::server::mrtr::{Arguments, Interrupt, Round, Subject, until_input};
 use crate::server::scope::RequestScope;
 use crate::server::session::{InFlight, Session};
+use crate::server::tasks::{self, TaskSlot, TaskSupport};
 use crate::server::{Server, ServerInner};
 use base64::Engine as _;
 use futures_util::FutureExt as _;
@@ -128,7 +129,7 @@ impl Server {
             .as_ref()
             .map_or_else(|| session.facts(), |m| m.facts.clone());
         let listen_outbound = outbound.clone();
-        let ctx = |meta: Option<Meta>, round: Option<Arc<Round>>| {
+        let ctx = |meta: Option<Meta>, round: Option<Arc<Round>>, task: Option<Arc<TaskSlot>>| {
             Context::new(
                 id.clone(),
                 meta,
@@ -144,6 +145,7 @@ impl Server {
                 session.clone(),
                 inner.limits.client_request_timeout,
                 round,
+                task,
             )
         };
         let is_modern = modern.is_some();
@@ -167,9 +169,13 @@ impl Server {
                             &id,
                             params,
                             listen_outbound,
+                            &facts,
                         ))
                         .await
                         .map(Produced::complete);
+                    }
+                    tasks::GET | tasks::UPDATE | tasks::CANCEL => {
+                        return task_method(inner, &facts, &method, params).map(Produced::complete);
                     }
                     _ => {}
                 }
@@ -262,7 +268,7 @@ impl Server {
                             arguments,
                         };
                         let round = open_round(inner, modern.as_deref(), subject)?;
-                        get_prompt(inner, &tables, p, ctx(meta, round.clone()), round).await
+                        get_prompt(inner, &tables, p, ctx(meta, round.clone(), None), round).await
                     })
                     .await;
                 }
@@ -275,7 +281,7 @@ impl Server {
                     // request's larger.
                     Box::pin(answer_async::<Complete, _>(params, |mut p| {
                         let meta = p.meta.take();
-                        complete(&tables, p, ctx(meta, None))
+                        complete(&tables, p, ctx(meta, None, None))
                     }))
                     .await
                 }
@@ -325,6 +331,7 @@ impl Server {
             Ok(produced) => {
                 let outcome = match (produced.tool_error, produced.kind) {
                     (_, Kind::InputRequired) => "input required",
+                    (_, Kind::Task) => "task created",
                     (true, _) => "tool error",
                     _ => "ok",
                 };
@@ -539,7 +546,7 @@ async fn call_tool(
     inner: &ServerInner,
     tables: &Tables,
     raw_params: Option<Box<RawValue>>,
-    ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>) -> Context,
+    ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>, Option<Arc<TaskSlot>>) -> Context,
     modern: Option<&Modern>,
     id: &crate::protocol::RequestId,
 ) -> Result<Produced, ErrorObject> {
@@ -550,6 +557,20 @@ async fn call_tool(
         tracing::warn!(method = "tools/call", %id, name, error = %message, "tool call refused");
         return raw(&CallToolResult::error(message)).map(Produced::tool_error);
     }
+    let as_task = match def.task {
+        TaskSupport::Forbidden => false,
+        support => {
+            let declared = modern.is_some_and(|m| {
+                m.facts
+                    .client_capabilities
+                    .declares_extension(tasks::EXTENSION)
+            });
+            if support == TaskSupport::Required && !declared {
+                return Err(ErrorObject::missing_extension(tasks::EXTENSION));
+            }
+            declared
+        }
+    };
     let round = match modern {
         Some(m) => open_round(
             inner,
@@ -562,26 +583,41 @@ async fn call_tool(
         )?,
         None => None,
     };
-    let call = AssertUnwindSafe((def.call)(ctx(meta, round.clone()), args)).catch_unwind();
+    if as_task {
+        // Boxed: off the hot path, and its future would make every call's larger.
+        return Box::pin(call_as_task(inner, def, args, meta, ctx, round, id)).await;
+    }
+    let call = AssertUnwindSafe((def.call)(ctx(meta, round.clone(), None), args)).catch_unwind();
     // Awaited directly when no question can stop it (the hot path: no extra move of the
     // tool's future into a wrapper).
     let ran = match round.as_deref() {
         None => Ok(call.await),
         Some(r) => until_input(call, Some(r)).await,
     };
+    match ran {
+        Ok(ran) => tool_produced(name, def.wrap_output, id, ran),
+        Err(interrupt) => interrupted(inner, interrupt, round.as_deref()),
+    }
+}
+
+/// A tool call's outcome (or its panic) as the result it answers with.
+fn tool_produced(
+    name: &str,
+    wrap_output: bool,
+    id: &crate::protocol::RequestId,
+    ran: std::thread::Result<crate::server::ToolOutcome>,
+) -> Result<Produced, ErrorObject> {
     let outcome = match ran {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(panic)) => {
+        Ok(outcome) => outcome,
+        Err(panic) => {
             let msg = panic_message(panic);
             tracing::error!(method = "tools/call", %id, name, panic = %msg, "tool panicked");
             CallToolResult::error(format!("tool `{name}` failed: it panicked: {msg}")).into()
         }
-        Err(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
     };
     match outcome.0 {
-        Outcome::Structured(json) => {
-            structured_result(json, def.wrap_output).map(Produced::complete)
-        }
+        Outcome::Structured(json) => structured_result(json, wrap_output).map(Produced::complete),
+        Outcome::Protocol(e) => Err(e),
         Outcome::Result(mut result) => {
             if result.is_error() {
                 let text = result.content.iter().find_map(|c| c.as_text());
@@ -593,9 +629,7 @@ async fn call_tool(
                     "tool returned an error"
                 );
             }
-            if def.wrap_output
-                && let Some(value) = result.structured_content.take()
-            {
+            if wrap_output && let Some(value) = result.structured_content.take() {
                 let mut wrapped = Map::with_capacity(1);
                 wrapped.insert("result".to_owned(), value);
                 result.structured_content = Some(Value::Object(wrapped));
@@ -605,6 +639,143 @@ async fn call_tool(
                 tool_error,
                 ..Produced::complete(raw)
             })
+        }
+    }
+}
+
+/// A call of a tool that may answer with a task, from a client that declared the tasks
+/// extension. It runs in the request until it finishes (answered directly), stops at a
+/// question (a multi-round request), or waits on something else past the server's
+/// `answer_within`: then it becomes a task, stored before its handle is returned, and
+/// goes on in the background.
+async fn call_as_task(
+    inner: &ServerInner,
+    def: &ToolDef,
+    args: ToolArguments,
+    meta: Option<Meta>,
+    ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>, Option<Arc<TaskSlot>>) -> Context,
+    round: Option<Arc<Round>>,
+    id: &crate::protocol::RequestId,
+) -> Result<Produced, ErrorObject> {
+    let name = def.tool.name.as_str();
+    let slot = Arc::new(TaskSlot::default());
+    let call = AssertUnwindSafe((def.call)(
+        ctx(meta, round.clone(), Some(slot.clone())),
+        args,
+    ));
+    let mut call = Box::pin(call.catch_unwind());
+    let window = inner.tasks.settings.answer_within;
+    let ran = match first_phase(call.as_mut(), round.as_deref(), &slot, window).await {
+        Phase::Done(ran) => ran,
+        Phase::Interrupted(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
+        Phase::Waiting => match inner.tasks.create(slot.cancel.clone()) {
+            Ok(task) => {
+                // Set before the call is polled again: its questions go to the task now.
+                let _ = slot.task.set(task.clone());
+                let (name, wrap, request) = (name.to_owned(), def.wrap_output, id.clone());
+                let run = {
+                    let task = task.clone();
+                    async move {
+                        let ran = call.await;
+                        task.finish(tool_produced(&name, wrap, &request, ran).map(|p| p.raw));
+                    }
+                };
+                task.running(tokio::spawn(run).abort_handle());
+                tracing::debug!(%id, name = def.tool.name.as_str(), task = task.id(), "the call goes on as a task");
+                return task.view(false).map(|raw| Produced {
+                    kind: Kind::Task,
+                    ..Produced::complete(raw)
+                });
+            }
+            // The store is full: a call that may answer directly does.
+            Err(e) if def.task == TaskSupport::Optional => {
+                tracing::warn!(%id, name, error = %e.to_error().message, "no task: the call answers directly");
+                match until_input(call, round.as_deref()).await {
+                    Ok(ran) => ran,
+                    Err(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
+                }
+            }
+            Err(e) => return Err(e.to_error()),
+        },
+    };
+    tool_produced(name, def.wrap_output, id, ran)
+}
+
+/// How the first part of a call that may become a task ended.
+enum Phase<T> {
+    /// It finished.
+    Done(T),
+    /// It asked the client something, or needs a capability it lacks.
+    Interrupted(Interrupt),
+    /// It waits on something else, past `window`.
+    Waiting,
+}
+
+/// Polls `work` in the request: until it finishes, is interrupted by a question of
+/// `round`, asks to go on as a task, or has waited `window` (zero: at its first wait).
+async fn first_phase<F: Future + Unpin>(
+    mut work: F,
+    round: Option<&Round>,
+    slot: &TaskSlot,
+    window: std::time::Duration,
+) -> Phase<F::Output> {
+    let mut deadline = (!window.is_zero()).then(|| Box::pin(tokio::time::sleep(window)));
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(out) = std::pin::Pin::new(&mut work).poll(cx) {
+            return std::task::Poll::Ready(Phase::Done(out));
+        }
+        if let Some(interrupt) = round.and_then(Round::interrupt) {
+            return std::task::Poll::Ready(Phase::Interrupted(interrupt));
+        }
+        if slot.requested.load(std::sync::atomic::Ordering::Relaxed) {
+            return std::task::Poll::Ready(Phase::Waiting);
+        }
+        match deadline.as_mut() {
+            None => std::task::Poll::Ready(Phase::Waiting),
+            Some(deadline) => deadline.as_mut().poll(cx).map(|()| Phase::Waiting),
+        }
+    })
+    .await
+}
+
+/// `tasks/get`, `tasks/update`, `tasks/cancel`: for a client that declared the tasks
+/// extension (else -32021), on a task this server holds (else -32602).
+fn task_method(
+    inner: &ServerInner,
+    facts: &RequestFacts,
+    method: &str,
+    params: Option<&RawValue>,
+) -> Answered {
+    if !facts
+        .client_capabilities
+        .declares_extension(tasks::EXTENSION)
+    {
+        return Err(ErrorObject::missing_extension(tasks::EXTENSION));
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct TaskParams {
+        task_id: String,
+        #[serde(default)]
+        input_responses: Option<Map<String, Value>>,
+    }
+    let p: TaskParams = serde_json::from_str(params.map_or("{}", RawValue::get))
+        .map_err(|e| ErrorObject::invalid_params(format!("Invalid params of {method}: {e}")))?;
+    let task = inner.tasks.get(&p.task_id)?;
+    match method {
+        tasks::GET => task.view(true),
+        tasks::UPDATE => {
+            let Some(responses) = p.input_responses else {
+                return Err(ErrorObject::invalid_params(
+                    "Invalid params of tasks/update: `inputResponses` is required (the answers, by the keys of the task's inputRequests)",
+                ));
+            };
+            task.update(responses);
+            raw(&EmptyResult::default())
+        }
+        _ => {
+            task.cancel();
+            raw(&EmptyResult::default())
         }
     }
 }
@@ -695,10 +866,20 @@ fn cache_hint(inner: &ServerInner, method: &str) -> Option<CacheHint> {
 /// `server/discover`: every version served, the capabilities, the instructions.
 fn discover(inner: &ServerInner, tables: &Tables) -> DiscoverResult {
     let mut capabilities = capabilities(inner, tables);
-    capabilities
+    let extensions = capabilities
         .other
         .entry("extensions")
         .or_insert_with(|| Value::Object(Map::new()));
+    if tables
+        .tools
+        .iter()
+        .any(|t| t.task != TaskSupport::Forbidden)
+        && let Value::Object(extensions) = extensions
+    {
+        extensions
+            .entry(tasks::EXTENSION)
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
     DiscoverResult {
         supported_versions: ProtocolVersion::ALL
             .iter()
@@ -719,8 +900,21 @@ async fn listen(
     id: &crate::protocol::RequestId,
     params: Option<&RawValue>,
     outbound: Option<crate::server::Outbound>,
+    facts: &RequestFacts,
 ) -> Answered {
     let asked = decode_params::<Listen>(params)?.notifications;
+    // Task status notifications are the tasks extension's: for a client that declared it.
+    let task_ids = match &asked.task_ids {
+        Some(_)
+            if !facts
+                .client_capabilities
+                .declares_extension(tasks::EXTENSION) =>
+        {
+            return Err(ErrorObject::missing_extension(tasks::EXTENSION));
+        }
+        Some(ids) => Some(inner.tasks.known(ids)),
+        None => None,
+    };
     let Some(outbound) = outbound else {
         return Err(ErrorObject::internal(
             "subscriptions/listen needs a stream to send on, and this transport gave none",
@@ -733,6 +927,7 @@ async fn listen(
         prompts_list_changed: yes(asked.prompts_list_changed, !tables.prompts.is_empty()),
         resources_list_changed: yes(asked.resources_list_changed, has_resources),
         resource_subscriptions: asked.resource_subscriptions.filter(|_| has_resources),
+        task_ids,
     };
     let ack = serde_json::to_value(AcknowledgedParams {
         notifications: agreed.clone(),
@@ -821,7 +1016,7 @@ async fn read_resource(
     inner: &ServerInner,
     tables: &Tables,
     uri: String,
-    ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>) -> Context,
+    ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>, Option<Arc<TaskSlot>>) -> Context,
     round: Option<Arc<Round>>,
 ) -> Result<Produced, ErrorObject> {
     let exact = tables
@@ -844,7 +1039,7 @@ async fn read_resource(
         uri: uri.clone(),
         vars,
     };
-    let read = AssertUnwindSafe((def.read)(ctx(None, round.clone()), request)).catch_unwind();
+    let read = AssertUnwindSafe((def.read)(ctx(None, round.clone(), None), request)).catch_unwind();
     let contents = match until_input(read, round.as_deref()).await {
         Err(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
         Ok(Ok(Ok(contents))) => contents,

@@ -32,6 +32,9 @@ const METHODS: &[&str] = &[
     GetPrompt::NAME,
     Complete::NAME,
     Listen::NAME,
+    crate::server::tasks::GET,
+    crate::server::tasks::UPDATE,
+    crate::server::tasks::CANCEL,
 ];
 
 /// Methods of the 2025 revisions that 2026-07-28 removed.
@@ -134,6 +137,8 @@ fn modern(
 pub(crate) enum Kind {
     Complete,
     InputRequired,
+    /// A task handle (`CreateTaskResult`, the tasks extension).
+    Task,
 }
 
 /// `result` with the fields every modern result carries: `resultType`, the server's
@@ -147,6 +152,7 @@ pub(crate) fn modernize(
     let result_type = match kind {
         Kind::Complete => "complete",
         Kind::InputRequired => "input_required",
+        Kind::Task => "task",
     };
     let text = result.get();
     let body = text.trim();

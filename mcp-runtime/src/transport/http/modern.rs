@@ -6,6 +6,7 @@ use crate::protocol::{
     CallTool, ErrorCode, ErrorObject, GetPrompt, Method as _, ReadResource, Request,
 };
 use crate::server::Server;
+use crate::server::tasks;
 use base64::Engine as _;
 use http::HeaderMap;
 use serde::Deserialize;
@@ -22,6 +23,9 @@ pub(super) struct Fields<'a> {
     uri: Option<&'a RawValue>,
     #[serde(borrow, default)]
     arguments: Option<&'a RawValue>,
+    /// `tasks/get`, `tasks/update`, `tasks/cancel` (the tasks extension).
+    #[serde(borrow, default, rename = "taskId")]
+    task_id: Option<&'a RawValue>,
     #[serde(borrow, default, rename = "_meta")]
     meta: Option<MetaFields<'a>>,
 }
@@ -132,18 +136,15 @@ pub(super) fn check(
         }
         Some(_) => {}
     }
-    let named = matches!(
-        method,
-        CallTool::NAME | GetPrompt::NAME | ReadResource::NAME
-    );
-    if !named {
-        return Ok(());
-    }
-    let body_name = text_of(if method == ReadResource::NAME {
-        fields.uri
-    } else {
-        fields.name
-    });
+    // The body field `Mcp-Name` mirrors: the tool or prompt, the resource, or the task
+    // (SEP-2663: so that a balancer can route a task's requests to where it lives).
+    let named = match method {
+        CallTool::NAME | GetPrompt::NAME => fields.name,
+        ReadResource::NAME => fields.uri,
+        tasks::GET | tasks::UPDATE | tasks::CANCEL => fields.task_id,
+        _ => return Ok(()),
+    };
+    let body_name = text_of(named);
     let body_name = body_name.as_deref();
     match header(headers, "mcp-name")? {
         None => {

@@ -1,0 +1,575 @@
+//! Tasks: the extension `io.modelcontextprotocol/tasks` of MCP 2026-07-28 (SEP-2663). A
+//! tool marked `#[tool(task)]` that is still working at its first wait answers a client
+//! that declared the extension with a task handle (`resultType: "task"`) and goes on in
+//! the background; the client polls `tasks/get`, answers the tool's questions with
+//! `tasks/update`, and may `tasks/cancel` it.
+//!
+//! Tasks live in this process, in a store bounded by [`TaskSettings::max_tasks`] whose
+//! entries expire [`TaskSettings::ttl`] after their creation (a task still running then
+//! is stopped). A task's id is 256 random bits: the handle is unguessable.
+
+use super::listen::Listeners;
+use crate::protocol::{ErrorObject, SubscriptionFilter};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+/// The extension's identifier, in `capabilities.extensions` of both sides.
+pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
+
+/// The methods of the extension.
+pub(crate) const GET: &str = "tasks/get";
+pub(crate) const UPDATE: &str = "tasks/update";
+pub(crate) const CANCEL: &str = "tasks/cancel";
+
+/// The notification that carries a task's new state to `subscriptions/listen` streams.
+pub(crate) const STATUS_NOTIFICATION: &str = "notifications/tasks";
+
+/// Whether a tool may answer with a task (`#[tool(task)]`, `#[tool(task = "required")]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskSupport {
+    /// Always answers in the call (the default).
+    #[default]
+    Forbidden,
+    /// Answers with a task when the client declared the tasks extension and the call is
+    /// still working at its first wait; otherwise in the call.
+    Optional,
+    /// Only as a task: a client that did not declare the extension gets -32021.
+    Required,
+}
+
+/// How the server keeps tasks.
+#[derive(Clone, Debug)]
+pub struct TaskSettings {
+    /// How long a task is kept after its creation (`ttlMs`), running or finished: then it
+    /// is stopped and forgotten. Default 1 hour.
+    pub ttl: Duration,
+    /// How often clients are asked to poll (`pollIntervalMs`). Default 1 s.
+    pub poll_interval: Duration,
+    /// Tasks kept at once, across clients. When the store is full, a tool whose task
+    /// support is optional answers in the call; one that requires a task is refused
+    /// (-32603, the message says why). Default 1024.
+    pub max_tasks: usize,
+    /// A call that finishes within this time answers directly, without a task. Default
+    /// 0: the call becomes a task at its first wait that is not a question to the client.
+    pub answer_within: Duration,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        TaskSettings {
+            ttl: Duration::from_secs(3600),
+            poll_interval: Duration::from_secs(1),
+            max_tasks: 1024,
+            answer_within: Duration::ZERO,
+        }
+    }
+}
+
+/// A task's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Status {
+    Working,
+    InputRequired,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl Status {
+    fn is_terminal(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+}
+
+/// The tasks of this process.
+pub(crate) struct Tasks {
+    pub(crate) settings: TaskSettings,
+    map: Mutex<HashMap<String, Arc<Task>, foldhash::fast::RandomState>>,
+    listeners: Arc<Listeners>,
+}
+
+/// Why no task could be made.
+pub(crate) enum CreateError {
+    /// The store holds its maximum.
+    Full(usize),
+    /// No random id could be drawn.
+    Random,
+}
+
+impl CreateError {
+    pub(crate) fn to_error(&self) -> ErrorObject {
+        match self {
+            CreateError::Full(max) => ErrorObject::internal(format!(
+                "this server holds its maximum of {max} tasks: try again when some have finished"
+            )),
+            CreateError::Random => ErrorObject::internal(
+                "no task id could be drawn: the system's random source failed",
+            ),
+        }
+    }
+}
+
+impl Tasks {
+    pub(crate) fn new(settings: TaskSettings, listeners: Arc<Listeners>) -> Self {
+        Tasks {
+            settings,
+            map: Mutex::default(),
+            listeners,
+        }
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Task>, foldhash::fast::RandomState>> {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A new task, working, stored before it is returned (a `tasks/get` for it resolves
+    /// from now on); `cancel` is its handler's cancellation.
+    pub(crate) fn create(&self, cancel: CancellationToken) -> Result<Arc<Task>, CreateError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|_| CreateError::Random)?;
+        let id = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+        let now = SystemTime::now();
+        let task = Arc::new(Task {
+            id: id.clone(),
+            created: stamp(now),
+            expires: Instant::now() + self.settings.ttl,
+            ttl_ms: millis(self.settings.ttl),
+            poll_ms: millis(self.settings.poll_interval).max(1),
+            state: Mutex::new(TaskState {
+                status: Status::Working,
+                message: None,
+                updated: now,
+                outcome: None,
+                pending: Vec::new(),
+                keys: Vec::new(),
+            }),
+            cancel,
+            abort: OnceLock::new(),
+            listeners: self.listeners.clone(),
+        });
+        let mut map = self.lock();
+        if map.len() >= self.settings.max_tasks {
+            purge(&mut map);
+        }
+        if map.len() >= self.settings.max_tasks {
+            return Err(CreateError::Full(self.settings.max_tasks));
+        }
+        map.insert(id, task.clone());
+        Ok(task)
+    }
+
+    /// The task `id`, unless it is unknown or expired (an expired one is stopped and
+    /// forgotten here).
+    pub(crate) fn get(&self, id: &str) -> Result<Arc<Task>, ErrorObject> {
+        let mut map = self.lock();
+        match map.get(id) {
+            Some(task) if task.expires > Instant::now() => Ok(task.clone()),
+            Some(_) => {
+                if let Some(task) = map.remove(id) {
+                    task.stop();
+                }
+                Err(ErrorObject::invalid_params(
+                    "Failed to retrieve task: Task has expired",
+                ))
+            }
+            None => Err(ErrorObject::invalid_params(format!(
+                "Failed to retrieve task: Task not found: no task has the id '{id}' (tasks are kept {} s after their creation)",
+                self.settings.ttl.as_secs()
+            ))),
+        }
+    }
+
+    /// The subset of `ids` that name tasks this server holds.
+    pub(crate) fn known(&self, ids: &[String]) -> Vec<String> {
+        let map = self.lock();
+        ids.iter()
+            .filter(|id| map.contains_key(*id))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Forgets the expired tasks, stopping those still running.
+fn purge(map: &mut HashMap<String, Arc<Task>, foldhash::fast::RandomState>) {
+    let now = Instant::now();
+    map.retain(|_, task| {
+        let keep = task.expires > now;
+        if !keep {
+            task.stop();
+        }
+        keep
+    });
+}
+
+/// One task.
+pub(crate) struct Task {
+    id: String,
+    created: String,
+    expires: Instant,
+    ttl_ms: u64,
+    poll_ms: u64,
+    state: Mutex<TaskState>,
+    cancel: CancellationToken,
+    abort: OnceLock<tokio::task::AbortHandle>,
+    listeners: Arc<Listeners>,
+}
+
+struct TaskState {
+    status: Status,
+    message: Option<String>,
+    updated: SystemTime,
+    /// The call's result, or the JSON-RPC error it ended with.
+    outcome: Option<Result<Box<RawValue>, ErrorObject>>,
+    /// Questions to the client without an answer yet.
+    pending: Vec<Pending>,
+    /// Every key a question of this task went by: none is used twice.
+    keys: Vec<String>,
+}
+
+struct Pending {
+    key: String,
+    request: Value,
+    answer: oneshot::Sender<Value>,
+}
+
+/// What `tasks/get` and `notifications/tasks` show of a task.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct View<'a> {
+    task_id: &'a str,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_message: Option<&'a str>,
+    created_at: &'a str,
+    last_updated_at: String,
+    ttl_ms: u64,
+    poll_interval_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_requests: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a ErrorObject>,
+}
+
+impl Task {
+    /// Its id.
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TaskState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The background run of the task, aborted when the task is cancelled or expires.
+    pub(crate) fn running(&self, handle: tokio::task::AbortHandle) {
+        if self.abort.set(handle).is_err() {
+            tracing::warn!(task = %self.id, "a task was started twice");
+        }
+        if self.lock().status == Status::Cancelled
+            && let Some(handle) = self.abort.get()
+        {
+            handle.abort();
+        }
+    }
+
+    /// The task as JSON: the handle only (`CreateTaskResult`), or with what its status
+    /// carries (`tasks/get`, `notifications/tasks`).
+    pub(crate) fn view(&self, detailed: bool) -> Result<Box<RawValue>, ErrorObject> {
+        let state = self.lock();
+        self.view_of(&state, detailed)
+    }
+
+    fn view_of(&self, state: &TaskState, detailed: bool) -> Result<Box<RawValue>, ErrorObject> {
+        let input_requests = (detailed && state.status == Status::InputRequired).then(|| {
+            state
+                .pending
+                .iter()
+                .map(|p| (p.key.clone(), p.request.clone()))
+                .collect()
+        });
+        let (result, error) = match (&state.outcome, detailed) {
+            (Some(Ok(result)), true) => (Some(&**result), None),
+            (Some(Err(error)), true) => (None, Some(error)),
+            _ => (None, None),
+        };
+        let view = View {
+            task_id: &self.id,
+            status: state.status,
+            status_message: state.message.as_deref(),
+            created_at: &self.created,
+            last_updated_at: stamp(state.updated),
+            ttl_ms: self.ttl_ms,
+            poll_interval_ms: self.poll_ms,
+            input_requests,
+            result,
+            error,
+        };
+        serde_json::value::to_raw_value(&view)
+            .map_err(|e| ErrorObject::internal(format!("the task could not be written: {e}")))
+    }
+
+    /// Tells the `subscriptions/listen` streams that asked for this task its new state.
+    fn changed(&self, state: &TaskState) {
+        if self.listeners.is_empty() {
+            return;
+        }
+        let params = self
+            .view_of(state, true)
+            .ok()
+            .and_then(|raw| serde_json::from_str::<Map<String, Value>>(raw.get()).ok())
+            .unwrap_or_default();
+        self.listeners.notify(
+            STATUS_NOTIFICATION,
+            &params,
+            |filter: &SubscriptionFilter| {
+                filter
+                    .task_ids
+                    .as_ref()
+                    .is_some_and(|ids| ids.contains(&self.id))
+            },
+        );
+    }
+
+    fn set_status(&self, state: &mut TaskState, status: Status) {
+        if state.status != status {
+            state.status = status;
+            state.updated = SystemTime::now();
+            self.changed(state);
+        }
+    }
+
+    /// The handler asks the client `request` (`{method, params}`) under `key` (unique
+    /// over the task's life: a key used before is numbered); the task is `input_required`
+    /// until it is answered. `None` once the task has ended.
+    pub(crate) fn ask(
+        &self,
+        key: Option<&str>,
+        request: Value,
+    ) -> Option<oneshot::Receiver<Value>> {
+        let mut state = self.lock();
+        if state.status.is_terminal() {
+            return None;
+        }
+        let n = state.keys.len();
+        let key = match key {
+            Some(key) if !state.keys.iter().any(|k| k == key) => key.to_owned(),
+            Some(key) => format!("{key}_{n}"),
+            None => format!("q{n}"),
+        };
+        state.keys.push(key.clone());
+        let (answer, rx) = oneshot::channel();
+        state.pending.push(Pending {
+            key,
+            request,
+            answer,
+        });
+        state.updated = SystemTime::now();
+        if state.status == Status::InputRequired {
+            self.changed(&state);
+        } else {
+            self.set_status(&mut state, Status::InputRequired);
+        }
+        Some(rx)
+    }
+
+    /// The handler stopped waiting for the answer under the receiver it dropped (it was
+    /// cancelled, or went on without it): the question is withdrawn.
+    pub(crate) fn withdraw_unanswered(&self) {
+        let mut state = self.lock();
+        let before = state.pending.len();
+        state.pending.retain(|p| !p.answer.is_closed());
+        if state.pending.len() != before && state.pending.is_empty() && !state.status.is_terminal()
+        {
+            self.set_status(&mut state, Status::Working);
+        }
+    }
+
+    /// `tasks/update`: the answers to questions that wait go to the handler; keys that
+    /// name no waiting question are ignored.
+    pub(crate) fn update(&self, responses: Map<String, Value>) {
+        let mut state = self.lock();
+        for (key, answer) in responses {
+            if let Some(at) = state.pending.iter().position(|p| p.key == key) {
+                let pending = state.pending.remove(at);
+                // A handler that stopped waiting has dropped its receiver: nothing to do.
+                let _ = pending.answer.send(answer);
+            }
+        }
+        if state.pending.is_empty() && state.status == Status::InputRequired {
+            self.set_status(&mut state, Status::Working);
+        }
+    }
+
+    /// `tasks/cancel`: a task not yet finished is cancelled now, its handler stopped.
+    pub(crate) fn cancel(&self) {
+        let mut state = self.lock();
+        if state.status.is_terminal() {
+            return;
+        }
+        state.pending.clear();
+        state.message = Some("cancelled by the client".into());
+        self.set_status(&mut state, Status::Cancelled);
+        drop(state);
+        self.halt();
+    }
+
+    /// Expired: a task still running is stopped.
+    fn stop(&self) {
+        let mut state = self.lock();
+        if !state.status.is_terminal() {
+            state.pending.clear();
+            state.message = Some("expired: its time to live elapsed".into());
+            self.set_status(&mut state, Status::Cancelled);
+        }
+        drop(state);
+        self.halt();
+    }
+
+    fn halt(&self) {
+        self.cancel.cancel();
+        if let Some(handle) = self.abort.get() {
+            handle.abort();
+        }
+    }
+
+    /// The call ended with `outcome`: `completed` with its result (a tool's error
+    /// included), or `failed` with the JSON-RPC error. A cancelled task stays cancelled.
+    pub(crate) fn finish(&self, outcome: Result<Box<RawValue>, ErrorObject>) {
+        let mut state = self.lock();
+        if state.status.is_terminal() {
+            return;
+        }
+        state.pending.clear();
+        let status = match &outcome {
+            Ok(_) => Status::Completed,
+            Err(e) => {
+                state.message = Some(format!("the call failed: {}", e.message));
+                Status::Failed
+            }
+        };
+        state.outcome = Some(outcome);
+        self.set_status(&mut state, status);
+    }
+}
+
+/// What a call that may become a task shares with its `Context`: the handler's
+/// cancellation (the task's, not the request's) and, once it is one, the task.
+#[derive(Default)]
+pub(crate) struct TaskSlot {
+    pub(crate) cancel: CancellationToken,
+    pub(crate) task: OnceLock<Arc<Task>>,
+    /// The handler asked to go on as a task now ([`crate::Context::continue_as_task`]).
+    pub(crate) requested: std::sync::atomic::AtomicBool,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// An RFC 3339 timestamp (ISO 8601, UTC, milliseconds).
+fn stamp(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn store(max: usize, ttl: Duration) -> Tasks {
+        Tasks::new(
+            TaskSettings {
+                ttl,
+                max_tasks: max,
+                ..TaskSettings::default()
+            },
+            Arc::default(),
+        )
+    }
+
+    fn view(task: &Task) -> Value {
+        serde_json::from_str(task.view(true).unwrap().get()).unwrap()
+    }
+
+    #[test]
+    fn a_task_asks_is_answered_and_finishes() {
+        let tasks = store(4, Duration::from_secs(60));
+        let task = tasks.create(CancellationToken::new()).ok().unwrap();
+        let v = view(&task);
+        assert_eq!(v["status"], "working");
+        assert_eq!(v["ttlMs"], 60_000);
+        assert!(v["createdAt"].as_str().unwrap().ends_with('Z'));
+        let mut a = task
+            .ask(Some("name"), json!({"method": "elicitation/create"}))
+            .unwrap();
+        let mut b = task
+            .ask(Some("name"), json!({"method": "roots/list"}))
+            .unwrap();
+        let v = view(&task);
+        assert_eq!(v["status"], "input_required");
+        assert_eq!(v["inputRequests"]["name"]["method"], "elicitation/create");
+        assert_eq!(v["inputRequests"]["name_1"]["method"], "roots/list");
+        // A partial answer keeps the task waiting for the rest; unknown keys are ignored.
+        task.update(
+            json!({"name": {"action": "accept"}, "other": 1})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        assert_eq!(a.try_recv().unwrap()["action"], "accept");
+        let v = view(&task);
+        assert_eq!(v["status"], "input_required");
+        assert!(v["inputRequests"].get("name").is_none());
+        task.update(
+            json!({"name_1": {"roots": []}})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        assert!(b.try_recv().is_ok());
+        assert_eq!(view(&task)["status"], "working");
+        let result = RawValue::from_string(r#"{"content":[]}"#.into()).unwrap();
+        task.finish(Ok(result));
+        let v = view(&task);
+        assert_eq!(v["status"], "completed");
+        assert_eq!(v["result"], json!({"content": []}));
+        // Terminal: a cancel changes nothing.
+        task.cancel();
+        assert_eq!(view(&task)["status"], "completed");
+        assert!(tasks.get(task.id()).is_ok());
+        assert!(tasks.get("nope").is_err());
+    }
+
+    #[test]
+    fn the_store_is_bounded_and_forgets_expired_tasks() {
+        let tasks = store(1, Duration::from_secs(60));
+        let first = tasks.create(CancellationToken::new()).ok().unwrap();
+        assert!(matches!(
+            tasks.create(CancellationToken::new()),
+            Err(CreateError::Full(1))
+        ));
+        first.cancel();
+        assert_eq!(view(&first)["status"], "cancelled");
+        assert!(first.cancel.is_cancelled());
+
+        let short = store(1, Duration::ZERO);
+        let token = CancellationToken::new();
+        let old = short.create(token.clone()).ok().unwrap();
+        let err = short.get(old.id()).err().unwrap();
+        assert!(err.message.contains("expired"), "{}", err.message);
+        assert!(token.is_cancelled(), "an expired task is stopped");
+        assert!(short.create(CancellationToken::new()).is_ok());
+    }
+}
