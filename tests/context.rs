@@ -205,7 +205,7 @@ async fn show_roots(ctx: Context) -> Result<String, ClientRequestError> {
 fn edit_tools(add: bool, probe: State<Probe>) -> Result<&'static str, String> {
     let server = probe.server()?;
     if add {
-        server.add_tool(dynamic_echo());
+        server.add_tool(dynamic_echo()).map_err(|e| e.to_string())?;
         Ok("added")
     } else if server.remove_tool("dynamic_echo") {
         Ok("removed")

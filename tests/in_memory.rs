@@ -1805,3 +1805,34 @@ fn invalid_x_mcp_headers_are_build_errors_naming_the_tool_and_the_property() {
     );
     assert!(Server::builder().tool_def(valid).build().is_ok());
 }
+
+#[tokio::test]
+async fn a_tool_added_while_serving_is_checked_as_the_builder_checks() {
+    let server = Server::builder().build().expect("an empty server builds");
+    let bad = with_input_schema(
+        "ship",
+        json!({ "type": "object", "properties": {
+            "weight": { "type": "number", "x-mcp-header": "Weight" },
+        }}),
+    );
+    match server.add_tool(bad) {
+        Err(mcp_runtime::Error::Config(errors)) => assert!(
+            errors
+                .iter()
+                .any(|e| e.to_string().contains("/properties/weight")),
+            "{errors:?}"
+        ),
+        other => panic!("expected a header error, got {other:?}"),
+    }
+    let mcp = Mcp::in_memory(&server).await;
+    let tools = mcp.list_tools().await.expect("tools/list");
+    assert!(tools.is_empty(), "a refused tool is not served: {tools:?}");
+    let good = with_input_schema(
+        "ship",
+        json!({ "type": "object", "properties": {
+            "region": { "type": "string", "x-mcp-header": "Region" },
+        }}),
+    );
+    server.add_tool(good).expect("a valid tool is added");
+    assert_eq!(mcp.list_tools().await.expect("tools/list").len(), 1);
+}

@@ -756,8 +756,12 @@ async fn subscriptions_listen_over_stdio() {
     );
 
     // Not asked for: nothing. Asked for: tagged with the subscription.
-    server.add_prompt(mcp_runtime::define::PromptDef::of(hello).expect("a prompt"));
-    server.add_tool(ToolDef::of(add).expect("a tool"));
+    server
+        .add_prompt(mcp_runtime::define::PromptDef::of(hello).expect("a prompt"))
+        .expect("the prompt is added");
+    server
+        .add_tool(ToolDef::of(add).expect("a tool"))
+        .expect("the tool is added");
     let changed = io.next().await;
     assert_eq!(
         changed["method"], "notifications/tools/list_changed",
@@ -789,7 +793,9 @@ async fn subscriptions_listen_over_stdio() {
         after["id"], 9,
         "no answer to the cancelled listen came first"
     );
-    server.add_tool(ToolDef::of(add).expect("a tool"));
+    server
+        .add_tool(ToolDef::of(add).expect("a tool"))
+        .expect("the tool is added");
     let later = io
         .answer(modern(json!(10), "tools/list", json!({}), json!({})))
         .await;
@@ -1068,7 +1074,9 @@ async fn listen_over_http_streams_and_closing_a_stream_cancels_its_call() {
         ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
         1
     );
-    server.add_tool(ToolDef::of(add).expect("a tool"));
+    server
+        .add_tool(ToolDef::of(add).expect("a tool"))
+        .expect("the tool is added");
     let changed = stream.event(&mut pending).await;
     assert_eq!(
         changed["method"], "notifications/tools/list_changed",

@@ -533,7 +533,7 @@ static SERVER: std::sync::OnceLock<Server> = std::sync::OnceLock::new();
 fn test_trigger_tool_change() -> Result<&'static str, String> {
     let server = SERVER.get().ok_or("the server is not running yet")?;
     let tool = ToolDef::of(test_simple_text).ok_or("test_simple_text has no #[tool]")?;
-    server.add_tool(tool);
+    server.add_tool(tool).map_err(|e| e.to_string())?;
     Ok("tool list changed")
 }
 
@@ -542,7 +542,7 @@ fn test_trigger_tool_change() -> Result<&'static str, String> {
 fn test_trigger_prompt_change() -> Result<&'static str, String> {
     let server = SERVER.get().ok_or("the server is not running yet")?;
     let prompt = PromptDef::of(test_simple_prompt).ok_or("test_simple_prompt has no #[prompt]")?;
-    server.add_prompt(prompt);
+    server.add_prompt(prompt).map_err(|e| e.to_string())?;
     Ok("prompt list changed")
 }
 

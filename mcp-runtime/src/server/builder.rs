@@ -321,7 +321,7 @@ fn index_names<'a>(
 
 /// MCP 2026-07-28: a client drops a tool whose `x-mcp-header`s break the rules, so the
 /// server refuses to serve one.
-fn check_headers(tools: &[ToolDef], errors: &mut Vec<ConfigError>) {
+pub(super) fn check_headers(tools: &[ToolDef], errors: &mut Vec<ConfigError>) {
     for tool in tools {
         errors.extend(
             param_headers::check(&tool.tool.input_schema)
@@ -334,7 +334,7 @@ fn check_headers(tools: &[ToolDef], errors: &mut Vec<ConfigError>) {
     }
 }
 
-fn check_requirements(
+pub(super) fn check_requirements(
     tools: &[ToolDef],
     resources: &[ResourceDef],
     prompts: &[PromptDef],

@@ -245,13 +245,28 @@ impl Server {
     }
 
     /// Adds (or replaces, by name) a tool while serving; every session is told
-    /// (`notifications/tools/list_changed`).
-    pub fn add_tool(&self, def: ToolDef) {
+    /// (`notifications/tools/list_changed`). Checked as [`ServerBuilder::build`] checks
+    /// its tools (its `x-mcp-header` properties, the shared state its extractors need):
+    /// a tool that fails is not added, and the error says why.
+    pub fn add_tool(&self, def: ToolDef) -> crate::Result<()> {
+        let mut errors = Vec::new();
+        builder::check_headers(std::slice::from_ref(&def), &mut errors);
+        builder::check_requirements(
+            std::slice::from_ref(&def),
+            &[],
+            &[],
+            &self.inner.states,
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Err(crate::Error::Config(errors));
+        }
         self.change::<ToolListChanged>(|t| {
             remove_where(&mut t.tools, |x| x.tool.name == def.tool.name);
             t.tools.push(def);
             true
         });
+        Ok(())
     }
 
     /// Removes a tool while serving; false when there was none of that name.
@@ -259,13 +274,21 @@ impl Server {
         self.change::<ToolListChanged>(|t| remove_where(&mut t.tools, |x| x.tool.name == name))
     }
 
-    /// Adds (or replaces, by name) a prompt while serving.
-    pub fn add_prompt(&self, def: PromptDef) {
+    /// Adds (or replaces, by name) a prompt while serving; a prompt whose extractors need
+    /// shared state the server lacks is not added, and the error says so.
+    pub fn add_prompt(&self, def: PromptDef) -> crate::Result<()> {
+        let mut errors = Vec::new();
+        let prompts = std::slice::from_ref(&def);
+        builder::check_requirements(&[], &[], prompts, &self.inner.states, &mut errors);
+        if !errors.is_empty() {
+            return Err(crate::Error::Config(errors));
+        }
         self.change::<PromptListChanged>(|t| {
             remove_where(&mut t.prompts, |x| x.prompt.name == def.prompt.name);
             t.prompts.push(def);
             true
         });
+        Ok(())
     }
 
     /// Removes a prompt while serving.
@@ -275,8 +298,15 @@ impl Server {
         })
     }
 
-    /// Adds (or replaces, by URI template) a resource while serving.
-    pub fn add_resource(&self, def: ResourceDef) {
+    /// Adds (or replaces, by URI template) a resource while serving; one whose extractors
+    /// need shared state the server lacks is not added, and the error says so.
+    pub fn add_resource(&self, def: ResourceDef) -> crate::Result<()> {
+        let mut errors = Vec::new();
+        let resources = std::slice::from_ref(&def);
+        builder::check_requirements(&[], resources, &[], &self.inner.states, &mut errors);
+        if !errors.is_empty() {
+            return Err(crate::Error::Config(errors));
+        }
         self.change::<ResourceListChanged>(|t| {
             let uri = def.template.as_str().to_owned();
             t.remove_resource(&uri);
@@ -287,6 +317,7 @@ impl Server {
             }
             true
         });
+        Ok(())
     }
 
     /// Removes a resource (or template) while serving.
