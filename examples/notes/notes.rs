@@ -82,7 +82,7 @@ impl Notes {
 }
 
 /// Add a note to the knowledge base.
-#[tool]
+#[tool(scopes = ["notes:write"])]
 pub fn add_note(
     /// Short title of the note.
     title: String,
@@ -121,7 +121,7 @@ pub fn search_notes(
 }
 
 /// Delete a note by id.
-#[tool(destructive)]
+#[tool(destructive, scopes = ["notes:write"])]
 pub fn delete_note(
     /// The id of the note to delete.
     id: u32,

@@ -72,6 +72,8 @@ pub struct Common {
     pub meta: Option<Expr>,
     /// `complete(arg = function, ...)`: prompts and resource templates only.
     pub completers: Vec<(Ident, syn::Path)>,
+    /// `scopes = ["notes:write", ...]`: what an authenticated caller's token must grant.
+    pub scopes: Option<Vec<String>>,
 }
 
 /// `parameter = "Header-Name"` inside `headers(...)`: the argument is mirrored in the
@@ -128,7 +130,7 @@ pub struct PromptAttr {
     pub common: Common,
 }
 
-const COMMON: &[&str] = &["name", "title", "description", "meta"];
+const COMMON: &[&str] = &["name", "title", "description", "meta", "scopes"];
 const TOOL: &[&str] = &[
     "read_only",
     "destructive",
@@ -365,9 +367,43 @@ fn common(cx: &Ctxt, c: &mut Common, key: &Ident, value: Option<&Expr>) -> bool 
             lit_str(cx, key, value).map(|s| s.value),
         ),
         "meta" => set_once(cx, &mut c.meta, key, Some(value.clone())),
+        "scopes" => set_once(cx, &mut c.scopes, key, scopes(cx, key, value)),
         _ => return false,
     }
     true
+}
+
+/// `scopes = ["a:read", "a:write"]`: OAuth scopes, each a non-empty string without spaces.
+fn scopes(cx: &Ctxt, key: &Ident, value: &Expr) -> Option<Vec<String>> {
+    const HINT: &str =
+        "`scopes` takes a list of OAuth scopes as string literals: `scopes = [\"notes:write\"]`";
+    let Expr::Array(array) = value else {
+        cx.error(value, HINT);
+        return None;
+    };
+    let mut out = Vec::new();
+    for item in &array.elems {
+        match item {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
+                let scope = s.value();
+                // RFC 6749 §3.3: visible ASCII but space, `"` and `\\`.
+                let ok = !scope.is_empty()
+                    && scope
+                        .bytes()
+                        .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+                if ok {
+                    out.push(scope);
+                } else {
+                    cx.error(s, format_args!("`{}` is not an OAuth scope: one word of visible ASCII without `\"` or `\\`; write several scopes as several strings", scope.escape_debug()));
+                }
+            }
+            other => cx.error(other, HINT),
+        }
+    }
+    let _ = key;
+    Some(out)
 }
 
 fn all_options(specific: &[&'static str]) -> Vec<&'static str> {

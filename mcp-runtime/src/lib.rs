@@ -41,6 +41,7 @@
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+pub mod auth;
 pub mod client;
 pub mod define;
 mod error;
@@ -52,8 +53,8 @@ pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use mcp_macros::{prompt, resource, tool};
 pub use server::{
-    ConfigError, Context, HeaderProblem, Limits, RequestStateKeys, Server, ServerBuilder, State,
-    TaskSettings, TaskSupport,
+    Caller, ConfigError, Context, HeaderProblem, Limits, RequestStateKeys, Server, ServerBuilder,
+    State, TaskSettings, TaskSupport,
 };
 pub use transport::Transport;
 
@@ -110,7 +111,7 @@ pub mod prelude {
         CallToolResult, Content, ErrorObject, GetPromptResult, LoggingLevel, PromptMessage,
         ResourceContents, Role,
     };
-    pub use crate::server::{ClientRequestError, Elicitation, NotFound};
+    pub use crate::server::{Caller, ClientRequestError, Elicitation, NotFound};
     pub use crate::{Client, Context, Server, State, Transport, prompt, resource, tool};
 }
 

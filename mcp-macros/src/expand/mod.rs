@@ -45,6 +45,14 @@ fn opt_str(value: Option<&str>) -> TokenStream {
     }
 }
 
+/// `.with_scopes([...])` when the item declares scopes.
+pub(crate) fn scopes_tokens(common: &Common) -> TokenStream {
+    match &common.scopes {
+        Some(scopes) if !scopes.is_empty() => quote::quote!(.with_scopes([#(#scopes),*])),
+        _ => TokenStream::new(),
+    }
+}
+
 fn meta_tokens(common: &Common) -> TokenStream {
     match &common.meta {
         Some(expr) => quote_spanned! {expr.span()=>

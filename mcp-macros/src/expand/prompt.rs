@@ -14,6 +14,7 @@ pub fn prompt(h: &Handler, v: &Prompt) -> TokenStream {
         completers,
     } = v;
     let fn_ident = &h.item.sig.ident;
+    let scopes = super::scopes_tokens(&attr.common);
     let (complete_fns, complete_entries) = super::completers(completers);
     let args = arg_idents(h);
     let extract = h.params.iter().zip(&args).map(|(p, arg)| {
@@ -88,7 +89,7 @@ pub fn prompt(h: &Handler, v: &Prompt) -> TokenStream {
                     })
                 })
                 .with_requirements(__mcp_needs)
-                .with_completers(__mcp_completers)
+                .with_completers(__mcp_completers)#scopes
             }
 
             #register

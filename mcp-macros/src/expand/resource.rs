@@ -63,6 +63,7 @@ pub fn resource(h: &Handler, v: &Resource) -> TokenStream {
     };
     let uri_value = &uri.value;
     let cache = cache_hint(attr);
+    let scopes = super::scopes_tokens(&attr.common);
     let register = register("Resource", fn_ident, &format_ident!("__mcp_def"));
     quote! {
         const _: () = {
@@ -102,7 +103,7 @@ pub fn resource(h: &Handler, v: &Resource) -> TokenStream {
                         __mcp_convert(__mcp_out, &__mcp_req.uri, #mime_lit)
                     })
                 })
-                .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers)#cache)
+                .map(|d| d.with_requirements(__mcp_needs).with_completers(__mcp_completers)#cache #scopes)
             }
 
             #register

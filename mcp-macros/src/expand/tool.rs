@@ -81,6 +81,7 @@ pub fn tool(h: &Handler, v: &Tool) -> TokenStream {
             quote!(.with_task_support(::mcp_runtime::__private::TaskSupport::Required))
         }
     };
+    let scopes = super::scopes_tokens(&attr.common);
     let tool_name = &name.value;
     let guard = duplicate_guard("tool", &name.value, name.span);
     let register = register("Tool", fn_ident, &quote::format_ident!("__mcp_def"));
@@ -126,7 +127,7 @@ pub fn tool(h: &Handler, v: &Tool) -> TokenStream {
                         __mcp_convert(__mcp_out)
                     })
                 })
-                .with_requirements(__mcp_needs)#task
+                .with_requirements(__mcp_needs)#task #scopes
             }
 
             #register

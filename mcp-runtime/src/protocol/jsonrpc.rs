@@ -216,6 +216,10 @@ impl ErrorCode {
     pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
     /// MCP 2026-07-28: the request's protocol version is not supported.
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+    /// This server: the access token lacks a scope the tool, resource or prompt requires
+    /// (`data.requiredScopes`; over HTTP, 403 with `error="insufficient_scope"`). MCP
+    /// defines no code for it; this one is in JSON-RPC's range for servers.
+    pub const INSUFFICIENT_SCOPE: i64 = -32003;
 }
 
 /// A message that could not be decoded, with the response it deserves.

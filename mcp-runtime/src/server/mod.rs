@@ -12,6 +12,7 @@
 //! - [`schema`]: JSON Schemas from Rust types (tool inputs and outputs, forms).
 
 mod builder;
+pub(crate) mod caller;
 pub(crate) mod context;
 pub(crate) mod definitions;
 pub(crate) mod dispatch;
@@ -27,6 +28,7 @@ pub(crate) mod store;
 pub(crate) mod tasks;
 
 pub use builder::{ConfigError, ItemKind, ServerBuilder};
+pub use caller::Caller;
 pub use context::{
     ClientRequestError, Context, Elicitation, FromContext, Rejection, Requirement, State,
 };
@@ -125,6 +127,22 @@ impl Server {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// Every scope a tool, resource or prompt requires (for `scopes_supported`), in order.
+    pub(crate) fn declared_scopes(&self) -> Vec<String> {
+        let tables = self.tables();
+        let mut scopes: Vec<String> = Vec::new();
+        let all = (tables.tools.iter().flat_map(|t| &t.scopes))
+            .chain(tables.static_resources.iter().flat_map(|r| &r.scopes))
+            .chain(tables.templates.iter().flat_map(|r| &r.scopes))
+            .chain(tables.prompts.iter().flat_map(|p| &p.scopes));
+        for scope in all {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        scopes
     }
 
     pub(crate) fn tables(&self) -> Arc<Tables> {

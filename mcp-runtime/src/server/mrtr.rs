@@ -201,11 +201,16 @@ pub(crate) struct Subject {
     pub(crate) method: &'static str,
     pub(crate) name: String,
     pub(crate) arguments: Arguments,
+    /// The authenticated caller's subject, when there is one.
+    pub(crate) caller: Option<String>,
 }
 
 impl Subject {
     fn binding(&self) -> Binding {
-        Binding::new(self.method, &self.name, self.arguments.value().as_ref())
+        Binding {
+            subject: self.caller.clone(),
+            ..Binding::new(self.method, &self.name, self.arguments.value().as_ref())
+        }
     }
 }
 
@@ -478,6 +483,7 @@ mod tests {
             method: "tools/call",
             name: "book".into(),
             arguments: Arguments::Value(arguments),
+            caller: None,
         }
     }
 

@@ -51,6 +51,9 @@ pub struct Session {
     draining: CancellationToken,
     /// What the transport keeps with the session (Streamable HTTP: its SSE streams).
     attachment: OnceLock<Arc<dyn Any + Send + Sync>>,
+    /// The authenticated subject that opened the session: requests with another
+    /// subject's token are refused (session hijacking).
+    subject: OnceLock<String>,
 }
 
 /// Why a session ended while requests were still running.
@@ -175,6 +178,7 @@ impl Session {
             end_reason: OnceLock::new(),
             draining: CancellationToken::new(),
             attachment: OnceLock::new(),
+            subject: OnceLock::new(),
         }
     }
 
@@ -229,6 +233,17 @@ impl Session {
     /// session; false when one is already attached).
     pub fn attach<T: Any + Send + Sync>(&self, value: Arc<T>) -> bool {
         self.attachment.set(value).is_ok()
+    }
+
+    /// Binds the session to the authenticated `subject` that opened it (once; false when
+    /// it is already bound).
+    pub fn bind_subject(&self, subject: &str) -> bool {
+        self.subject.set(subject.to_owned()).is_ok()
+    }
+
+    /// The subject the session is bound to, if any.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.get().map(String::as_str)
     }
 
     /// What the transport attached, if it is a `T`.

@@ -134,7 +134,11 @@ impl Tasks {
 
     /// A new task, working, stored before it is returned (a `tasks/get` for it resolves
     /// from now on); `cancel` is its handler's cancellation.
-    pub(crate) fn create(&self, cancel: CancellationToken) -> Result<Arc<Task>, CreateError> {
+    pub(crate) fn create(
+        &self,
+        cancel: CancellationToken,
+        owner: Option<String>,
+    ) -> Result<Arc<Task>, CreateError> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|_| CreateError::Random)?;
         let id = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
@@ -156,6 +160,7 @@ impl Tasks {
             cancel,
             abort: OnceLock::new(),
             listeners: self.listeners.clone(),
+            owner,
         });
         let mut map = self.lock();
         if map.len() >= self.settings.max_tasks {
@@ -170,9 +175,13 @@ impl Tasks {
 
     /// The task `id`, unless it is unknown or expired (an expired one is stopped and
     /// forgotten here).
-    pub(crate) fn get(&self, id: &str) -> Result<Arc<Task>, ErrorObject> {
+    pub(crate) fn get(&self, id: &str, caller: Option<&str>) -> Result<Arc<Task>, ErrorObject> {
         let mut map = self.lock();
         match map.get(id) {
+            // Another caller's task is not found: its existence is not told.
+            Some(task) if task.owner.as_deref() != caller => Err(ErrorObject::invalid_params(
+                format!("Failed to retrieve task: Task not found: no task has the id '{id}'"),
+            )),
             Some(task) if task.expires > Instant::now() => Ok(task.clone()),
             Some(_) => {
                 if let Some(task) = map.remove(id) {
@@ -222,6 +231,8 @@ pub(crate) struct Task {
     cancel: CancellationToken,
     abort: OnceLock<tokio::task::AbortHandle>,
     listeners: Arc<Listeners>,
+    /// The authenticated subject that created it: only it may see or change it.
+    owner: Option<String>,
 }
 
 struct TaskState {
@@ -506,7 +517,7 @@ mod tests {
     #[test]
     fn a_task_asks_is_answered_and_finishes() {
         let tasks = store(4, Duration::from_secs(60));
-        let task = tasks.create(CancellationToken::new()).ok().unwrap();
+        let task = tasks.create(CancellationToken::new(), None).ok().unwrap();
         let v = view(&task);
         assert_eq!(v["status"], "working");
         assert_eq!(v["ttlMs"], 60_000);
@@ -548,16 +559,16 @@ mod tests {
         // Terminal: a cancel changes nothing.
         task.cancel();
         assert_eq!(view(&task)["status"], "completed");
-        assert!(tasks.get(task.id()).is_ok());
-        assert!(tasks.get("nope").is_err());
+        assert!(tasks.get(task.id(), None).is_ok());
+        assert!(tasks.get("nope", None).is_err());
     }
 
     #[test]
     fn the_store_is_bounded_and_forgets_expired_tasks() {
         let tasks = store(1, Duration::from_secs(60));
-        let first = tasks.create(CancellationToken::new()).ok().unwrap();
+        let first = tasks.create(CancellationToken::new(), None).ok().unwrap();
         assert!(matches!(
-            tasks.create(CancellationToken::new()),
+            tasks.create(CancellationToken::new(), None),
             Err(CreateError::Full(1))
         ));
         first.cancel();
@@ -566,10 +577,10 @@ mod tests {
 
         let short = store(1, Duration::ZERO);
         let token = CancellationToken::new();
-        let old = short.create(token.clone()).ok().unwrap();
-        let err = short.get(old.id()).err().unwrap();
+        let old = short.create(token.clone(), None).ok().unwrap();
+        let err = short.get(old.id(), None).err().unwrap();
         assert!(err.message.contains("expired"), "{}", err.message);
         assert!(token.is_cancelled(), "an expired task is stopped");
-        assert!(short.create(CancellationToken::new()).is_ok());
+        assert!(short.create(CancellationToken::new(), None).is_ok());
     }
 }

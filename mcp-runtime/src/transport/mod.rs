@@ -138,6 +138,53 @@ pub struct TransportArgs {
     /// Seconds in-flight requests get to finish on shutdown (Streamable HTTP; default 10).
     #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_SHUTDOWN_GRACE")]
     shutdown_grace: Option<Duration>,
+    /// The URL clients reach the endpoint at, behind a proxy (Streamable HTTP): the
+    /// resource URI tokens must name when --auth-audience is not given.
+    #[arg(long, value_name = "URL", env = "MCP_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Require bearer tokens issued by this authorization server (its issuer URL; its
+    /// metadata gives the keys). Streamable HTTP only.
+    #[arg(long, value_name = "URL", env = "MCP_AUTH_ISSUER")]
+    auth_issuer: Option<String>,
+    /// The issuer's JWKS, a URL or a file (default: from the issuer's metadata).
+    #[arg(
+        long,
+        value_name = "URL|PATH",
+        env = "MCP_AUTH_JWKS",
+        requires = "auth_issuer"
+    )]
+    auth_jwks: Option<String>,
+    /// This resource's canonical URI, which tokens must name in `aud` (default:
+    /// --public-url, else the URL served).
+    #[arg(
+        long,
+        value_name = "URI",
+        env = "MCP_AUTH_AUDIENCE",
+        requires = "auth_issuer"
+    )]
+    auth_audience: Option<String>,
+    /// Another audience to accept (repeatable; the variable is comma-separated).
+    #[arg(
+        long = "auth-extra-audience",
+        value_name = "URI",
+        env = "MCP_AUTH_EXTRA_AUDIENCES",
+        value_delimiter = ',',
+        requires = "auth_issuer"
+    )]
+    auth_extra_audiences: Vec<String>,
+    /// A scope every request's token must grant (repeatable; the variable is
+    /// comma-separated).
+    #[arg(
+        long = "auth-required-scope",
+        value_name = "SCOPE",
+        env = "MCP_AUTH_REQUIRED_SCOPES",
+        value_delimiter = ',',
+        requires = "auth_issuer"
+    )]
+    auth_required_scopes: Vec<String>,
+    /// Seconds between refetches of the JWKS for tokens naming an unknown key (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_AUTH_JWKS_REFETCH", requires = "auth_issuer")]
+    auth_jwks_refetch: Option<Duration>,
 }
 
 /// A duration given in seconds, fractions allowed (`0.5`); more than zero.
@@ -233,6 +280,18 @@ impl From<TransportArgs> for Transport {
                 config.header_read_timeout = a.header_timeout.unwrap_or(d.header_read_timeout);
                 config.body_read_timeout = a.body_timeout.unwrap_or(d.body_read_timeout);
                 config.shutdown_grace = a.shutdown_grace.unwrap_or(d.shutdown_grace);
+                config.public_url = a.public_url;
+                config.auth = a.auth_issuer.map(|issuer| {
+                    let mut auth = crate::auth::AuthSettings::new(issuer);
+                    auth.jwks = a.auth_jwks;
+                    auth.audience = a.auth_audience;
+                    auth.extra_audiences = a.auth_extra_audiences;
+                    auth.required_scopes = a.auth_required_scopes;
+                    if let Some(every) = a.auth_jwks_refetch {
+                        auth.jwks_refetch_interval = every;
+                    }
+                    auth
+                });
                 Transport::StreamableHttp {
                     host: a.host,
                     port: a.port,

@@ -205,6 +205,12 @@ impl Context {
         self.inner.scope.carrier.as_deref()?.downcast_ref()
     }
 
+    /// The authenticated caller, when the transport authenticated the request (Streamable
+    /// HTTP with authentication on); `None` over stdio and without authentication.
+    pub fn caller(&self) -> Option<&super::Caller> {
+        self.inner.scope.extensions.get::<super::Caller>()
+    }
+
     /// Other values the transport attached to the request.
     pub fn extensions(&self) -> &http::Extensions {
         &self.inner.scope.extensions

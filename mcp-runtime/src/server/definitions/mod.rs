@@ -69,6 +69,8 @@ pub struct ToolDef {
     pub(crate) package: Option<Package>,
     /// Whether a call may answer with a task (the tasks extension of 2026-07-28).
     pub(crate) task: crate::server::TaskSupport,
+    /// The scopes an authenticated caller's token must grant to call it.
+    pub(crate) scopes: Vec<String>,
 }
 
 impl ToolDef {
@@ -97,7 +99,21 @@ impl ToolDef {
             key: None,
             package: None,
             task: crate::server::TaskSupport::Forbidden,
+            scopes: Vec::new(),
         }
+    }
+
+    /// This tool, callable only by callers whose access token grants every scope of
+    /// `scopes` (`#[tool(scopes = ["notes:write"])]` sets it). Without authentication
+    /// (stdio, or HTTP without `--auth-issuer`) there is no caller, and no check.
+    pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scopes a caller needs.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
     }
 
     /// This tool, answering with a task when `support` allows it (MCP 2026-07-28, the
@@ -149,6 +165,8 @@ pub struct ResourceDef {
     /// The caching hints of its `resources/read` results (2026-07-28); `None`: the
     /// server's default.
     pub(crate) cache: Option<crate::protocol::CacheHint>,
+    /// The scopes an authenticated caller's token must grant to read it.
+    pub(crate) scopes: Vec<String>,
 }
 
 /// The descriptive fields of a resource.
@@ -187,7 +205,15 @@ impl ResourceDef {
             key: None,
             package: None,
             cache: None,
+            scopes: Vec::new(),
         })
+    }
+
+    /// This resource, readable only by callers whose access token grants every scope of
+    /// `scopes` (`#[resource(..., scopes = [...])]`).
+    pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
     }
 
     #[doc(hidden)]
@@ -252,9 +278,18 @@ pub struct PromptDef {
     pub(crate) completers: Vec<(String, Completer)>,
     pub(crate) key: Option<TypeId>,
     pub(crate) package: Option<Package>,
+    /// The scopes an authenticated caller's token must grant to get it.
+    pub(crate) scopes: Vec<String>,
 }
 
 impl PromptDef {
+    /// This prompt, for callers whose access token grants every scope of `scopes`
+    /// (`#[prompt(scopes = [...])]`).
+    pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The definition of a `#[prompt]` function; `None` if `f` has no `#[prompt]`.
     pub fn of<F: 'static>(f: F) -> Option<PromptDef> {
         find_prompt(key_of(&f))
@@ -275,6 +310,7 @@ impl PromptDef {
             completers: Vec::new(),
             key: None,
             package: None,
+            scopes: Vec::new(),
         }
     }
 

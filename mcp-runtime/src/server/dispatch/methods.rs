@@ -18,6 +18,7 @@ use crate::protocol::{
     SetLevel, Subscribe, Unsubscribe, decode_params, raw,
 };
 use crate::protocol::{Cancelled, Initialized};
+use crate::server::Caller;
 use crate::server::context::Context;
 use crate::server::definitions::arguments::{Members, Spans, ToolArguments};
 use crate::server::definitions::output::Outcome;
@@ -125,6 +126,9 @@ impl Server {
             outbound,
             cancel,
         } = scope;
+        // The authenticated caller, when the transport authenticated the request.
+        let caller = extensions.get::<Caller>().cloned();
+        let caller = caller.as_ref();
         let facts = modern
             .as_ref()
             .map_or_else(|| session.facts(), |m| m.facts.clone());
@@ -152,7 +156,8 @@ impl Server {
         let work = async {
             // The hot path reads its parameters straight into their type.
             if method == CallTool::NAME {
-                return call_tool(inner, &tables, params, ctx, modern.as_deref(), &id).await;
+                return call_tool(inner, &tables, params, ctx, modern.as_deref(), &id, caller)
+                    .await;
             }
             let params = params.as_deref();
             if is_modern {
@@ -175,7 +180,8 @@ impl Server {
                         .map(Produced::complete);
                     }
                     tasks::GET | tasks::UPDATE | tasks::CANCEL => {
-                        return task_method(inner, &facts, &method, params).map(Produced::complete);
+                        return task_method(inner, &facts, &method, params, caller)
+                            .map(Produced::complete);
                     }
                     _ => {}
                 }
@@ -226,9 +232,10 @@ impl Server {
                             method: ReadResource::NAME,
                             name: p.uri.clone(),
                             arguments: Arguments::None,
+                            caller: caller.map(|c| c.subject().to_owned()),
                         };
                         let round = open_round(inner, modern.as_deref(), subject)?;
-                        read_resource(inner, &tables, p.uri, ctx, round).await
+                        read_resource(inner, &tables, p.uri, ctx, round, caller).await
                     })
                     .await;
                 }
@@ -266,6 +273,7 @@ impl Server {
                             method: GetPrompt::NAME,
                             name: p.name.clone(),
                             arguments,
+                            caller: caller.map(|c| c.subject().to_owned()),
                         };
                         let round = open_round(inner, modern.as_deref(), subject)?;
                         get_prompt(inner, &tables, p, ctx(meta, round.clone(), None), round).await
@@ -549,10 +557,12 @@ async fn call_tool(
     ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>, Option<Arc<TaskSlot>>) -> Context,
     modern: Option<&Modern>,
     id: &crate::protocol::RequestId,
+    caller: Option<&Caller>,
 ) -> Result<Produced, ErrorObject> {
     let (def, args, meta) = read_call(tables, raw_params)?;
     let name = def.tool.name.as_str();
     tracing::Span::current().record("name", name);
+    authorize(caller, "tool", name, &def.scopes)?;
     if let Some(message) = unknown_argument(def.declared.as_deref(), &args) {
         tracing::warn!(method = "tools/call", %id, name, error = %message, "tool call refused");
         return raw(&CallToolResult::error(message)).map(Produced::tool_error);
@@ -579,13 +589,24 @@ async fn call_tool(
                 method: CallTool::NAME,
                 name: name.to_owned(),
                 arguments: Arguments::Tool(args.clone()),
+                caller: caller.map(|c| c.subject().to_owned()),
             },
         )?,
         None => None,
     };
     if as_task {
         // Boxed: off the hot path, and its future would make every call's larger.
-        return Box::pin(call_as_task(inner, def, args, meta, ctx, round, id)).await;
+        let owner = caller.map(|c| c.subject().to_owned());
+        return Box::pin(call_as_task(
+            inner,
+            def,
+            (args, meta),
+            ctx,
+            round,
+            id,
+            owner,
+        ))
+        .await;
     }
     let call = AssertUnwindSafe((def.call)(ctx(meta, round.clone(), None), args)).catch_unwind();
     // Awaited directly when no question can stop it (the hot path: no extra move of the
@@ -651,11 +672,11 @@ fn tool_produced(
 async fn call_as_task(
     inner: &ServerInner,
     def: &ToolDef,
-    args: ToolArguments,
-    meta: Option<Meta>,
+    (args, meta): (ToolArguments, Option<Meta>),
     ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>, Option<Arc<TaskSlot>>) -> Context,
     round: Option<Arc<Round>>,
     id: &crate::protocol::RequestId,
+    owner: Option<String>,
 ) -> Result<Produced, ErrorObject> {
     let name = def.tool.name.as_str();
     let slot = Arc::new(TaskSlot::default());
@@ -668,7 +689,7 @@ async fn call_as_task(
     let ran = match first_phase(call.as_mut(), round.as_deref(), &slot, window).await {
         Phase::Done(ran) => ran,
         Phase::Interrupted(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
-        Phase::Waiting => match inner.tasks.create(slot.cancel.clone()) {
+        Phase::Waiting => match inner.tasks.create(slot.cancel.clone(), owner) {
             Ok(task) => {
                 // Set before the call is polled again: its questions go to the task now.
                 let _ = slot.task.set(task.clone());
@@ -699,6 +720,27 @@ async fn call_as_task(
         },
     };
     tool_produced(name, def.wrap_output, id, ran)
+}
+
+/// Refuses a caller whose token lacks a scope of `scopes` (the item's); without a caller
+/// (no authentication) nothing is checked.
+fn authorize(
+    caller: Option<&Caller>,
+    kind: &str,
+    name: &str,
+    scopes: &[String],
+) -> Result<(), ErrorObject> {
+    let Some(caller) = caller else {
+        return Ok(());
+    };
+    let missing = caller.missing(scopes);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    tracing::warn!(kind, name, subject = caller.subject(), missing = %missing.join(" "), "refused: insufficient scope");
+    Err(crate::server::caller::insufficient_scope(
+        kind, name, &missing,
+    ))
 }
 
 /// How the first part of a call that may become a task ended.
@@ -745,6 +787,7 @@ fn task_method(
     facts: &RequestFacts,
     method: &str,
     params: Option<&RawValue>,
+    caller: Option<&Caller>,
 ) -> Answered {
     if !facts
         .client_capabilities
@@ -761,7 +804,8 @@ fn task_method(
     }
     let p: TaskParams = serde_json::from_str(params.map_or("{}", RawValue::get))
         .map_err(|e| ErrorObject::invalid_params(format!("Invalid params of {method}: {e}")))?;
-    let task = inner.tasks.get(&p.task_id)?;
+    // A task is its creator's: to anyone else it does not exist.
+    let task = inner.tasks.get(&p.task_id, caller.map(Caller::subject))?;
     match method {
         tasks::GET => task.view(true),
         tasks::UPDATE => {
@@ -1018,6 +1062,7 @@ async fn read_resource(
     uri: String,
     ctx: impl FnOnce(Option<Meta>, Option<Arc<Round>>, Option<Arc<TaskSlot>>) -> Context,
     round: Option<Arc<Round>>,
+    caller: Option<&Caller>,
 ) -> Result<Produced, ErrorObject> {
     let exact = tables
         .static_resources
@@ -1035,6 +1080,7 @@ async fn read_resource(
                 .with_data(json!({ "uri": uri })),
         );
     };
+    authorize(caller, "resource", def.template.as_str(), &def.scopes)?;
     let request = ResourceRequest {
         uri: uri.clone(),
         vars,
@@ -1079,6 +1125,7 @@ async fn get_prompt(
     let def = tables
         .prompt(name)
         .ok_or_else(|| ErrorObject::invalid_params(format!("Unknown prompt: {name}")))?;
+    authorize(ctx.caller(), "prompt", name, &def.scopes)?;
     let args = params.arguments.unwrap_or_default();
     let declared = def.prompt.arguments.as_deref().unwrap_or_default();
     if let Some(unknown) = args

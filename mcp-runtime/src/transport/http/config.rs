@@ -43,6 +43,11 @@ pub struct HttpConfig {
     /// Longest time to receive a whole request body once its head has arrived (408 past
     /// it).
     pub body_read_timeout: Duration,
+    /// The URL clients reach the endpoint at, when it differs from the one it serves
+    /// (behind a proxy): the default resource URI of authentication.
+    pub public_url: Option<String>,
+    /// Bearer-token authentication (OAuth 2.1 resource server). `None`: none.
+    pub auth: Option<crate::auth::AuthSettings>,
 }
 
 impl Default for HttpConfig {
@@ -62,6 +67,8 @@ impl Default for HttpConfig {
             shutdown_grace: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(30),
+            public_url: None,
+            auth: None,
         }
     }
 }

@@ -53,7 +53,15 @@ pub async fn serve_http(
             "the requestState of multi-round requests (MCP 2026-07-28) is sealed with a random key of this process: a retry that reaches another instance will be refused; set MCP_REQUEST_STATE_KEY (the same on every instance) or ServerBuilder::request_state_keys"
         );
     }
-    let service = server.http_service(config);
+    let served = listener
+        .local_addr()
+        .ok()
+        .map(|addr| format!("http://{addr}{path}"));
+    let store = super::MemoryStore::new(config.max_sessions, config.session_idle_timeout);
+    let service = server.http_service_at(config, std::sync::Arc::new(store), served);
+    if let Some(e) = service.auth_error() {
+        return Err(crate::Error::Transport(format!("authentication: {e}")));
+    }
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -77,7 +85,9 @@ pub async fn serve_http(
         let path = path.clone();
         let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
             let service = service.clone();
-            let elsewhere = (req.uri().path() != path).then(|| service::not_found(&path));
+            let elsewhere = (req.uri().path() != path
+                && !req.uri().path().starts_with(crate::auth::WELL_KNOWN))
+            .then(|| service::not_found(&path));
             async move {
                 match elsewhere {
                     None => Ok::<_, std::convert::Infallible>(service.handle(req).await),

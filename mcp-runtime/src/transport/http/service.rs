@@ -9,15 +9,20 @@ use super::deferred::{Outgoing, deferred};
 use super::modern;
 use super::sessions::HttpStreams;
 use super::sse::{self, AttachError, EventStream};
+use crate::auth::ResourceServer;
 use crate::protocol::{
     ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Response as RpcResponse,
 };
+use crate::server::Caller;
 use crate::server::{
     Admitted, Answer, MemoryStore, Outbound, RequestScope, Server, Session, SessionStore,
     StoreError,
 };
 use bytes::Bytes;
-use http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{
+    ACCEPT, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER,
+    WWW_AUTHENTICATE,
+};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::combinators::BoxBody;
@@ -69,6 +74,9 @@ struct ServiceInner {
     /// Tripped when the server stops waiting for requests in flight (the end of the
     /// shutdown grace period); each session's own token is a child of it.
     stopping: CancellationToken,
+    /// Authentication (`HttpConfig::auth`): the resource server, or why it could not be
+    /// set up (then every request is refused: fail closed).
+    auth: Option<Result<Arc<ResourceServer>, String>>,
 }
 
 impl Server {
@@ -87,9 +95,30 @@ impl Server {
         config: HttpConfig,
         store: Arc<dyn SessionStore>,
     ) -> McpService {
+        self.http_service_at(config, store, None)
+    }
+
+    /// The service of an endpoint served at `served` (its URL, the default resource URI
+    /// of authentication).
+    pub(crate) fn http_service_at(
+        &self,
+        config: HttpConfig,
+        store: Arc<dyn SessionStore>,
+        served: Option<String>,
+    ) -> McpService {
         let stopping = CancellationToken::new();
+        let auth = config.auth.as_ref().map(|settings| {
+            let scopes = self.declared_scopes();
+            let served = served.as_deref();
+            let made = ResourceServer::new(settings, config.public_url.as_deref(), served, scopes);
+            if let Err(e) = &made {
+                tracing::error!(error = %e, "authentication cannot be set up: every request is refused");
+            }
+            made.map(Arc::new)
+        });
         McpService {
             inner: Arc::new(ServiceInner {
+                auth,
                 budget: BodyBudget::new(config.max_buffered_body_bytes),
                 server: self.clone(),
                 config,
@@ -105,6 +134,14 @@ impl Server {
 }
 
 impl McpService {
+    /// Why authentication could not be set up, when it is configured and could not.
+    pub(crate) fn auth_error(&self) -> Option<&str> {
+        match &self.inner.auth {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+
     /// Ends every session (used on shutdown): their GET streams close at once, while a
     /// request in flight still sends its response on its own stream.
     pub fn close_sessions(&self) {
@@ -127,8 +164,59 @@ impl McpService {
         self.inner.stopping.cancel();
     }
 
-    /// Answers one HTTP request.
+    /// Answers one HTTP request: the MCP endpoint, and (with authentication on) the
+    /// Protected Resource Metadata at `/.well-known/oauth-protected-resource[/path]`.
     pub async fn handle<B>(&self, req: Request<B>) -> Response<HttpBody>
+    where
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let auth = match &self.inner.auth {
+            None => None,
+            Some(Ok(auth)) => Some(auth.clone()),
+            Some(Err(e)) => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::INTERNAL_ERROR,
+                    format!("authentication is misconfigured, so no request is served: {e}"),
+                );
+            }
+        };
+        let Some(auth) = auth else {
+            if req.uri().path().starts_with(crate::auth::WELL_KNOWN) {
+                return not_found(crate::auth::WELL_KNOWN);
+            }
+            return self.handle_mcp(req, None).await;
+        };
+        if req.uri().path().starts_with(crate::auth::WELL_KNOWN) {
+            return metadata_response(&auth, &req);
+        }
+        let (mut parts, body) = req.into_parts();
+        let caller = match authenticate(&auth, &parts).await {
+            Ok(caller) => caller,
+            Err(resp) => return resp,
+        };
+        let subject = caller.subject().to_owned();
+        parts.extensions.insert(caller);
+        let req = Request::from_parts(parts, body);
+        let mut resp = self.handle_mcp(req, Some(&subject)).await;
+        // A tool, resource or prompt the token's scopes do not allow: say which to ask for.
+        if let Some(InsufficientScope(scopes)) = resp.extensions_mut().remove::<InsufficientScope>()
+            && let Ok(value) = HeaderValue::from_str(&auth.challenge(
+                Some("insufficient_scope"),
+                Some("the access token lacks a scope this operation requires"),
+                &scopes,
+            ))
+        {
+            resp.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+        resp
+    }
+
+    /// The MCP endpoint; `subject` is the authenticated caller's, when authentication is
+    /// on.
+    async fn handle_mcp<B>(&self, req: Request<B>, subject: Option<&str>) -> Response<HttpBody>
     where
         B: Body + Send + 'static,
         B::Data: Send,
@@ -165,7 +253,7 @@ impl McpService {
                 }
                 let version = protocol_version_header(headers.protocol_version);
                 let session_id = headers.session_id.cloned();
-                inner.post(req, version, session_id).await
+                inner.post(req, version, session_id, subject).await
             }
             // 2026-07-28 has neither the GET stream nor sessions to delete.
             Method::GET | Method::DELETE if modern_header(&headers) => {
@@ -178,8 +266,8 @@ impl McpService {
                     .insert(ALLOW, HeaderValue::from_static("POST"));
                 resp
             }
-            Method::GET => inner.get(&headers).await,
-            Method::DELETE => inner.delete(&headers).await,
+            Method::GET => inner.get(&headers, subject).await,
+            Method::DELETE => inner.delete(&headers, subject).await,
             _ => {
                 let mut resp = error(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -285,6 +373,7 @@ impl ServiceInner {
         req: Request<B>,
         version: Result<Option<ProtocolVersion>, Response<HttpBody>>,
         session_id: Option<HeaderValue>,
+        subject: Option<&str>,
     ) -> Response<HttpBody>
     where
         B: Body + Send + 'static,
@@ -362,7 +451,7 @@ impl ServiceInner {
         if starts_session {
             return self.initialize(payload, scope).await;
         }
-        let session = match self.session(session_id.as_ref()).await {
+        let session = match self.session(session_id.as_ref(), subject).await {
             Ok(found) => found,
             Err(resp) => return resp,
         };
@@ -453,6 +542,9 @@ impl ServiceInner {
     /// only once the core established it.
     async fn initialize(&self, payload: Payload, scope: RequestScope) -> Response<HttpBody> {
         let core = self.server.new_session(&self.stopping);
+        if let Some(caller) = scope.extensions.get::<Caller>() {
+            core.bind_subject(caller.subject());
+        }
         let admitted = core.admit().await;
         let answer = self.server.handle(&core, admitted, payload, scope).await;
         if !core.is_established() {
@@ -571,7 +663,31 @@ impl ServiceInner {
 
     /// The session named by the request's `Mcp-Session-Id`: 400 without one, 404 when
     /// unknown or ended.
-    async fn session(&self, id: Option<&HeaderValue>) -> Result<Arc<Session>, Response<HttpBody>> {
+    async fn session(
+        &self,
+        id: Option<&HeaderValue>,
+        subject: Option<&str>,
+    ) -> Result<Arc<Session>, Response<HttpBody>> {
+        let session = self.find_session(id).await?;
+        // A session is its opener's: another subject's token does not reach it (session
+        // hijacking, MCP security best practices).
+        if let Some(subject) = subject
+            && session.subject() != Some(subject)
+        {
+            tracing::warn!(subject, "refused: the session belongs to another subject");
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                ErrorCode::INVALID_REQUEST,
+                "Forbidden: this session was opened with another subject's token; initialize a session of your own",
+            ));
+        }
+        Ok(session)
+    }
+
+    async fn find_session(
+        &self,
+        id: Option<&HeaderValue>,
+    ) -> Result<Arc<Session>, Response<HttpBody>> {
         let Some(id) = id.and_then(|v| v.to_str().ok()) else {
             return Err(error(
                 StatusCode::BAD_REQUEST,
@@ -609,7 +725,7 @@ impl ServiceInner {
     }
 
     /// GET: the standalone SSE stream of a session, or the resumption of a stream.
-    async fn get(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
+    async fn get(&self, headers: &McpHeaders<'_>, subject: Option<&str>) -> Response<HttpBody> {
         if self.config.stateless {
             let mut resp = error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -630,7 +746,7 @@ impl ServiceInner {
         if let Err(resp) = protocol_version_header(headers.protocol_version) {
             return resp;
         }
-        let session = match self.session(headers.session_id).await {
+        let session = match self.session(headers.session_id, subject).await {
             Ok(found) => found,
             Err(resp) => return resp,
         };
@@ -672,7 +788,7 @@ impl ServiceInner {
     }
 
     /// DELETE: ends the session.
-    async fn delete(&self, headers: &McpHeaders<'_>) -> Response<HttpBody> {
+    async fn delete(&self, headers: &McpHeaders<'_>, subject: Option<&str>) -> Response<HttpBody> {
         if self.config.stateless {
             let mut resp = error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -693,6 +809,12 @@ impl ServiceInner {
                 "Bad Request: Mcp-Session-Id header is required",
             );
         };
+        // Only its own subject may end a session.
+        if subject.is_some()
+            && let Err(resp) = self.session(headers.session_id, subject).await
+        {
+            return resp;
+        }
         match self.sessions.remove(id).await {
             Ok(true) => empty(StatusCode::OK),
             Ok(false) => error(
@@ -703,6 +825,137 @@ impl ServiceInner {
             Err(e) => store_error(e),
         }
     }
+}
+
+/// The scopes a refused call needs, from [`reply`] to [`McpService::handle`].
+#[derive(Clone)]
+struct InsufficientScope(Vec<String>);
+
+/// The Protected Resource Metadata (RFC 9728), at the well-known path or its form with
+/// the endpoint's path.
+fn metadata_response<B>(auth: &ResourceServer, req: &Request<B>) -> Response<HttpBody> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut resp = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::INVALID_REQUEST,
+            "Method Not Allowed: the metadata is read with GET",
+        );
+        resp.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET"));
+        return resp;
+    }
+    match serde_json::to_vec(&auth.metadata()) {
+        Ok(body) => {
+            let mut resp = with_body(StatusCode::OK, JSON, Bytes::from(body));
+            resp.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
+            resp
+        }
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::INTERNAL_ERROR,
+            format!("the metadata could not be written: {e}"),
+        ),
+    }
+}
+
+/// The caller of `req`, from its bearer token; else the challenge it gets (RFC 6750).
+async fn authenticate(
+    auth: &ResourceServer,
+    req: &http::request::Parts,
+) -> Result<Caller, Response<HttpBody>> {
+    let challenge =
+        |status: StatusCode, error_code: Option<&str>, description: &str, scopes: &[String]| {
+            let mut resp = error(
+                status,
+                ErrorCode::INVALID_REQUEST,
+                format!(
+                    "{}: {description}",
+                    status.canonical_reason().unwrap_or("Unauthorized")
+                ),
+            );
+            if let Ok(value) =
+                HeaderValue::from_str(&auth.challenge(error_code, Some(description), scopes))
+            {
+                resp.headers_mut().insert(WWW_AUTHENTICATE, value);
+            }
+            resp
+        };
+    // Tokens travel in the Authorization header only, never in the URL (where logs and
+    // proxies keep them).
+    let in_query = req.uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("access_token"))
+    });
+    if in_query {
+        return Err(challenge(
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+            "access tokens are accepted only in the Authorization header, never in the query string",
+            &[],
+        ));
+    }
+    let mut values = req.headers.get_all(AUTHORIZATION).iter();
+    let (first, second) = (values.next(), values.next());
+    if second.is_some() {
+        return Err(challenge(
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+            "the Authorization header appears more than once",
+            &[],
+        ));
+    }
+    let Some(value) = first else {
+        return Err(challenge(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "this server requires an access token: send `Authorization: Bearer <token>` (the metadata URL in this header says where to get one)",
+            &auth.required_scopes,
+        ));
+    };
+    let Some(token) = value.to_str().ok().and_then(crate::auth::bearer) else {
+        return Err(challenge(
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_request"),
+            "the Authorization header must be `Bearer <token>`",
+            &[],
+        ));
+    };
+    let caller = match auth.verifier.verify(token).await {
+        Ok(caller) => caller,
+        Err(crate::auth::TokenError::Invalid(why)) => {
+            tracing::warn!(error = %why, "refused: invalid token");
+            return Err(challenge(
+                StatusCode::UNAUTHORIZED,
+                Some("invalid_token"),
+                &why,
+                &[],
+            ));
+        }
+        Err(crate::auth::TokenError::Unavailable(why)) => {
+            tracing::error!(error = %why, "refused: the token cannot be checked");
+            let mut resp = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::INTERNAL_ERROR,
+                format!("Service Unavailable: the access token cannot be checked now: {why}"),
+            );
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("5"));
+            return Err(resp);
+        }
+    };
+    let missing = caller.missing(&auth.required_scopes);
+    if !missing.is_empty() {
+        let missing: Vec<String> = missing.into_iter().map(str::to_owned).collect();
+        tracing::warn!(subject = caller.subject(), missing = %missing.join(" "), "refused: insufficient scope");
+        return Err(challenge(
+            StatusCode::FORBIDDEN,
+            Some("insufficient_scope"),
+            "the access token lacks a scope this server requires",
+            &auth.required_scopes,
+        ));
+    }
+    Ok(caller)
 }
 
 /// A store that could not keep or find a session: 503 (full, unreachable) or 500.
@@ -770,7 +1023,21 @@ fn body_error(e: body::BodyError, limit: usize, config: &HttpConfig) -> Response
 fn reply(answer: Answer) -> Response<HttpBody> {
     match answer {
         Answer::Accepted => empty(StatusCode::ACCEPTED),
-        Answer::Response(response) => json_response(StatusCode::OK, &Message::Response(response)),
+        Answer::Response(response) => match response
+            .outcome
+            .as_ref()
+            .err()
+            .and_then(crate::server::caller::required_scopes)
+        {
+            // The token lacks a scope the item requires: 403 (the challenge is added
+            // where the resource server is known).
+            Some(scopes) => {
+                let mut resp = json_response(StatusCode::FORBIDDEN, &Message::Response(response));
+                resp.extensions_mut().insert(InsufficientScope(scopes));
+                resp
+            }
+            None => json_response(StatusCode::OK, &Message::Response(response)),
+        },
         Answer::Refused(response) => {
             // 2026-07-28: a method the server does not have is 404, with the JSON-RPC
             // error that tells a modern server from an endpoint that is not there.
