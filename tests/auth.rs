@@ -44,7 +44,10 @@ struct Key {
 
 /// A key made by `openssl genpkey` with `args`; `None` when openssl is missing.
 fn key(kid: &str, alg: Algorithm, args: &[&str]) -> Option<Key> {
-    let dir = std::env::temp_dir().join(format!("mcp-auth-{}-{kid}", std::process::id()));
+    // Tests run at once: each key gets a directory of its own.
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    let n = MADE.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("mcp-auth-{}-{n}-{kid}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let private = dir.join("key.pem");
     let public = dir.join("pub.pem");
