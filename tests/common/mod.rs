@@ -8,6 +8,8 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod keys;
+
 use jsonschema::ValidatorMap;
 use mcp_runtime::protocol::{CallToolResult, GetPromptResult, ReadResourceResult};
 use mcp_runtime::protocol::{Prompt, Resource, ResourceTemplate, Tool};
