@@ -50,3 +50,38 @@ fn typescript_sdk_client_uses_every_feature_over_streamable_http() {
     );
     output.assert_success(Some(&server));
 }
+
+/// The SDK's OAuth support against the flagship started with `--auth-issuer`: from the
+/// 401 it reaches our Protected Resource Metadata, then the issuer the metadata names,
+/// and starts the authorization for our resource and scopes (the script plays the
+/// issuer's metadata).
+#[test]
+fn typescript_sdk_oauth_discovery_reaches_our_metadata_from_the_401() {
+    let Some([node, node_modules]) = peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
+        return;
+    };
+    // A free port for the script's issuer (the server never calls it: its keys are in
+    // a file).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let jwks = std::env::temp_dir().join(format!("mcp-ts-jwks-{}.json", std::process::id()));
+    std::fs::write(&jwks, r#"{"keys":[]}"#).expect("the JWKS is written");
+    let issuer = format!("http://127.0.0.1:{port}");
+    let jwks_arg = jwks.to_string_lossy().into_owned();
+    let server = NotesHttp::start_command(
+        Command::new(env!("CARGO_BIN_EXE_notes")),
+        &["--auth-issuer", &issuer, "--auth-jwks", &jwks_arg],
+    );
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/typescript/oauth_discovery.mjs");
+    let output = run_peer(
+        Command::new(&node)
+            .arg(script)
+            .env("MCP_NODE_MODULES", &node_modules)
+            .args([server.url(), &port.to_string()]),
+        TIMEOUT,
+    );
+    output.assert_success(Some(&server));
+}

@@ -395,6 +395,8 @@ fn scopes(cx: &Ctxt, key: &Ident, value: &Expr) -> Option<Vec<String>> {
                         .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
                 if ok {
                     out.push(scope);
+                } else if scope.is_empty() {
+                    cx.error(s, "an empty scope: remove it, or name the scope");
                 } else {
                     cx.error(s, format_args!("`{}` is not an OAuth scope: one word of visible ASCII without `\"` or `\\`; write several scopes as several strings", scope.escape_debug()));
                 }
