@@ -28,6 +28,28 @@ fn whoami(caller: Caller) -> String {
     format!("{} [{}]", caller.subject(), caller.scopes().join(" "))
 }
 
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Name {
+    name: String,
+}
+
+/// Asks the caller's name (a multi-round request in 2026-07-28).
+#[tool]
+async fn ask_name(ctx: Context) -> Result<String, ClientRequestError> {
+    match ctx.input("name").elicit::<Name>("Your name?").await? {
+        Elicitation::Accept(n) => Ok(format!("hello {}", n.name)),
+        _ => Ok("hello".into()),
+    }
+}
+
+/// Goes on as a task until cancelled.
+#[tool(task)]
+async fn long_job(ctx: Context) -> &'static str {
+    ctx.continue_as_task().await;
+    ctx.cancelled().await;
+    "stopped"
+}
+
 /// Writes something: needs `notes:write`.
 #[tool(scopes = ["notes:write"])]
 fn write_note(text: String) -> String {
@@ -89,6 +111,8 @@ async fn mcp(issuer: &Issuer, stateless: bool) -> (SocketAddr, tokio::sync::ones
         .name("auth-test")
         .tool(whoami)
         .tool(write_note)
+        .tool(ask_name)
+        .tool(long_job)
         .build()
         .expect("the server builds");
     let mut auth = AuthSettings::new(issuer.url.clone());
@@ -574,4 +598,150 @@ async fn a_rotated_key_is_fetched_but_unknown_keys_do_not_hammer_the_issuer() {
         known.body
     );
     let _ = (&s.ec, &s.ed);
+}
+
+/// A modern request of `params` (a `tools/call` or a tasks method) for `caps`, with its
+/// routing headers.
+fn modern_request(method: &str, params: Value, caps: Value) -> (Value, Vec<(String, String)>) {
+    let mut params = params;
+    params["_meta"] = json!({ "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                              "io.modelcontextprotocol/clientCapabilities": caps });
+    let name = params["name"]
+        .as_str()
+        .or(params["taskId"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let headers = vec![
+        ("mcp-protocol-version".to_owned(), "2026-07-28".to_owned()),
+        ("mcp-method".to_owned(), method.to_owned()),
+        ("mcp-name".to_owned(), name),
+    ];
+    (
+        json!({ "jsonrpc": "2.0", "id": 9, "method": method, "params": params }),
+        headers,
+    )
+}
+
+async fn modern_send(
+    addr: SocketAddr,
+    token: &str,
+    method: &str,
+    params: Value,
+    caps: Value,
+) -> Reply {
+    let (body, headers) = modern_request(method, params, caps);
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some(token),
+        &headers,
+        Some(&body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn request_state_and_tasks_belong_to_their_caller() {
+    let Some(s) = setup(true).await else { return };
+    let addr = s.addr;
+    let alice = sign(&s.ec, &s.claims("alice", ""));
+    let mallory = sign(&s.ec, &s.claims("mallory", ""));
+
+    // A multi-round state sealed for alice is refused to mallory, accepted for alice.
+    let caps = json!({ "elicitation": {} });
+    let first = modern_send(
+        addr,
+        &alice,
+        "tools/call",
+        json!({ "name": "ask_name" }),
+        caps.clone(),
+    )
+    .await;
+    assert_eq!(
+        first.body["result"]["resultType"], "input_required",
+        "{}",
+        first.body
+    );
+    let state = first.body["result"]["requestState"]
+        .as_str()
+        .expect("a state")
+        .to_owned();
+    let retry = json!({ "name": "ask_name", "requestState": state,
+                        "inputResponses": { "name": { "action": "accept", "content": { "name": "Al" } } } });
+    let stolen = modern_send(addr, &mallory, "tools/call", retry.clone(), caps.clone()).await;
+    assert_eq!(stolen.body["error"]["code"], -32602, "{}", stolen.body);
+    assert!(
+        stolen.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("another caller"),
+        "{}",
+        stolen.body
+    );
+    let resumed = modern_send(addr, &alice, "tools/call", retry, caps).await;
+    assert_eq!(
+        resumed.body["result"]["content"][0]["text"], "hello Al",
+        "{}",
+        resumed.body
+    );
+
+    // A task is its creator's: to anyone else it does not exist.
+    let tasks = json!({ "extensions": { "io.modelcontextprotocol/tasks": {} } });
+    let created = modern_send(
+        addr,
+        &alice,
+        "tools/call",
+        json!({ "name": "long_job" }),
+        tasks.clone(),
+    )
+    .await;
+    let task = created.body["result"]["taskId"]
+        .as_str()
+        .expect("a task")
+        .to_owned();
+    let theirs = modern_send(
+        addr,
+        &mallory,
+        "tasks/get",
+        json!({ "taskId": task.clone() }),
+        tasks.clone(),
+    )
+    .await;
+    assert_eq!(theirs.body["error"]["code"], -32602, "{}", theirs.body);
+    let cancel = modern_send(
+        addr,
+        &mallory,
+        "tasks/cancel",
+        json!({ "taskId": task.clone() }),
+        tasks.clone(),
+    )
+    .await;
+    assert_eq!(cancel.body["error"]["code"], -32602, "{}", cancel.body);
+    let own = modern_send(
+        addr,
+        &alice,
+        "tasks/get",
+        json!({ "taskId": task.clone() }),
+        tasks.clone(),
+    )
+    .await;
+    assert_eq!(own.body["result"]["status"], "working", "{}", own.body);
+    let stop = modern_send(
+        addr,
+        &alice,
+        "tasks/cancel",
+        json!({ "taskId": task }),
+        tasks,
+    )
+    .await;
+    assert_eq!(
+        stop.body["result"]["resultType"], "complete",
+        "{}",
+        stop.body
+    );
 }
