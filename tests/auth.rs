@@ -745,3 +745,77 @@ async fn request_state_and_tasks_belong_to_their_caller() {
         stop.body
     );
 }
+
+/// A verifier of the program's own: the token `good-<name>` is `<name>`'s; it counts its
+/// calls.
+struct Counting(Arc<AtomicUsize>);
+
+impl mcp_runtime::auth::TokenVerifier for Counting {
+    fn verify<'a>(&'a self, token: &'a str) -> mcp_runtime::auth::VerifyFuture<'a> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            match token.strip_prefix("good-") {
+                Some(name) => Ok(Caller::new(name, vec![], serde_json::Map::new())),
+                None => Err(mcp_runtime::auth::TokenError::Invalid("not ours".into())),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_custom_verifier_is_asked_once_per_token() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mut auth = AuthSettings::new("https://issuer.example");
+    auth.verifier = Some(Arc::new(Counting(calls.clone())));
+    let server = Server::builder()
+        .tool(whoami)
+        .build()
+        .expect("the server builds");
+    let config = HttpConfig {
+        stateless: true,
+        auth: Some(auth),
+        ..HttpConfig::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let _ = serve_http(&server, listener, config, std::future::pending()).await;
+    });
+    let headers = [("mcp-protocol-version", "2025-11-25")];
+    for _ in 0..3 {
+        let me = send(
+            addr,
+            Method::POST,
+            "/mcp",
+            Some("good-zoe"),
+            &headers,
+            Some(&call("whoami", json!({}))),
+        )
+        .await;
+        assert_eq!(
+            me.body["result"]["content"][0]["text"], "zoe []",
+            "{}",
+            me.body
+        );
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "a verified token is cached"
+    );
+    let refused = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some("bad"),
+        &headers,
+        Some(&call("whoami", json!({}))),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "a refused token is not cached"
+    );
+}

@@ -150,6 +150,70 @@ pub(crate) struct ResourceServer {
     pub(crate) scopes_supported: Vec<String>,
     /// The URL of the metadata document, for `WWW-Authenticate`.
     pub(crate) metadata_url: String,
+    /// Tokens verified lately: a token's signature is checked once, not once per call.
+    cache: TokenCache,
+}
+
+/// Verified tokens by their SHA-256, each until its `exp` (or [`CACHE_AT_MOST`] when
+/// that comes first or it has none), at most [`CACHE_ENTRIES`] of them.
+#[derive(Default)]
+struct TokenCache(
+    std::sync::Mutex<
+        std::collections::HashMap<[u8; 32], (Caller, u64), foldhash::fast::RandomState>,
+    >,
+);
+
+/// How long a verified token is trusted without a new check.
+const CACHE_AT_MOST: u64 = 300;
+/// Tokens kept at most.
+const CACHE_ENTRIES: usize = 10_000;
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl TokenCache {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<[u8; 32], (Caller, u64), foldhash::fast::RandomState>,
+    > {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<Caller> {
+        let mut map = self.lock();
+        match map.get(key) {
+            Some((caller, until)) if *until > now_secs() => Some(caller.clone()),
+            Some(_) => {
+                map.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn put(&self, key: [u8; 32], caller: &Caller) {
+        let now = now_secs();
+        let exp = caller
+            .claims()
+            .get("exp")
+            .and_then(serde_json::Value::as_u64);
+        let until = exp.map_or(now + CACHE_AT_MOST, |exp| exp.min(now + CACHE_AT_MOST));
+        let mut map = self.lock();
+        if map.len() >= CACHE_ENTRIES {
+            map.retain(|_, (_, t)| *t > now);
+            if map.len() >= CACHE_ENTRIES {
+                map.clear();
+            }
+        }
+        map.insert(key, (caller.clone(), until));
+    }
 }
 
 impl ResourceServer {
@@ -186,7 +250,21 @@ impl ResourceServer {
             required_scopes: settings.required_scopes.clone(),
             scopes_supported,
             metadata_url,
+            cache: TokenCache::default(),
         })
+    }
+
+    /// The caller `token` belongs to: from the cache when it was verified lately, else
+    /// from the verifier (and then cached until it expires).
+    pub(crate) async fn verify(&self, token: &str) -> Result<Caller, TokenError> {
+        use sha2::Digest as _;
+        let key: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        if let Some(caller) = self.cache.get(&key) {
+            return Ok(caller);
+        }
+        let caller = self.verifier.verify(token).await?;
+        self.cache.put(key, &caller);
+        Ok(caller)
     }
 
     /// The Protected Resource Metadata document (RFC 9728).

@@ -921,7 +921,7 @@ async fn authenticate(
             &[],
         ));
     };
-    let caller = match auth.verifier.verify(token).await {
+    let caller = match auth.verify(token).await {
         Ok(caller) => caller,
         Err(crate::auth::TokenError::Invalid(why)) => {
             tracing::warn!(error = %why, "refused: invalid token");
