@@ -819,3 +819,131 @@ async fn a_custom_verifier_is_asked_once_per_token() {
         "a refused token is not cached"
     );
 }
+
+/// An introspection endpoint (RFC 7662) that knows three opaque tokens, and wants this
+/// server's client credentials.
+async fn introspection_endpoint(resource: Arc<Mutex<String>>) -> String {
+    use base64::Engine as _;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!(
+        "http://{}/introspect",
+        listener.local_addr().expect("an address")
+    );
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("mcp-server:s3cret")
+    );
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (resource, expected) = (resource.clone(), expected.clone());
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let (resource, expected) = (resource.clone(), expected.clone());
+                    async move {
+                        let authorized = req
+                            .headers()
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            == Some(expected.as_str());
+                        let body = req
+                            .into_body()
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        let form = String::from_utf8_lossy(&body).into_owned();
+                        let aud = resource.lock().expect("the resource").clone();
+                        let answer = if !authorized {
+                            json!({ "error": "invalid_client" })
+                        } else if form.contains("token=opaque-alice") {
+                            json!({ "active": true, "sub": "alice", "aud": aud, "scope": "notes:write", "exp": now() + 600 })
+                        } else if form.contains("token=opaque-elsewhere") {
+                            json!({ "active": true, "sub": "alice", "aud": "https://other.example/mcp" })
+                        } else {
+                            json!({ "active": false })
+                        };
+                        let status = if authorized {
+                            StatusCode::OK
+                        } else {
+                            StatusCode::UNAUTHORIZED
+                        };
+                        let mut resp =
+                            hyper::Response::new(Full::new(Bytes::from(answer.to_string())));
+                        *resp.status_mut() = status;
+                        Ok::<_, std::convert::Infallible>(resp)
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn opaque_tokens_are_introspected() {
+    let resource = Arc::new(Mutex::new(String::new()));
+    let endpoint = introspection_endpoint(resource.clone()).await;
+    let mut auth = AuthSettings::new("https://issuer.example");
+    auth.introspection = Some(mcp_runtime::auth::Introspection {
+        endpoint,
+        client_id: "mcp-server".into(),
+        client_secret: "s3cret".into(),
+    });
+    let server = Server::builder()
+        .tool(whoami)
+        .tool(write_note)
+        .build()
+        .expect("the server builds");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    *resource.lock().expect("the resource") = format!("http://{addr}/mcp");
+    let config = HttpConfig {
+        stateless: true,
+        auth: Some(auth),
+        ..HttpConfig::default()
+    };
+    tokio::spawn(async move {
+        let _ = serve_http(&server, listener, config, std::future::pending()).await;
+    });
+    let headers = [("mcp-protocol-version", "2025-11-25")];
+    let me = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some("opaque-alice"),
+        &headers,
+        Some(&call("whoami", json!({}))),
+    )
+    .await;
+    assert_eq!(
+        me.body["result"]["content"][0]["text"], "alice [notes:write]",
+        "{}",
+        me.body
+    );
+    for (token, why) in [
+        ("opaque-revoked", "inactive"),
+        ("opaque-elsewhere", "another resource"),
+    ] {
+        let refused = send(
+            addr,
+            Method::POST,
+            "/mcp",
+            Some(token),
+            &headers,
+            Some(&call("whoami", json!({}))),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{why}");
+        assert!(
+            refused.challenge().contains("invalid_token"),
+            "{why}: {}",
+            refused.challenge()
+        );
+    }
+}

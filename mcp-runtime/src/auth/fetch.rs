@@ -2,7 +2,7 @@
 //! HTTP, or a local file. Bounded in time and size.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -15,7 +15,7 @@ const MAX_BYTES: usize = 1 << 20;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) struct Fetcher {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl Fetcher {
@@ -50,11 +50,38 @@ impl Fetcher {
         serde_json::from_slice(&bytes).map_err(|e| format!("{location} is not JSON: {e}"))
     }
 
+    /// POSTs the form `body` (already encoded) to `url` with the header `authorization`,
+    /// and reads the JSON answer (RFC 7662 introspection).
+    pub(crate) async fn post_form(
+        &self,
+        url: &str,
+        body: String,
+        authorization: &str,
+    ) -> Result<Value, String> {
+        let request = http::Request::post(url)
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(http::header::AUTHORIZATION, authorization)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| format!("{url} is not a URL this server can call: {e}"))?;
+        let bytes = tokio::time::timeout(TIMEOUT, self.send(url, request))
+            .await
+            .map_err(|_| format!("{url} did not answer within {TIMEOUT:?}"))??;
+        serde_json::from_slice(&bytes).map_err(|e| format!("{url} did not answer JSON: {e}"))
+    }
+
     async fn get(&self, url: &str) -> Result<Bytes, String> {
         let request = http::Request::get(url)
             .header(http::header::ACCEPT, "application/json")
-            .body(Empty::new())
+            .body(Full::new(Bytes::new()))
             .map_err(|e| format!("{url} is not a URL this server can fetch: {e}"))?;
+        self.send(url, request).await
+    }
+
+    async fn send(&self, url: &str, request: http::Request<Full<Bytes>>) -> Result<Bytes, String> {
         let response = self
             .client
             .request(request)

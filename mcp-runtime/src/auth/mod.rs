@@ -16,8 +16,12 @@
 #[cfg(feature = "auth")]
 mod fetch;
 #[cfg(feature = "auth")]
+mod introspect;
+#[cfg(feature = "auth")]
 mod jwt;
 
+#[cfg(feature = "auth")]
+pub use introspect::IntrospectionVerifier;
 #[cfg(feature = "auth")]
 pub use jwt::JwtVerifier;
 
@@ -78,8 +82,32 @@ pub struct AuthSettings {
     /// per this interval (so that rotated keys are picked up and unknown ones cannot make
     /// the server hammer the issuer). Default 30 s.
     pub jwks_refetch_interval: Duration,
-    /// Checks tokens instead of the JWT verifier (e.g. for opaque tokens).
+    /// Opaque tokens: checked at this introspection endpoint (RFC 7662) instead of as
+    /// JWTs.
+    pub introspection: Option<Introspection>,
+    /// Checks tokens instead of the JWT verifier (a scheme of the program's own).
     pub verifier: Option<Arc<dyn TokenVerifier>>,
+}
+
+/// An introspection endpoint and this server's client credentials for it.
+#[derive(Clone)]
+pub struct Introspection {
+    /// The endpoint's URL.
+    pub endpoint: String,
+    /// This resource server's client id at the authorization server.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+}
+
+impl fmt::Debug for Introspection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Introspection")
+            .field("endpoint", &self.endpoint)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<secret>")
+            .finish()
+    }
 }
 
 impl fmt::Debug for AuthSettings {
@@ -92,6 +120,7 @@ impl fmt::Debug for AuthSettings {
             .field("required_scopes", &self.required_scopes)
             .field("leeway", &self.leeway)
             .field("jwks_refetch_interval", &self.jwks_refetch_interval)
+            .field("introspection", &self.introspection)
             .field("verifier", &self.verifier.is_some())
             .finish()
     }
@@ -108,6 +137,7 @@ impl AuthSettings {
             required_scopes: Vec::new(),
             leeway: Duration::from_secs(30),
             jwks_refetch_interval: Duration::from_secs(30),
+            introspection: None,
             verifier: None,
         }
     }
@@ -123,6 +153,15 @@ impl AuthSettings {
         }
         #[cfg(feature = "auth")]
         {
+            if let Some(i) = &self.introspection {
+                return Ok(Arc::new(IntrospectionVerifier::new(
+                    i.endpoint.clone(),
+                    &i.client_id,
+                    &i.client_secret,
+                    audiences,
+                    Some(self.issuer.clone()),
+                )?));
+            }
             Ok(Arc::new(JwtVerifier::new(
                 &self.issuer,
                 self.jwks.clone(),

@@ -185,6 +185,22 @@ pub struct TransportArgs {
     /// Seconds between refetches of the JWKS for tokens naming an unknown key (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_AUTH_JWKS_REFETCH", requires = "auth_issuer")]
     auth_jwks_refetch: Option<Duration>,
+    /// Opaque tokens: check them at this introspection endpoint (RFC 7662) instead of as
+    /// JWTs; needs --auth-client-id and MCP_AUTH_CLIENT_SECRET.
+    #[arg(long, value_name = "URL", env = "MCP_AUTH_INTROSPECTION", requires_all = ["auth_issuer", "auth_client_id", "auth_client_secret"])]
+    auth_introspection: Option<String>,
+    /// This server's client id for introspection.
+    #[arg(long, value_name = "ID", env = "MCP_AUTH_CLIENT_ID")]
+    auth_client_id: Option<String>,
+    /// This server's client secret for introspection (prefer the variable: a flag shows
+    /// in the process list).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "MCP_AUTH_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    auth_client_secret: Option<String>,
 }
 
 /// A duration given in seconds, fractions allowed (`0.5`); more than zero.
@@ -289,6 +305,15 @@ impl From<TransportArgs> for Transport {
                     auth.required_scopes = a.auth_required_scopes;
                     if let Some(every) = a.auth_jwks_refetch {
                         auth.jwks_refetch_interval = every;
+                    }
+                    if let (Some(endpoint), Some(client_id), Some(client_secret)) =
+                        (a.auth_introspection, a.auth_client_id, a.auth_client_secret)
+                    {
+                        auth.introspection = Some(crate::auth::Introspection {
+                            endpoint,
+                            client_id,
+                            client_secret,
+                        });
                     }
                     auth
                 });
