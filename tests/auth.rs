@@ -947,3 +947,48 @@ async fn opaque_tokens_are_introspected() {
         );
     }
 }
+
+#[tokio::test]
+async fn lists_may_hide_what_the_caller_cannot_use() {
+    let mut auth = AuthSettings::new("https://issuer.example");
+    auth.verifier = Some(Arc::new(Counting(Arc::default())));
+    auth.hide_unauthorized = true;
+    let server = Server::builder()
+        .tool(whoami)
+        .tool(write_note)
+        .build()
+        .expect("the server builds");
+    let config = HttpConfig {
+        stateless: true,
+        auth: Some(auth),
+        ..HttpConfig::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let _ = serve_http(&server, listener, config, std::future::pending()).await;
+    });
+    let list = json!({ "jsonrpc": "2.0", "id": 4, "method": "tools/list" });
+    let headers = [("mcp-protocol-version", "2025-11-25")];
+    let listed = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some("good-zoe"),
+        &headers,
+        Some(&list),
+    )
+    .await;
+    let names: Vec<&str> = listed.body["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["whoami"],
+        "write_note needs notes:write: {}",
+        listed.body
+    );
+}

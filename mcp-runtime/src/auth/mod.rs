@@ -87,7 +87,16 @@ pub struct AuthSettings {
     pub introspection: Option<Introspection>,
     /// Checks tokens instead of the JWT verifier (a scheme of the program's own).
     pub verifier: Option<Arc<dyn TokenVerifier>>,
+    /// `tools/list`, `resources/list`, `resources/templates/list` and `prompts/list` leave
+    /// out what the caller's scopes do not allow. Default false: everything is listed,
+    /// and a call without the scopes gets 403.
+    pub hide_unauthorized: bool,
 }
+
+/// Set on a request's extensions by the transport when lists hide what the caller may
+/// not use.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HideUnauthorized;
 
 /// An introspection endpoint and this server's client credentials for it.
 #[derive(Clone)]
@@ -122,6 +131,7 @@ impl fmt::Debug for AuthSettings {
             .field("jwks_refetch_interval", &self.jwks_refetch_interval)
             .field("introspection", &self.introspection)
             .field("verifier", &self.verifier.is_some())
+            .field("hide_unauthorized", &self.hide_unauthorized)
             .finish()
     }
 }
@@ -139,6 +149,7 @@ impl AuthSettings {
             jwks_refetch_interval: Duration::from_secs(30),
             introspection: None,
             verifier: None,
+            hide_unauthorized: false,
         }
     }
 
@@ -189,6 +200,7 @@ pub(crate) struct ResourceServer {
     pub(crate) scopes_supported: Vec<String>,
     /// The URL of the metadata document, for `WWW-Authenticate`.
     pub(crate) metadata_url: String,
+    pub(crate) hide_unauthorized: bool,
     /// Tokens verified lately: a token's signature is checked once, not once per call.
     cache: TokenCache,
 }
@@ -289,6 +301,7 @@ impl ResourceServer {
             required_scopes: settings.required_scopes.clone(),
             scopes_supported,
             metadata_url,
+            hide_unauthorized: settings.hide_unauthorized,
             cache: TokenCache::default(),
         })
     }

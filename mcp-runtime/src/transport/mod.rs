@@ -185,6 +185,10 @@ pub struct TransportArgs {
     /// Seconds between refetches of the JWKS for tokens naming an unknown key (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_AUTH_JWKS_REFETCH", requires = "auth_issuer")]
     auth_jwks_refetch: Option<Duration>,
+    /// Leave out of tools/list (and the other lists) what the caller's scopes do not
+    /// allow.
+    #[arg(long, env = "MCP_AUTH_HIDE_UNAUTHORIZED", requires = "auth_issuer")]
+    auth_hide_unauthorized: bool,
     /// Opaque tokens: check them at this introspection endpoint (RFC 7662) instead of as
     /// JWTs; needs --auth-client-id and MCP_AUTH_CLIENT_SECRET.
     #[arg(long, value_name = "URL", env = "MCP_AUTH_INTROSPECTION", requires_all = ["auth_issuer", "auth_client_id", "auth_client_secret"])]
@@ -303,6 +307,7 @@ impl From<TransportArgs> for Transport {
                     auth.audience = a.auth_audience;
                     auth.extra_audiences = a.auth_extra_audiences;
                     auth.required_scopes = a.auth_required_scopes;
+                    auth.hide_unauthorized = a.auth_hide_unauthorized;
                     if let Some(every) = a.auth_jwks_refetch {
                         auth.jwks_refetch_interval = every;
                     }

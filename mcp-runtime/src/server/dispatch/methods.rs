@@ -129,6 +129,9 @@ impl Server {
         // The authenticated caller, when the transport authenticated the request.
         let caller = extensions.get::<Caller>().cloned();
         let caller = caller.as_ref();
+        // Lists leave out what the caller may not use, when the server says so.
+        let hide_from =
+            caller.filter(|_| extensions.get::<crate::auth::HideUnauthorized>().is_some());
         let facts = modern
             .as_ref()
             .map_or_else(|| session.facts(), |m| m.facts.clone());
@@ -192,8 +195,14 @@ impl Server {
                 }
                 Ping::NAME => answer::<Ping>(params, |_| Ok(EmptyResult::default())),
                 ListTools::NAME => answer::<ListTools>(params, |p| {
-                    let (tools, next_cursor) =
-                        page::<ListTools, _, _>(inner, &tables.tools, p, |t| t.tool.clone())?;
+                    let (tools, next_cursor) = page::<ListTools, _, _>(
+                        inner,
+                        &tables.tools,
+                        p,
+                        |t| t.tool.clone(),
+                        |t| &t.scopes,
+                        hide_from,
+                    )?;
                     Ok(ListToolsResult {
                         tools,
                         next_cursor,
@@ -201,10 +210,14 @@ impl Server {
                     })
                 }),
                 ListResources::NAME => answer::<ListResources>(params, |p| {
-                    let (resources, next_cursor) =
-                        page::<ListResources, _, _>(inner, &tables.static_resources, p, |r| {
-                            r.as_resource()
-                        })?;
+                    let (resources, next_cursor) = page::<ListResources, _, _>(
+                        inner,
+                        &tables.static_resources,
+                        p,
+                        |r| r.as_resource(),
+                        |r| &r.scopes,
+                        hide_from,
+                    )?;
                     Ok(ListResourcesResult {
                         resources,
                         next_cursor,
@@ -212,10 +225,14 @@ impl Server {
                     })
                 }),
                 ListResourceTemplates::NAME => answer::<ListResourceTemplates>(params, |p| {
-                    let (resource_templates, next_cursor) =
-                        page::<ListResourceTemplates, _, _>(inner, &tables.templates, p, |r| {
-                            r.as_template()
-                        })?;
+                    let (resource_templates, next_cursor) = page::<ListResourceTemplates, _, _>(
+                        inner,
+                        &tables.templates,
+                        p,
+                        |r| r.as_template(),
+                        |r| &r.scopes,
+                        hide_from,
+                    )?;
                     Ok(ListResourceTemplatesResult {
                         resource_templates,
                         next_cursor,
@@ -248,8 +265,14 @@ impl Server {
                     Ok(EmptyResult::default())
                 }),
                 ListPrompts::NAME => answer::<ListPrompts>(params, |p| {
-                    let (prompts, next_cursor) =
-                        page::<ListPrompts, _, _>(inner, &tables.prompts, p, |p| p.prompt.clone())?;
+                    let (prompts, next_cursor) = page::<ListPrompts, _, _>(
+                        inner,
+                        &tables.prompts,
+                        p,
+                        |p| p.prompt.clone(),
+                        |p| &p.scopes,
+                        hide_from,
+                    )?;
                     Ok(ListPromptsResult {
                         prompts,
                         next_cursor,
@@ -444,6 +467,29 @@ fn initialize(
 /// The page of `items` that `params.cursor` points to, shown by `show`, and the cursor of
 /// the next page when there is one.
 fn page<M: Method, T, U>(
+    inner: &ServerInner,
+    items: &[T],
+    params: PaginatedParams,
+    show: impl Fn(&T) -> U,
+    scopes: impl Fn(&T) -> &[String],
+    hide_from: Option<&Caller>,
+) -> Result<(Vec<U>, Option<String>), ErrorObject> {
+    // The items the caller may use, when the server hides the others.
+    let filtered: Vec<&T>;
+    let items: &[T] = match hide_from {
+        None => items,
+        Some(caller) => {
+            filtered = items
+                .iter()
+                .filter(|t| caller.missing(scopes(t)).is_empty())
+                .collect();
+            return page_of::<M, _, _>(inner, &filtered, params, |t| show(t));
+        }
+    };
+    page_of::<M, _, _>(inner, items, params, show)
+}
+
+fn page_of<M: Method, T, U>(
     inner: &ServerInner,
     items: &[T],
     params: PaginatedParams,

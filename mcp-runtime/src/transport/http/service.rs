@@ -199,6 +199,9 @@ impl McpService {
         };
         let subject = caller.subject().to_owned();
         parts.extensions.insert(caller);
+        if auth.hide_unauthorized {
+            parts.extensions.insert(crate::auth::HideUnauthorized);
+        }
         let req = Request::from_parts(parts, body);
         let mut resp = self.handle_mcp(req, Some(&subject)).await;
         // A tool, resource or prompt the token's scopes do not allow: say which to ask for.
