@@ -992,3 +992,126 @@ async fn lists_may_hide_what_the_caller_cannot_use() {
         listed.body
     );
 }
+
+/// A memo for readers with `memo:read`.
+#[resource("memo://{id}", scopes = ["memo:read"])]
+fn memo(id: String) -> String {
+    format!("memo {id}")
+}
+
+/// A prompt for reviewers.
+#[prompt(scopes = ["review"])]
+fn review() -> &'static str {
+    "Review this."
+}
+
+#[tokio::test]
+async fn resources_prompts_and_the_server_require_their_scopes() {
+    let mut auth = AuthSettings::new("https://issuer.example");
+    auth.verifier = Some(Arc::new(Scoped));
+    auth.required_scopes = vec!["mcp".into()];
+    let server = Server::builder()
+        .tool(whoami)
+        .resource(memo)
+        .prompt(review)
+        .build()
+        .expect("the server builds");
+    let config = HttpConfig {
+        stateless: true,
+        auth: Some(auth),
+        ..HttpConfig::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let _ = serve_http(&server, listener, config, std::future::pending()).await;
+    });
+    let headers = [("mcp-protocol-version", "2025-11-25")];
+    let read = json!({ "jsonrpc": "2.0", "id": 5, "method": "resources/read", "params": { "uri": "memo://1" } });
+    let get = json!({ "jsonrpc": "2.0", "id": 6, "method": "prompts/get", "params": { "name": "review" } });
+
+    // The server-wide scope: without it, nothing.
+    let outside = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some("scopes:memo:read"),
+        &headers,
+        Some(&read),
+    )
+    .await;
+    assert_eq!(outside.status, StatusCode::FORBIDDEN, "{}", outside.body);
+    assert!(
+        outside.challenge().contains("scope=\"mcp\""),
+        "{}",
+        outside.challenge()
+    );
+
+    // Each item's own scope.
+    let reader = "scopes:mcp,memo:read";
+    let ok = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some(reader),
+        &headers,
+        Some(&read),
+    )
+    .await;
+    assert_eq!(
+        ok.body["result"]["contents"][0]["text"], "memo 1",
+        "{}",
+        ok.body
+    );
+    let denied = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some(reader),
+        &headers,
+        Some(&get),
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.body);
+    assert!(
+        denied.challenge().contains("scope=\"review\""),
+        "{}",
+        denied.challenge()
+    );
+    let reviewer = "scopes:mcp,review";
+    let got = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some(reviewer),
+        &headers,
+        Some(&get),
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let unread = send(
+        addr,
+        Method::POST,
+        "/mcp",
+        Some(reviewer),
+        &headers,
+        Some(&read),
+    )
+    .await;
+    assert_eq!(unread.status, StatusCode::FORBIDDEN, "{}", unread.body);
+}
+
+/// A verifier whose token `scopes:<a,b,c>` grants those scopes to `tester`.
+struct Scoped;
+
+impl mcp_runtime::auth::TokenVerifier for Scoped {
+    fn verify<'a>(&'a self, token: &'a str) -> mcp_runtime::auth::VerifyFuture<'a> {
+        Box::pin(async move {
+            let scopes = token
+                .strip_prefix("scopes:")
+                .ok_or_else(|| mcp_runtime::auth::TokenError::Invalid("not ours".into()))?;
+            let scopes = scopes.split(',').map(str::to_owned).collect();
+            Ok(Caller::new("tester", scopes, serde_json::Map::new()))
+        })
+    }
+}
