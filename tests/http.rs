@@ -16,6 +16,7 @@ use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use mcp_runtime::Limits;
+use mcp_runtime::client::Era;
 use mcp_runtime::prelude::*;
 use mcp_runtime::protocol::ErrorCode;
 use mcp_runtime::transport::{
@@ -1412,6 +1413,7 @@ async fn the_client_works_over_http() {
     let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
     let log = seen.clone();
     let client = Client::builder()
+        .era(Era::Legacy)
         .inspect(move |m| {
             log.lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -1507,7 +1509,11 @@ async fn the_client_works_over_http() {
 #[tokio::test]
 async fn closing_the_client_deletes_its_session() {
     let srv = Running::new().await;
-    let client = Client::http(&srv.url()).await.unwrap();
+    let client = Client::builder()
+        .era(Era::Legacy)
+        .http(&srv.url())
+        .await
+        .unwrap();
     let session = text_of(&client.call_tool("whoami", json!({})).await.unwrap());
     within("the client to close", client.close())
         .await
@@ -1533,7 +1539,9 @@ async fn two_hundred_clients_at_once() {
     for c in 0..CLIENTS {
         let url = url.clone();
         tasks.spawn(async move {
-            let client = Client::http(&url)
+            let client = Client::builder()
+                .era(Era::Legacy)
+                .http(&url)
                 .await
                 .unwrap_or_else(|e| panic!("client {c} could not connect: {e}"));
             for i in 0..CALLS {
@@ -1565,6 +1573,7 @@ async fn watched_client(url: &str) -> (Client, Arc<Mutex<Vec<Value>>>) {
     let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
     let log = seen.clone();
     let client = Client::builder()
+        .era(Era::Legacy)
         .inspect(move |m| {
             log.lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -1733,6 +1742,7 @@ async fn a_call_whose_session_ends_fails_instead_of_hanging() {
     .await;
     // The client waits longer than the test does: a hang fails the test.
     let client = Client::builder()
+        .era(Era::Legacy)
         .timeout(WAIT * 4)
         .http(&srv.url())
         .await
@@ -2215,7 +2225,9 @@ async fn the_service_mounts_in_axum() {
     let addr = listener.local_addr().unwrap();
     let serving = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let client = Client::http(&format!("http://{addr}/mcp"))
+    let client = Client::builder()
+        .era(Era::Legacy)
+        .http(&format!("http://{addr}/mcp"))
         .await
         .unwrap_or_else(|e| panic!("connecting through axum failed: {e}"));
     let sum = client.call_tool("add", json!({ "a": 1, "b": 2 })).await;

@@ -11,6 +11,7 @@
 pub mod keys;
 
 use jsonschema::ValidatorMap;
+use mcp_runtime::client::Era;
 use mcp_runtime::protocol::{CallToolResult, GetPromptResult, ReadResourceResult};
 use mcp_runtime::protocol::{Prompt, Resource, ResourceTemplate, Tool};
 use mcp_runtime::{Client, ClientBuilder, Server};
@@ -284,6 +285,8 @@ pub struct Wire(Arc<Mutex<WireLog>>);
 
 #[derive(Default)]
 struct WireLog {
+    /// Speaks 2026-07-28 (checked against its schema) rather than 2025-11-25.
+    modern: bool,
     /// The first request id of each call, and the call's method.
     methods: BTreeMap<i64, String>,
     /// The highest id answered so far.
@@ -301,14 +304,37 @@ impl Wire {
         Wire::default()
     }
 
+    /// A wire for a client that speaks 2026-07-28, checked against that schema.
+    #[allow(dead_code)]
+    pub fn modern() -> Wire {
+        Spec::of("2026-07-28");
+        let wire = Wire::default();
+        wire.log().modern = true;
+        wire
+    }
+
+    fn spec(&self) -> Option<&'static Spec> {
+        if self.log().modern {
+            Spec::of("2026-07-28")
+        } else {
+            Spec::get()
+        }
+    }
+
     fn log(&self) -> MutexGuard<'_, WireLog> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `builder` with this wire watching what the client receives.
+    /// `builder` with this wire watching what the client receives, speaking the era
+    /// whose schema the wire checks against.
     pub fn attach(&self, builder: ClientBuilder) -> ClientBuilder {
         let wire = self.clone();
-        builder.inspect(move |raw| wire.receive(raw))
+        let era = if self.log().modern {
+            Era::Modern
+        } else {
+            Era::Legacy
+        };
+        builder.era(era).inspect(move |raw| wire.receive(raw))
     }
 
     /// Says the next request the client sends (and any it sends before the next
@@ -322,6 +348,7 @@ impl Wire {
     }
 
     fn receive(&self, raw: &Value) {
+        let spec = self.spec();
         let mut log = self.log();
         log.received.push(raw.clone());
         let items = match raw {
@@ -331,7 +358,7 @@ impl Wire {
         for id in items.iter().filter_map(|m| m.get("id")?.as_i64()) {
             log.answered = log.answered.max(id);
         }
-        let Some(spec) = Spec::get() else { return };
+        let Some(spec) = spec else { return };
         let methods = &log.methods;
         let method_of = |id: &Value| {
             let id = id.as_i64()?;

@@ -4,6 +4,10 @@
 
 use crate::error::{Error, Result};
 use crate::protocol::{
+    AcknowledgedParams, Discover, Listen, ListenParams, RequestParams, SubscriptionFilter,
+    SubscriptionsAcknowledged, meta_keys,
+};
+use crate::protocol::{
     CallTool, CallToolParams, CallToolResult, Cancelled, CancelledParams, ClientCapabilities,
     Complete, CompleteParams, Completion, CompletionArgument, CreateMessage, CreateMessageRequest,
     CreateMessageResult, Elicit, ElicitResult, ElicitationCapability, EmptyResult, ErrorObject,
@@ -18,9 +22,12 @@ use crate::protocol::{
 use crate::server::BoxFuture;
 use crate::server::Server;
 
+mod modern;
 #[cfg(feature = "http-client")]
 mod streamable_http;
 use futures_util::StreamExt as _;
+pub use modern::Era;
+use modern::{Modern, RoundResult, ToolHeaders};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -39,11 +46,19 @@ pub type Inspector = Arc<dyn Fn(&Value) + Send + Sync>;
 /// requester reads it into its own type.
 type Pending = Arc<Mutex<HashMap<RequestId, oneshot::Sender<Result<Box<RawValue>, Error>>>>>;
 
+/// The answer to a request, as its JSON text.
+type Answer = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Box<RawValue>>> + Send>>;
+
+/// How long an [`Era::Auto`] client waits for the answer to its `server/discover` probe
+/// before it takes the server for a legacy one (a legacy server may not answer at all).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Options for connecting a [`Client`].
 #[derive(Clone)]
 pub struct ClientBuilder {
     info: Implementation,
-    protocol_version: String,
+    protocol_version: Option<String>,
+    era: Option<Era>,
     capabilities: Value,
     timeout: Duration,
     inspector: Option<Inspector>,
@@ -75,6 +90,8 @@ pub(crate) struct Handlers {
     progress: Arc<Mutex<HashMap<String, ProgressHandler>>>,
     /// The server's requests being answered, to stop one the server cancels.
     answering: Arc<Mutex<HashMap<RequestId, tokio::task::AbortHandle>>>,
+    /// The `subscriptions/listen` requests waiting for their acknowledgement.
+    acks: Arc<Mutex<HashMap<RequestId, oneshot::Sender<SubscriptionFilter>>>>,
 }
 
 impl Default for ClientBuilder {
@@ -87,7 +104,8 @@ impl Default for ClientBuilder {
                 description: None,
                 website_url: None,
             },
-            protocol_version: ProtocolVersion::LATEST_LEGACY.as_str().into(),
+            protocol_version: None,
+            era: None,
             capabilities: Value::Object(Map::new()),
             timeout: Duration::from_secs(60),
             inspector: None,
@@ -99,9 +117,32 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// The protocol version to ask for (any string: servers answer with what they speak).
+    /// It picks the era too, unless [`ClientBuilder::era`] says otherwise: `2026-07-28`
+    /// speaks [`Era::Modern`], any other version [`Era::Legacy`] (`initialize`).
     pub fn protocol_version(mut self, version: impl Into<String>) -> Self {
-        self.protocol_version = version.into();
+        self.protocol_version = Some(version.into());
         self
+    }
+
+    /// Which revisions to speak (default [`Era::Auto`]: 2026-07-28 when the server speaks
+    /// it, found with `server/discover`, otherwise `initialize` and 2025-11-25).
+    pub fn era(mut self, era: Era) -> Self {
+        self.era = Some(era);
+        self
+    }
+
+    /// The era asked for, explicitly or through the protocol version.
+    fn chosen_era(&self) -> Era {
+        match (self.era, &self.protocol_version) {
+            (Some(era), _) => era,
+            (None, None) => Era::Auto,
+            (None, Some(v))
+                if ProtocolVersion::parse(v).is_some_and(ProtocolVersion::is_modern) =>
+            {
+                Era::Modern
+            }
+            (None, Some(_)) => Era::Legacy,
+        }
     }
 
     /// The client's name and version.
@@ -237,7 +278,7 @@ impl ClientBuilder {
             Some(child) => Connection::Child(child),
             None => Connection::Task(writer),
         };
-        self.handshake(out_tx, pending, connection).await
+        self.handshake(out_tx, pending, connection, None).await
     }
 
     /// Connects to a Streamable HTTP endpoint, e.g. `http://127.0.0.1:8000/mcp` (cargo
@@ -250,13 +291,15 @@ impl ClientBuilder {
         let (out_tx, out_rx) = mpsc::channel::<Message>(64);
         let pending: Pending = Arc::default();
         let inbound = self.inbound(&pending, &out_tx);
+        let tools = ToolHeaders::default();
         let task = tokio::spawn(streamable_http::run(
             uri,
             out_rx,
             inbound,
             self.max_message_bytes,
+            tools.clone(),
         ));
-        self.handshake(out_tx, pending, Connection::Task(task))
+        self.handshake(out_tx, pending, Connection::Task(task), Some(tools))
             .await
     }
 
@@ -269,24 +312,80 @@ impl ClientBuilder {
         }
     }
 
+    /// Finds the era the server speaks and starts the conversation: `server/discover`
+    /// for 2026-07-28 (then a `subscriptions/listen` for the list changes the server
+    /// offers), `initialize` for a session.
     async fn handshake(
         self,
         out: mpsc::Sender<Message>,
         pending: Pending,
         connection: Connection,
+        tool_headers: Option<ToolHeaders>,
     ) -> Result<Client> {
+        let capabilities = self.declared_capabilities()?;
         let mut client = Client {
             out,
             pending,
             next_id: Arc::new(AtomicI64::new(1)),
             timeout: self.timeout,
             init: None,
+            modern: None,
+            rounds: Arc::default(),
+            listens: Arc::default(),
+            tool_headers,
             connection: Arc::new(tokio::sync::Mutex::new(Some(connection))),
             handlers: self.handlers.clone(),
         };
+        let era = self.chosen_era();
+        if era != Era::Legacy {
+            let version = match (era, &self.protocol_version) {
+                (Era::Modern, Some(v)) => v.clone(),
+                _ => ProtocolVersion::LATEST.as_str().to_owned(),
+            };
+            let modern = Modern::new(
+                version.clone(),
+                serde_json::to_value(&capabilities).unwrap_or_default(),
+                serde_json::to_value(&self.info).unwrap_or_default(),
+            );
+            client.modern = Some(Arc::new(modern));
+            if era == Era::Auto {
+                client.timeout = self.timeout.min(PROBE_TIMEOUT);
+            }
+            let discovered = client.discover().await;
+            client.timeout = self.timeout;
+            match discovered {
+                Ok(init) if init.protocol_version == version => {
+                    client.init = Some(Arc::new(init));
+                    client.listen_for_list_changes().await;
+                    return Ok(client);
+                }
+                Ok(init) if era == Era::Modern => {
+                    return Err(Error::Protocol(format!(
+                        "the server does not speak {version}: it offers {}",
+                        init.protocol_version
+                    )));
+                }
+                Ok(_) => {}
+                // A modern server that speaks none of our modern versions may still speak
+                // a legacy one: `initialize` tells.
+                Err(Error::Rpc(e))
+                    if era == Era::Auto
+                        && e.code == crate::protocol::ErrorCode::UNSUPPORTED_PROTOCOL_VERSION => {}
+                Err(Error::Rpc(e)) if modern::is_modern_error(&e) => return Err(Error::Rpc(e)),
+                Err(e) if era == Era::Modern => return Err(e),
+                Err(e) => {
+                    tracing::debug!(error = %e, "server/discover failed: the server speaks a legacy revision; falling back to initialize");
+                }
+            }
+            client.modern = None;
+        }
         let params = InitializeParams {
-            protocol_version: self.protocol_version.clone(),
-            capabilities: self.declared_capabilities()?,
+            protocol_version: self
+                .protocol_version
+                .clone()
+                .filter(|v| !ProtocolVersion::parse(v).is_some_and(ProtocolVersion::is_modern))
+                .unwrap_or_else(|| ProtocolVersion::LATEST_LEGACY.as_str().into()),
+            capabilities,
             client_info: Some(self.info.clone()),
             meta: None,
         };
@@ -326,6 +425,16 @@ pub struct Client {
     next_id: Arc<AtomicI64>,
     timeout: Duration,
     init: Option<Arc<InitializeResult>>,
+    /// Set when the client speaks 2026-07-28 with the server.
+    modern: Option<Arc<Modern>>,
+    /// Multi-round requests in progress: the id of the first round, which the caller
+    /// holds, and the id of the round on the wire.
+    rounds: Arc<Mutex<HashMap<RequestId, RequestId>>>,
+    /// 2026-07-28: the `subscriptions/listen` request that carries each resource
+    /// subscription.
+    listens: Arc<Mutex<HashMap<String, RequestId>>>,
+    /// Over Streamable HTTP: the `x-mcp-header` parameters of the tools listed.
+    tool_headers: Option<ToolHeaders>,
     connection: Arc<tokio::sync::Mutex<Option<Connection>>>,
     handlers: Handlers,
 }
@@ -361,9 +470,137 @@ impl Client {
         ClientBuilder::default().http(url).await
     }
 
-    /// What the server answered to `initialize`.
+    /// Who the server is and what it offers: its answer to `initialize`, or for a client
+    /// that speaks 2026-07-28, the same facts from `server/discover` (the version in use,
+    /// the capabilities, the `_meta` server info, the instructions).
     pub fn server(&self) -> Option<&InitializeResult> {
         self.init.as_deref()
+    }
+
+    /// The era this client speaks with its server: [`Era::Modern`] (2026-07-28) or
+    /// [`Era::Legacy`].
+    pub fn era(&self) -> Era {
+        if self.modern.is_some() {
+            Era::Modern
+        } else {
+            Era::Legacy
+        }
+    }
+
+    /// `server/discover`, read as the facts `initialize` would have given.
+    async fn discover(&self) -> Result<InitializeResult> {
+        let raw = self
+            .request(Discover::NAME, Value::Object(Map::new()))
+            .await?;
+        let discovered: crate::protocol::DiscoverResult = serde_json::from_value(raw.clone())
+            .map_err(|e| {
+                Error::Protocol(format!("the result of server/discover is malformed: {e}"))
+            })?;
+        let version = self.modern.as_ref().map(|m| m.version.clone());
+        let protocol_version = match version {
+            Some(v) if discovered.supported_versions.contains(&v) => v,
+            _ => discovered.supported_versions.join(", "),
+        };
+        let server_info = raw
+            .pointer(&format!(
+                "/_meta/{}",
+                meta_keys::SERVER_INFO.replace('/', "~1")
+            ))
+            .and_then(|info| serde_json::from_value(info.clone()).ok())
+            .unwrap_or_else(|| Implementation {
+                name: String::new(),
+                version: String::new(),
+                title: None,
+                description: None,
+                website_url: None,
+            });
+        Ok(InitializeResult {
+            protocol_version,
+            capabilities: discovered.capabilities,
+            server_info,
+            instructions: discovered.instructions,
+            meta: None,
+        })
+    }
+
+    /// 2026-07-28: opens a `subscriptions/listen` stream for the list changes the server
+    /// offers, so that they reach [`ClientBuilder::on_notification`] as a legacy session's
+    /// do. A server that refuses it leaves the client working, without them.
+    async fn listen_for_list_changes(&self) {
+        let Some(caps) = self.init.as_ref().map(|i| &i.capabilities) else {
+            return;
+        };
+        let offered = |c: Option<bool>| c.filter(|&on| on);
+        let filter = SubscriptionFilter {
+            tools_list_changed: offered(caps.tools.as_ref().and_then(|t| t.list_changed)),
+            prompts_list_changed: offered(caps.prompts.as_ref().and_then(|p| p.list_changed)),
+            resources_list_changed: offered(caps.resources.as_ref().and_then(|r| r.list_changed)),
+            ..SubscriptionFilter::default()
+        };
+        if filter == SubscriptionFilter::default() {
+            return;
+        }
+        if let Err(e) = self.listen(filter).await {
+            tracing::warn!(error = %e, "subscriptions/listen for list changes failed: the client will not hear of them");
+        }
+    }
+
+    /// 2026-07-28: opens a `subscriptions/listen` stream. What the server sends on it
+    /// reaches [`ClientBuilder::on_notification`], each notification tagged with the
+    /// subscription's id in `_meta`; it lasts until [`Client::cancel`] of
+    /// [`Listening::id`] or the end of the connection. Returns once the server has
+    /// acknowledged it, with what it agreed to send.
+    ///
+    /// A client that speaks a legacy revision gets [`Error::Unsupported`]: its session
+    /// hears of list changes without asking, and [`Client::subscribe`] covers resources.
+    pub async fn listen(&self, notifications: SubscriptionFilter) -> Result<Listening> {
+        if self.modern.is_none() {
+            return Err(Error::Unsupported(format!(
+                "{} is a method of 2026-07-28, and this client speaks {} with the server: its session gets list changes without it, and Client::subscribe subscribes to resources",
+                Listen::NAME,
+                self.init
+                    .as_ref()
+                    .map_or("a legacy revision", |i| i.protocol_version.as_str())
+            )));
+        }
+        let id = self.next_request_id();
+        let request = Request::of::<Listen>(
+            id.clone(),
+            &ListenParams {
+                notifications,
+                meta: None,
+            },
+        )
+        .map_err(|e| Error::InvalidRequest(format!("{}: {e}", Listen::NAME)))?;
+        let (ack_tx, ack_rx) = oneshot::channel();
+        lock(&self.handlers.acks).insert(id.clone(), ack_tx);
+        let answer = match self.send_unbounded(request).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                lock(&self.handlers.acks).remove(&id);
+                return Err(e);
+            }
+        };
+        let acknowledged = tokio::time::timeout(self.timeout, async {
+            tokio::select! {
+                ack = ack_rx => ack.map_err(|_| Error::Closed),
+                answer = answer => Err(match answer {
+                    Ok(Err(e)) => e,
+                    Ok(Ok(_)) => Error::Protocol(format!("{} ended before the server acknowledged it", Listen::NAME)),
+                    Err(_) => Error::Closed,
+                }),
+            }
+        })
+        .await;
+        lock(&self.handlers.acks).remove(&id);
+        match acknowledged {
+            Ok(Ok(agreed)) => Ok(Listening { id, agreed }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                let _ = self.cancel(&id, "not acknowledged in time").await;
+                Err(Error::Timeout(self.timeout))
+            }
+        }
     }
 
     /// Sends a request of `M` and waits for its result.
@@ -463,12 +700,18 @@ impl Client {
         RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Sends `request`; returns its answer's JSON text, which fails with the server's
-    /// error, on timeout or when cancelled.
-    async fn start(
+    /// Sends `request` (with the `_meta` of 2026-07-28 when the client speaks it) and
+    /// registers it; returns the receiver of its answer, which no timeout bounds.
+    async fn send_unbounded(
         &self,
-        request: Request,
-    ) -> Result<impl std::future::Future<Output = Result<Box<RawValue>>> + use<>> {
+        mut request: Request,
+    ) -> Result<oneshot::Receiver<Result<Box<RawValue>, Error>>> {
+        if let Some(modern) = &self.modern {
+            let params = modern.params(request.params.as_deref()).map_err(|e| {
+                Error::InvalidRequest(format!("{}: the params: {e}", request.method))
+            })?;
+            request.params = Some(raw_of(&params)?);
+        }
         let id = request.id.clone();
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id.clone(), tx);
@@ -476,8 +719,33 @@ impl Client {
             lock(&self.pending).remove(&id);
             return Err(e);
         }
-        let (client, request_id) = (self.clone(), id.clone());
-        let answer = async move {
+        Ok(rx)
+    }
+
+    /// Sends `request`; returns its answer's JSON text, which fails with the server's
+    /// error, on timeout or when cancelled. In 2026-07-28, a multi-round request's
+    /// questions are answered by the client's handlers and the request retried, and the
+    /// answer is that of its last round.
+    async fn start(&self, request: Request) -> Result<Answer> {
+        let multi_round = self.modern.is_some() && modern::is_multi_round(&request.method);
+        let id = request.id.clone();
+        let first = self.send_once(request.clone()).await?;
+        if !multi_round {
+            return Ok(first);
+        }
+        lock(&self.rounds).insert(id.clone(), id);
+        let client = self.clone();
+        Ok(Box::pin(
+            async move { client.rounds_of(request, first).await },
+        ))
+    }
+
+    /// One request and its answer, within the client's timeout.
+    async fn send_once(&self, request: Request) -> Result<Answer> {
+        let request_id = request.id.clone();
+        let rx = self.send_unbounded(request).await?;
+        let client = self.clone();
+        Ok(Box::pin(async move {
             match tokio::time::timeout(client.timeout, rx).await {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(_)) => Err(Error::Closed),
@@ -486,18 +754,88 @@ impl Client {
                     Err(Error::Timeout(client.timeout))
                 }
             }
-        };
-        Ok(answer)
+        }))
+    }
+
+    /// Follows a multi-round request from the answer to its first round: while the
+    /// server answers with an `InputRequiredResult`, answers its questions with the
+    /// client's handlers and retries with `inputResponses` and the `requestState`
+    /// echoed, under a new id.
+    async fn rounds_of(&self, mut request: Request, first: Answer) -> Result<Box<RawValue>> {
+        let origin = request.id.clone();
+        let followed = async {
+            let params: Map<String, Value> = match request.params.as_deref() {
+                Some(raw) => serde_json::from_str(raw.get())
+                    .map_err(|e| Error::InvalidRequest(format!("{}: {e}", request.method)))?,
+                None => Map::new(),
+            };
+            let mut answer = first;
+            for _ in 0..modern::MAX_ROUNDS {
+                let raw = answer.await?;
+                let Some(round) = RoundResult::read(&raw).filter(RoundResult::needs_input) else {
+                    return Ok(raw);
+                };
+                let answers = self
+                    .answer_questions(round.input_requests.unwrap_or_default())
+                    .await?;
+                let mut retry = params.clone();
+                retry.remove("inputResponses");
+                retry.remove("requestState");
+                if !answers.is_empty() {
+                    retry.insert("inputResponses".into(), Value::Object(answers));
+                }
+                if let Some(state) = round.request_state {
+                    retry.insert("requestState".into(), Value::String(state));
+                }
+                request.id = self.next_request_id();
+                request.params = Some(raw_of(&retry)?);
+                match lock(&self.rounds).get_mut(&origin) {
+                    Some(current) => *current = request.id.clone(),
+                    // Cancelled while its questions were being answered.
+                    None => return Err(Error::Cancelled),
+                }
+                answer = self.send_once(request.clone()).await?;
+            }
+            Err(Error::Protocol(format!(
+                "{}: the server asked for input {} times in a row; the client gave up",
+                request.method,
+                modern::MAX_ROUNDS
+            )))
+        }
+        .await;
+        lock(&self.rounds).remove(&origin);
+        followed
+    }
+
+    /// The answers to a round's questions (`inputRequests`), by key, from the client's
+    /// handlers, asked all at once.
+    async fn answer_questions(&self, questions: Map<String, Value>) -> Result<Map<String, Value>> {
+        let answers = questions.iter().map(|(key, question)| async move {
+            let request = modern::input_request(key, question).map_err(Error::Rpc)?;
+            let answer = self.handlers.answer(&request).await.map_err(Error::Rpc)?;
+            let answer = serde_json::from_str(answer.get())
+                .map_err(|e| Error::Protocol(format!("the answer to {key:?}: {e}")))?;
+            Ok::<_, Error>((key.clone(), answer))
+        });
+        Ok(futures_util::future::try_join_all(answers)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     /// Cancels a request in flight (`notifications/cancelled`); its answer becomes
     /// [`Error::Cancelled`].
+    ///
+    /// In 2026-07-28 over Streamable HTTP, the request's response stream is closed (the
+    /// cancellation signal of that transport) rather than a notification sent. A
+    /// multi-round request is cancelled in whatever round it is.
     pub async fn cancel(&self, id: &RequestId, reason: &str) -> Result<()> {
-        if let Some(tx) = lock(&self.pending).remove(id) {
+        let id = lock(&self.rounds).remove(id).unwrap_or_else(|| id.clone());
+        if let Some(tx) = lock(&self.pending).remove(&id) {
             let _ = tx.send(Err(Error::Cancelled));
         }
         self.send_notification::<Cancelled>(CancelledParams {
-            request_id: Some(id.clone()),
+            request_id: Some(id),
             reason: Some(reason.to_owned()),
             meta: None,
         })
@@ -512,6 +850,7 @@ impl Client {
         arguments: Value,
         on_progress: impl Fn(f64, Option<f64>, Option<String>) + Send + Sync + 'static,
     ) -> Result<CallToolResult> {
+        self.learn_tool_headers().await?;
         let token = format!("progress-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
         let mut meta = Map::new();
         meta.insert("progressToken".to_owned(), Value::String(token.clone()));
@@ -526,8 +865,14 @@ impl Client {
         result
     }
 
-    /// Sets the least severe log level the server should send (`logging/setLevel`).
+    /// Sets the least severe log level the server should send (`logging/setLevel`). In
+    /// 2026-07-28, which has no such method, every request from now on carries the level
+    /// in its `_meta` (without one, a modern server sends no logs).
     pub async fn set_log_level(&self, level: crate::protocol::LoggingLevel) -> Result<()> {
+        if let Some(modern) = &self.modern {
+            modern.set_log_level(level);
+            return Ok(());
+        }
         self.send_request::<SetLevel>(SetLevelParams { level, meta: None })
             .await
             .map(drop)
@@ -556,8 +901,22 @@ impl Client {
         Ok(self.send_request::<Complete>(params).await?.completion)
     }
 
-    /// Subscribes to updates of a resource (`resources/subscribe`).
+    /// Subscribes to updates of a resource (`resources/subscribe`; in 2026-07-28, a
+    /// `subscriptions/listen` stream for it).
     pub async fn subscribe(&self, uri: &str) -> Result<()> {
+        if self.modern.is_some() {
+            if lock(&self.listens).contains_key(uri) {
+                return Ok(());
+            }
+            let listening = self
+                .listen(SubscriptionFilter {
+                    resource_subscriptions: Some(vec![uri.to_owned()]),
+                    ..SubscriptionFilter::default()
+                })
+                .await?;
+            lock(&self.listens).insert(uri.to_owned(), listening.id);
+            return Ok(());
+        }
         let params = SubscribeParams {
             uri: uri.to_owned(),
             meta: None,
@@ -565,8 +924,16 @@ impl Client {
         self.send_request::<Subscribe>(params).await.map(drop)
     }
 
-    /// Ends a subscription (`resources/unsubscribe`).
+    /// Ends a subscription (`resources/unsubscribe`; in 2026-07-28, the end of its
+    /// `subscriptions/listen` stream).
     pub async fn unsubscribe(&self, uri: &str) -> Result<()> {
+        if self.modern.is_some() {
+            let id = lock(&self.listens).remove(uri);
+            return match id {
+                Some(id) => self.cancel(&id, "unsubscribed").await,
+                None => Ok(()),
+            };
+        }
         let params = SubscribeParams {
             uri: uri.to_owned(),
             meta: None,
@@ -592,8 +959,14 @@ impl Client {
             .map_err(|_| Error::Closed)
     }
 
-    /// `ping`.
+    /// `ping` (in 2026-07-28, which has no ping, a `server/discover` round trip).
     pub async fn ping(&self) -> Result<()> {
+        if self.modern.is_some() {
+            return self
+                .send_request::<Discover>(RequestParams::default())
+                .await
+                .map(drop);
+        }
         self.send_request::<Ping>(Default::default())
             .await
             .map(drop)
@@ -618,13 +991,34 @@ impl Client {
         }
     }
 
-    /// Every tool, following pagination.
+    /// Every tool, following pagination. In 2026-07-28 over Streamable HTTP, a tool whose
+    /// `x-mcp-header` annotations break the rules is left out (with a warning), and the
+    /// others' header parameters are noted, to mirror them in the headers of calls.
     pub async fn list_tools(&self) -> Result<Vec<Tool>> {
-        self.list_all::<ListTools>().await
+        let mut tools = self.list_all::<ListTools>().await?;
+        if let (Some(_), Some(headers)) = (&self.modern, &self.tool_headers) {
+            modern::learn_tools(headers, &mut tools);
+        }
+        Ok(tools)
+    }
+
+    /// In 2026-07-28 over Streamable HTTP: lists the tools once before the first call, to
+    /// learn which arguments the call mirrors in headers.
+    async fn learn_tool_headers(&self) -> Result<()> {
+        let unknown = self.modern.is_some()
+            && self
+                .tool_headers
+                .as_ref()
+                .is_some_and(|headers| lock(headers).is_none());
+        if unknown {
+            self.list_tools().await?;
+        }
+        Ok(())
     }
 
     /// Calls a tool. A tool that fails returns `Ok` with `is_error` set.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult> {
+        self.learn_tool_headers().await?;
         let params = CallToolParams {
             name: name.to_owned(),
             arguments: object(CallTool::NAME, "arguments", arguments)?,
@@ -685,6 +1079,23 @@ impl Client {
             None => Ok(None),
         }
     }
+}
+
+/// A `subscriptions/listen` stream the server acknowledged.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Listening {
+    /// The request's id, which tags what arrives on it (`_meta` subscription id); to
+    /// [`Client::cancel`] it.
+    pub id: RequestId,
+    /// What the server agreed to send.
+    pub agreed: SubscriptionFilter,
+}
+
+/// `params` as the JSON text of a request's params.
+fn raw_of(params: &Map<String, Value>) -> Result<Box<RawValue>> {
+    serde_json::value::to_raw_value(params)
+        .map_err(|e| Error::InvalidRequest(format!("the params cannot be written: {e}")))
 }
 
 /// The result of a list method: a page of items and the cursor of the next one.
@@ -790,6 +1201,14 @@ impl Handlers {
     }
 
     fn notified(&self, n: Notification) {
+        // The first message of a `subscriptions/listen` stream.
+        if n.method == SubscriptionsAcknowledged::NAME
+            && let Ok(ack) = n.params_of::<SubscriptionsAcknowledged>()
+            && let Some(id) = subscription_of(&ack)
+            && let Some(tx) = lock(&self.acks).remove(&id)
+        {
+            let _ = tx.send(ack.notifications);
+        }
         // The server gave up on a request of its own: stop answering it (no response).
         if n.method == Cancelled::NAME
             && let Ok(CancelledParams {
@@ -815,6 +1234,12 @@ impl Handlers {
             None => tracing::debug!(method = n.method, "notification"),
         }
     }
+}
+
+/// The subscription (the `subscriptions/listen` request's id) an acknowledgement is for.
+fn subscription_of(ack: &AcknowledgedParams) -> Option<RequestId> {
+    let id = ack.meta.as_ref()?.get(meta_keys::SUBSCRIPTION_ID)?;
+    serde::Deserialize::deserialize(id).ok()
 }
 
 /// Routes what the server sends: responses to their waiting requests, pings answered.

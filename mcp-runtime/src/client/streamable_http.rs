@@ -1,8 +1,11 @@
 //! The client side of Streamable HTTP: one POST per message, answers as JSON or SSE.
 
 use super::Inbound;
+use super::modern::{self, Mirrored, ToolHeaders};
 use crate::error::Error;
-use crate::protocol::{Initialize, Initialized, Message, ProtocolVersion, RequestId};
+use crate::protocol::{
+    Cancelled, Initialize, Initialized, Listen, Message, ProtocolVersion, RequestId,
+};
 // `Method` here is HTTP's; the MCP traits only lend their names.
 use crate::protocol::{Method as _, NotificationMethod as _};
 use bytes::Bytes;
@@ -48,6 +51,11 @@ struct Conn {
     max_bytes: usize,
     /// The initialize request, to start a new session when the server ends this one.
     initialize: Mutex<Option<Message>>,
+    /// The `x-mcp-header` parameters of the tools, to mirror them (2026-07-28).
+    tools: ToolHeaders,
+    /// 2026-07-28: the POSTs in flight, by request id; closing one's response stream is
+    /// how this transport cancels a request.
+    inflight: Mutex<std::collections::HashMap<RequestId, tokio::task::AbortHandle>>,
 }
 
 /// Posts every outgoing message; ends the session with DELETE when the client closes.
@@ -56,6 +64,7 @@ pub(super) async fn run(
     mut rx: mpsc::Receiver<Message>,
     inbound: Inbound,
     max_bytes: usize,
+    tools: ToolHeaders,
 ) {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
@@ -67,11 +76,34 @@ pub(super) async fn run(
         inbound,
         max_bytes,
         initialize: Mutex::default(),
+        tools,
+        inflight: Mutex::default(),
     });
     let mut tasks = tokio::task::JoinSet::new();
     let mut listener: Option<tokio::task::JoinHandle<()>> = None;
+    // 2026-07-28 `subscriptions/listen` POSTs, which only end when cancelled.
+    let mut listens = Vec::new();
     while let Some(message) = rx.recv().await {
         while tasks.try_join_next().is_some() {}
+        listens.retain(|l: &tokio::task::AbortHandle| !l.is_finished());
+        // A modern request is cancelled by closing its response stream, not by a message.
+        if let Message::Notification(n) = &message
+            && n.method == Cancelled::NAME
+            && let Ok(params) = n.params_of::<Cancelled>()
+            && let Some(id) = params.request_id
+            && let Some(post) = lock(&conn.inflight).remove(&id)
+        {
+            post.abort();
+            continue;
+        }
+        let modern = match &message {
+            Message::Request(r) => r
+                .params
+                .as_deref()
+                .is_some_and(|p| crate::protocol::may_be_modern(p.get()))
+                .then(|| (r.id.clone(), r.method == Listen::NAME)),
+            _ => None,
+        };
         let is_initialize = matches!(&message, Message::Request(r) if r.method == Initialize::NAME);
         let is_initialized =
             matches!(&message, Message::Notification(n) if n.method == Initialized::NAME);
@@ -87,9 +119,27 @@ pub(super) async fn run(
             // In order too: until it arrives, the server sends the session no list changes
             // or resource updates, and a request posted alongside could overtake it.
             conn.post(message).await;
+        } else if let Some((id, is_listen)) = modern {
+            // Registered before the task can end, which unregisters it.
+            let mut inflight = lock(&conn.inflight);
+            let post = tasks.spawn({
+                let (conn, id) = (conn.clone(), id.clone());
+                async move {
+                    conn.post(message).await;
+                    lock(&conn.inflight).remove(&id);
+                }
+            });
+            if is_listen {
+                listens.push(post.clone());
+            }
+            inflight.insert(id, post);
         } else {
             tasks.spawn(async move { conn.post(message).await });
         }
+    }
+    // Nobody holds the client any more: its listen streams end with it.
+    for listen in listens {
+        listen.abort();
     }
     while tasks.join_next().await.is_some() {}
     if let Some(listener) = listener {
@@ -104,7 +154,12 @@ impl Conn {
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn request(&self, method: Method, body: Bytes) -> Result<Request<Full<Bytes>>, Error> {
+    fn request(
+        &self,
+        method: Method,
+        body: Bytes,
+        mirrored: Option<&Mirrored>,
+    ) -> Result<Request<Full<Bytes>>, Error> {
         let mut builder = Request::builder().method(&method).uri(self.uri.clone());
         if method == Method::POST {
             builder = builder
@@ -117,8 +172,27 @@ impl Conn {
         if let Some(id) = &session.id {
             builder = builder.header("mcp-session-id", id);
         }
-        if let Some(version) = &session.version {
-            builder = builder.header("mcp-protocol-version", version);
+        match mirrored {
+            // 2026-07-28: the headers mirror the body.
+            Some(m) => {
+                for (name, value) in [
+                    ("mcp-protocol-version", &m.version),
+                    ("mcp-method", &m.method),
+                    ("mcp-name", &m.name),
+                ] {
+                    if let Some(value) = value {
+                        builder = builder.header(name, value);
+                    }
+                }
+                for (name, value) in &m.params {
+                    builder = builder.header(name, value);
+                }
+            }
+            None => {
+                if let Some(version) = &session.version {
+                    builder = builder.header("mcp-protocol-version", version);
+                }
+            }
         }
         drop(session);
         builder
@@ -141,13 +215,23 @@ impl Conn {
 
     async fn exchange(&self, message: &Message, id: Option<&RequestId>) -> Result<(), Error> {
         let is_initialize = matches!(message, Message::Request(r) if r.method == Initialize::NAME);
+        let mirrored = match message {
+            Message::Request(r) => modern::mirrored(r, &self.tools),
+            _ => None,
+        };
+        if let Some(version) = mirrored.as_ref().and_then(|m| m.version.clone()) {
+            // The version of the notifications that follow.
+            self.session().version = Some(version);
+        }
         let body = serde_json::to_vec(message).map_err(|e| Error::Protocol(e.to_string()))?;
-        let mut resp = self.send_post(Bytes::from(body.clone())).await?;
+        let mut resp = self
+            .send_post(Bytes::from(body.clone()), mirrored.as_ref())
+            .await?;
         // The server ended the session: start a new one and send the message again, once
         // (a client MUST re-initialize after a 404 on its session).
         if resp.status() == StatusCode::NOT_FOUND && !is_initialize && self.session().id.is_some() {
             self.start_new_session().await?;
-            resp = self.send_post(Bytes::from(body)).await?;
+            resp = self.send_post(Bytes::from(body), None).await?;
         }
         let status = resp.status();
         if is_initialize
@@ -164,6 +248,15 @@ impl Conn {
         }
         if !status.is_success() {
             let text = self.read_body(resp.into_body()).await.unwrap_or_default();
+            // A JSON-RPC error answering the request (a 400 of 2026-07-28, for instance):
+            // the request fails with it.
+            if let Some(value) = serde_json::from_slice::<Value>(&text).ok()
+                && value.get("error").is_some()
+                && id.is_some_and(|id| answers(&value, id))
+            {
+                self.deliver(value).await;
+                return Ok(());
+            }
             let text = String::from_utf8_lossy(&text);
             return Err(Error::Transport(match status {
                 StatusCode::NOT_FOUND if self.session().id.is_some() => {
@@ -232,7 +325,7 @@ impl Conn {
                 return Ok(());
             }
             tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
-            let mut req = self.request(Method::GET, Bytes::new())?;
+            let mut req = self.request(Method::GET, Bytes::new(), None)?;
             let last = HeaderValue::from_str(&last).map_err(|_| {
                 Error::Transport(format!(
                     "the server sent an event id that is not a header value: {last:?}"
@@ -264,8 +357,12 @@ impl Conn {
         super::lock(&self.inbound.pending).contains_key(id)
     }
 
-    async fn send_post(&self, body: Bytes) -> Result<http::Response<hyper::body::Incoming>, Error> {
-        let req = self.request(Method::POST, body)?;
+    async fn send_post(
+        &self,
+        body: Bytes,
+        mirrored: Option<&Mirrored>,
+    ) -> Result<http::Response<hyper::body::Incoming>, Error> {
+        let req = self.request(Method::POST, body, mirrored)?;
         self.hyper
             .request(req)
             .await
@@ -284,7 +381,7 @@ impl Conn {
         self.session().id = None;
         let body = serde_json::to_vec(&Message::Request(init))
             .map_err(|e| Error::Protocol(e.to_string()))?;
-        let resp = self.send_post(Bytes::from(body)).await?;
+        let resp = self.send_post(Bytes::from(body), None).await?;
         let sid = resp
             .headers()
             .get("mcp-session-id")
@@ -303,7 +400,7 @@ impl Conn {
             params: None,
         });
         let body = serde_json::to_vec(&initialized).map_err(|e| Error::Protocol(e.to_string()))?;
-        self.send_post(Bytes::from(body)).await.map(drop)
+        self.send_post(Bytes::from(body), None).await.map(drop)
     }
 
     /// Listens on the session's GET stream for what the server sends outside any call
@@ -311,7 +408,7 @@ impl Conn {
     async fn listen(self: Arc<Self>) {
         let mut cursor = Cursor::default();
         loop {
-            let resp = match self.request(Method::GET, Bytes::new()) {
+            let resp = match self.request(Method::GET, Bytes::new(), None) {
                 Ok(mut req) => {
                     if let Some(last) = cursor
                         .last_event_id
@@ -363,7 +460,7 @@ impl Conn {
         if self.session().id.is_none() {
             return;
         }
-        let Ok(req) = self.request(Method::DELETE, Bytes::new()) else {
+        let Ok(req) = self.request(Method::DELETE, Bytes::new(), None) else {
             return;
         };
         match self.hyper.request(req).await {
