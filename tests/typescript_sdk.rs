@@ -85,3 +85,76 @@ fn typescript_sdk_oauth_discovery_reaches_our_metadata_from_the_401() {
     );
     output.assert_success(Some(&server));
 }
+
+/// Our `Client` in its default era (`Era::Auto`) against a server that speaks only the
+/// legacy revisions, the TypeScript SDK's (`tests/typescript/legacy_server.mjs`): its
+/// `server/discover` probe fails (-32601 over stdio, the SDK's 400 without a session over
+/// HTTP), and it falls back to `initialize`, over both transports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_falls_back_to_initialize_with_the_typescript_sdk_server() {
+    let Some([node, node_modules]) = peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
+        return;
+    };
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/typescript/legacy_server.mjs");
+    let server = |mode: &str| {
+        let mut command = tokio::process::Command::new(&node);
+        command
+            .arg(&script)
+            .arg(mode)
+            .env("MCP_NODE_MODULES", &node_modules)
+            .kill_on_drop(true);
+        command
+    };
+
+    let client = mcp_runtime::Client::stdio(server("stdio"))
+        .await
+        .unwrap_or_else(|e| panic!("connecting to the TypeScript SDK's server over stdio: {e}"));
+    speaks_legacy_with_the_typescript_sdk(&client).await;
+    let _ = client.close().await;
+
+    let mut http = server("streamable-http");
+    let mut child = http
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", script.display()));
+    let stdout = child
+        .stdout
+        .take()
+        .unwrap_or_else(|| panic!("the server's stdout"));
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .unwrap_or_else(|_| panic!("the TypeScript SDK's server did not say where it listens"))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let url = line
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
+    let client = mcp_runtime::Client::http(url)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to the TypeScript SDK's server over HTTP: {e}"));
+    speaks_legacy_with_the_typescript_sdk(&client).await;
+    let _ = client.close().await;
+}
+
+async fn speaks_legacy_with_the_typescript_sdk(client: &mcp_runtime::Client) {
+    assert_eq!(client.era(), mcp_runtime::client::Era::Legacy);
+    let server = client
+        .server()
+        .unwrap_or_else(|| panic!("the initialize result"));
+    assert_eq!(server.server_info.name, "ts-legacy");
+    assert_eq!(server.protocol_version, "2025-11-25");
+    let tools = client
+        .list_tools()
+        .await
+        .unwrap_or_else(|e| panic!("tools/list: {e}"));
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["echo"]);
+    let echoed = client
+        .call_tool("echo", serde_json::json!({ "text": "hello, legacy" }))
+        .await
+        .unwrap_or_else(|e| panic!("tools/call echo: {e}"));
+    assert_eq!(echoed.text(), "hello, legacy");
+}

@@ -222,6 +222,9 @@ impl Conn {
         if let Some(version) = mirrored.as_ref().and_then(|m| m.version.clone()) {
             // The version of the notifications that follow.
             self.session().version = Some(version);
+        } else if is_initialize {
+            // A fallback after a 2026-07-28 probe: no version until the server picks one.
+            self.session().version = None;
         }
         let body = serde_json::to_vec(message).map_err(|e| Error::Protocol(e.to_string()))?;
         let mut resp = self
