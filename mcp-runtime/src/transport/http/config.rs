@@ -48,6 +48,13 @@ pub struct HttpConfig {
     pub public_url: Option<String>,
     /// Bearer-token authentication (OAuth 2.1 resource server). `None`: none.
     pub auth: Option<crate::auth::AuthSettings>,
+    /// Liveness probe (`serve_http` only): `GET` answers 200 `ok` while the process
+    /// serves. Default `/healthz`; `None`: not served.
+    pub health_path: Option<String>,
+    /// Readiness probe (`serve_http` only): `GET` answers 200 `ready`, and 503 once
+    /// shutdown has begun, so that a load balancer that probes it sends no new work.
+    /// Default `/readyz`; `None`: not served.
+    pub ready_path: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -69,6 +76,8 @@ impl Default for HttpConfig {
             body_read_timeout: Duration::from_secs(30),
             public_url: None,
             auth: None,
+            health_path: Some("/healthz".into()),
+            ready_path: Some("/readyz".into()),
         }
     }
 }

@@ -18,6 +18,8 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -43,6 +45,11 @@ pub async fn serve_http(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let path = config.path.clone();
+    let probes = Probes {
+        health: config.health_path.clone(),
+        ready: config.ready_path.clone(),
+        draining: Arc::new(AtomicBool::new(false)),
+    };
     let grace = config.shutdown_grace;
     let mut builder = http1::Builder::new();
     builder
@@ -58,7 +65,7 @@ pub async fn serve_http(
         .ok()
         .map(|addr| format!("http://{addr}{path}"));
     let store = super::MemoryStore::new(config.max_sessions, config.session_idle_timeout);
-    let service = server.http_service_at(config, std::sync::Arc::new(store), served);
+    let service = server.http_service_at(config, Arc::new(store), served);
     if let Some(e) = service.auth_error() {
         return Err(crate::Error::Transport(format!("authentication: {e}")));
     }
@@ -83,11 +90,13 @@ pub async fn serve_http(
         }
         let service = service.clone();
         let path = path.clone();
+        let probes = probes.clone();
         let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
             let service = service.clone();
-            let elsewhere = (req.uri().path() != path
-                && !req.uri().path().starts_with(crate::auth::WELL_KNOWN))
-            .then(|| service::not_found(&path));
+            let elsewhere = probes.answer(&req).or_else(|| {
+                (req.uri().path() != path && !req.uri().path().starts_with(crate::auth::WELL_KNOWN))
+                    .then(|| service::not_found(&path))
+            });
             async move {
                 match elsewhere {
                     None => Ok::<_, std::convert::Infallible>(service.handle(req).await),
@@ -103,6 +112,7 @@ pub async fn serve_http(
         });
     }
     drop(listener);
+    probes.draining.store(true, Ordering::SeqCst);
     tracing::info!("shutting down: finishing in-flight requests");
     service.close_sessions();
     let finished = graceful.shutdown();
@@ -122,6 +132,48 @@ pub async fn serve_http(
         }
     }
     Ok(())
+}
+
+/// The liveness and readiness probes of [`serve_http`].
+#[derive(Clone)]
+struct Probes {
+    health: Option<String>,
+    ready: Option<String>,
+    /// Set once shutdown begins: not ready any more.
+    draining: Arc<AtomicBool>,
+}
+
+impl Probes {
+    /// The answer to `req` when it is a probe: `GET` or `HEAD` of one of their paths.
+    /// They need no token and check no `Host`: they tell nothing but up or not.
+    fn answer<B>(&self, req: &http::Request<B>) -> Option<http::Response<HttpBody>> {
+        if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) {
+            return None;
+        }
+        let path = Some(req.uri().path());
+        let (status, text) = if path == self.health.as_deref() {
+            (http::StatusCode::OK, "ok\n")
+        } else if path == self.ready.as_deref() {
+            if self.draining.load(Ordering::SeqCst) {
+                (http::StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
+            } else {
+                (http::StatusCode::OK, "ready\n")
+            }
+        } else {
+            return None;
+        };
+        let mut resp = http::Response::new(service::text_body(text));
+        *resp.status_mut() = status;
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        resp.headers_mut().insert(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+        Some(resp)
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

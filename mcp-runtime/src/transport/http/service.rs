@@ -1306,6 +1306,13 @@ fn error(status: StatusCode, code: i64, message: impl Into<String>) -> Response<
     )
 }
 
+/// A body of fixed text.
+pub(crate) fn text_body(text: &'static str) -> HttpBody {
+    http_body_util::BodyExt::boxed(http_body_util::Full::new(Bytes::from_static(
+        text.as_bytes(),
+    )))
+}
+
 /// 404 for any path but the MCP endpoint's, naming the endpoint.
 pub(crate) fn not_found(endpoint: &str) -> Response<HttpBody> {
     error(
