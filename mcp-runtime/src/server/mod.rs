@@ -21,6 +21,8 @@ mod limits;
 pub(crate) mod listen;
 pub(crate) mod mrtr;
 pub(crate) mod outbound;
+#[cfg(feature = "redis")]
+pub(crate) mod redis_store;
 pub(crate) mod schema;
 mod scope;
 pub(crate) mod session;
@@ -49,10 +51,12 @@ pub use facts::RequestFacts;
 pub use limits::Limits;
 pub use mrtr::RequestStateKeys;
 pub use outbound::{Outbound, Sink, SinkFuture};
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisSettings, RedisStore};
 pub use schema::{InputSchema, SchemaGen};
 pub use scope::RequestScope;
 pub use session::{Admitted, EndReason, Session};
-pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
+pub use store::{MemoryStore, SessionFactory, SessionStore, StoreError, StoreFuture};
 pub use tasks::{TaskSettings, TaskSupport};
 
 use crate::protocol::Implementation;

@@ -15,6 +15,30 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
+/// Writes what a session is (a [`SessionRecord`]) to a store shared by several instances.
+pub(crate) type Persist =
+    Arc<dyn Fn(SessionRecord) -> super::store::StoreFuture<'static, ()> + Send + Sync>;
+
+/// What a store shared by several instances keeps of a session, so that any of them can
+/// serve its next request: the facts of `initialize`, what changed since, and who owns it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SessionRecord {
+    pub(crate) protocol_version: String,
+    #[serde(default)]
+    pub(crate) client_info: Option<crate::protocol::Implementation>,
+    #[serde(default)]
+    pub(crate) client_capabilities: crate::protocol::ClientCapabilities,
+    #[serde(default)]
+    pub(crate) log_level: Option<LoggingLevel>,
+    /// Sorted.
+    #[serde(default)]
+    pub(crate) subscriptions: Vec<String>,
+    #[serde(default)]
+    pub(crate) subject: Option<String>,
+    #[serde(default)]
+    pub(crate) initialized: bool,
+}
+
 /// The client's answers travel as their JSON text: the requester reads it into its type.
 type Waiting = HashMap<RequestId, oneshot::Sender<Result<Box<RawValue>, ErrorObject>>, RandomState>;
 
@@ -54,6 +78,8 @@ pub struct Session {
     /// The authenticated subject that opened the session: requests with another
     /// subject's token are refused (session hijacking).
     subject: OnceLock<String>,
+    /// Set by a shared store: writes the session's record when it changes.
+    persist: OnceLock<Persist>,
 }
 
 /// Why a session ended while requests were still running.
@@ -179,7 +205,79 @@ impl Session {
             draining: CancellationToken::new(),
             attachment: OnceLock::new(),
             subject: OnceLock::new(),
+            persist: OnceLock::new(),
         }
+    }
+
+    /// What a shared store keeps of this session.
+    pub(crate) fn record(&self) -> SessionRecord {
+        let facts = self.facts();
+        let mut subscriptions: Vec<String> = lock(&self.subscriptions).iter().cloned().collect();
+        subscriptions.sort_unstable();
+        SessionRecord {
+            protocol_version: facts.protocol_version.as_str().to_owned(),
+            client_info: facts.client_info.clone(),
+            client_capabilities: facts.client_capabilities.clone(),
+            log_level: facts.log_level,
+            subscriptions,
+            subject: self.subject().map(str::to_owned),
+            initialized: self.is_initialized(),
+        }
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    /// Makes this session what `record` says (it was made, or changed, on another
+    /// instance); an established session. False when the record names a protocol version
+    /// this server does not speak.
+    pub(crate) fn apply(&self, record: &SessionRecord) -> bool {
+        let Some(version) = ProtocolVersion::parse(&record.protocol_version) else {
+            return false;
+        };
+        let facts = self.facts();
+        if facts.protocol_version != version
+            || facts.client_info != record.client_info
+            || facts.client_capabilities != record.client_capabilities
+            || facts.log_level != record.log_level
+        {
+            self.set_facts(RequestFacts {
+                protocol_version: version,
+                client_info: record.client_info.clone(),
+                client_capabilities: record.client_capabilities.clone(),
+                log_level: record.log_level,
+            });
+        }
+        {
+            let mut subscriptions = lock(&self.subscriptions);
+            if subscriptions.len() != record.subscriptions.len()
+                || !record
+                    .subscriptions
+                    .iter()
+                    .all(|s| subscriptions.contains(s))
+            {
+                *subscriptions = record.subscriptions.iter().cloned().collect();
+            }
+        }
+        if let Some(subject) = &record.subject {
+            self.bind_subject(subject);
+        }
+        if record.initialized {
+            self.mark_initialized();
+        }
+        self.establish();
+        true
+    }
+
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    /// Has `persist` write the session's record whenever it changes.
+    pub(crate) fn set_persist(&self, persist: Persist) {
+        let _ = self.persist.set(persist);
+    }
+
+    /// Writes the session's record to its shared store, if it has one: awaited by the
+    /// requests that change it, so that the next request finds the change on any instance.
+    pub(crate) fn persist(&self) -> Option<super::store::StoreFuture<'static, ()>> {
+        let persist = self.persist.get()?;
+        Some(persist(self.record()))
     }
 
     /// The session stateless requests run in: established from the start, with `facts`,

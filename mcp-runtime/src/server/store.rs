@@ -30,6 +30,9 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// Makes a session of the server a store serves (see [`SessionStore::bind`]).
+pub type SessionFactory = Arc<dyn Fn() -> Arc<Session> + Send + Sync>;
+
 /// Keeps sessions by id. Every method is called from request paths: none may panic, and a
 /// store that cannot answer says so ([`StoreError::Unavailable`]) rather than waiting
 /// without a bound.
@@ -51,6 +54,13 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Forgets the session and ends it ([`EndReason::Closed`]); false when there was none.
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<bool, StoreError>>;
+
+    /// Called once by the transport that serves with this store, with how to make a
+    /// session of its server: a store shared by several instances makes one for a session
+    /// another instance started. The default ignores it.
+    fn bind(&self, make: SessionFactory) {
+        let _ = make;
+    }
 
     /// Forgets every session this process holds (shutdown), without ending their requests:
     /// a request in flight still finishes within the grace period.
@@ -169,7 +179,7 @@ impl SessionStore for MemoryStore {
 }
 
 /// 32 random bytes from the OS, base64url: 43 visible ASCII characters.
-fn new_session_id() -> Result<String, getrandom::Error> {
+pub(crate) fn new_session_id() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))

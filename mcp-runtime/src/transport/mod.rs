@@ -24,8 +24,10 @@ mod stream;
 
 pub use crate::server::{
     Admitted, Answer, EndReason, MemoryStore, Outbound, RequestFacts, RequestScope, Session,
-    SessionStore, Sink, SinkFuture, StoreError, StoreFuture,
+    SessionFactory, SessionStore, Sink, SinkFuture, StoreError, StoreFuture,
 };
+#[cfg(feature = "redis")]
+pub use crate::server::{RedisSettings, RedisStore};
 pub use http::{HttpBody, HttpConfig, McpService, bind, serve_http, shutdown_signal};
 pub use stream::serve_io;
 
@@ -105,6 +107,10 @@ pub struct TransportArgs {
     /// No sessions: every POST stands alone (Streamable HTTP).
     #[arg(long, env = "MCP_STATELESS")]
     stateless: bool,
+    /// Keep sessions in this Redis (`redis://host:6379/0`), shared by every instance that
+    /// uses it, instead of in this process (Streamable HTTP; cargo feature `redis`).
+    #[arg(long, env = "MCP_REDIS_URL", value_name = "URL")]
+    redis_url: Option<String>,
     /// Allow a --host that other machines can reach (then also accept any Host header
     /// unless --allowed-host is given).
     #[arg(long)]
@@ -301,6 +307,7 @@ impl From<TransportArgs> for Transport {
                 config.body_read_timeout = a.body_timeout.unwrap_or(d.body_read_timeout);
                 config.shutdown_grace = a.shutdown_grace.unwrap_or(d.shutdown_grace);
                 config.public_url = a.public_url;
+                config.redis_url = a.redis_url;
                 config.auth = a.auth_issuer.map(|issuer| {
                     let mut auth = crate::auth::AuthSettings::new(issuer);
                     auth.jwks = a.auth_jwks;

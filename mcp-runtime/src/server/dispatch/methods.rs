@@ -256,14 +256,26 @@ impl Server {
                     })
                     .await;
                 }
-                Subscribe::NAME => answer::<Subscribe>(params, |p| {
-                    session.subscribe(&p.uri);
-                    Ok(EmptyResult::default())
-                }),
-                Unsubscribe::NAME => answer::<Unsubscribe>(params, |p| {
-                    session.unsubscribe(&p.uri);
-                    Ok(EmptyResult::default())
-                }),
+                Subscribe::NAME => {
+                    let answered = answer::<Subscribe>(params, |p| {
+                        session.subscribe(&p.uri);
+                        Ok(EmptyResult::default())
+                    });
+                    if let Some(persisted) = session.persist() {
+                        persisted.await;
+                    }
+                    answered
+                }
+                Unsubscribe::NAME => {
+                    let answered = answer::<Unsubscribe>(params, |p| {
+                        session.unsubscribe(&p.uri);
+                        Ok(EmptyResult::default())
+                    });
+                    if let Some(persisted) = session.persist() {
+                        persisted.await;
+                    }
+                    answered
+                }
                 ListPrompts::NAME => answer::<ListPrompts>(params, |p| {
                     let (prompts, next_cursor) = page::<ListPrompts, _, _>(
                         inner,
@@ -303,10 +315,16 @@ impl Server {
                     })
                     .await;
                 }
-                SetLevel::NAME => answer::<SetLevel>(params, |p| {
-                    session.set_log_level(p.level);
-                    Ok(EmptyResult::default())
-                }),
+                SetLevel::NAME => {
+                    let answered = answer::<SetLevel>(params, |p| {
+                        session.set_log_level(p.level);
+                        Ok(EmptyResult::default())
+                    });
+                    if let Some(persisted) = session.persist() {
+                        persisted.await;
+                    }
+                    answered
+                }
                 Complete::NAME => {
                     // Boxed: off the hot path, and its future would make every
                     // request's larger.
@@ -395,7 +413,12 @@ impl Server {
     /// Takes a notification from the client.
     pub(super) fn handle_notification(&self, session: &Session, notification: Notification) {
         match notification.method.as_str() {
-            Initialized::NAME => session.mark_initialized(),
+            Initialized::NAME => {
+                session.mark_initialized();
+                if let Some(persisted) = session.persist() {
+                    tokio::spawn(persisted);
+                }
+            }
             Cancelled::NAME => match notification.params_of::<Cancelled>() {
                 Ok(CancelledParams {
                     request_id: Some(id),

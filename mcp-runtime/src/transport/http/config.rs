@@ -48,6 +48,10 @@ pub struct HttpConfig {
     pub public_url: Option<String>,
     /// Bearer-token authentication (OAuth 2.1 resource server). `None`: none.
     pub auth: Option<crate::auth::AuthSettings>,
+    /// Keep sessions in this Redis (`redis://host:6379/0`), shared by every instance that
+    /// uses it (`serve_http` only; cargo feature `redis`: without it, serving fails with
+    /// a message that says so). `None`: in this process's memory.
+    pub redis_url: Option<String>,
     /// Liveness probe (`serve_http` only): `GET` answers 200 `ok` while the process
     /// serves. Default `/healthz`; `None`: not served.
     pub health_path: Option<String>,
@@ -76,6 +80,7 @@ impl Default for HttpConfig {
             body_read_timeout: Duration::from_secs(30),
             public_url: None,
             auth: None,
+            redis_url: None,
             health_path: Some("/healthz".into()),
             ready_path: Some("/readyz".into()),
         }

@@ -64,8 +64,8 @@ pub async fn serve_http(
         .local_addr()
         .ok()
         .map(|addr| format!("http://{addr}{path}"));
-    let store = super::MemoryStore::new(config.max_sessions, config.session_idle_timeout);
-    let service = server.http_service_at(config, Arc::new(store), served);
+    let store = session_store(&config).await?;
+    let service = server.http_service_at(config, store, served);
     if let Some(e) = service.auth_error() {
         return Err(crate::Error::Transport(format!("authentication: {e}")));
     }
@@ -132,6 +132,32 @@ pub async fn serve_http(
         }
     }
     Ok(())
+}
+
+/// Where `serve_http` keeps its sessions: Redis with `redis_url`, else this process.
+async fn session_store(config: &HttpConfig) -> Result<Arc<dyn crate::server::SessionStore>> {
+    let Some(url) = &config.redis_url else {
+        let store = super::MemoryStore::new(config.max_sessions, config.session_idle_timeout);
+        return Ok(Arc::new(store));
+    };
+    #[cfg(feature = "redis")]
+    {
+        let mut settings = crate::server::RedisSettings::new(url.clone());
+        settings.max_sessions = config.max_sessions;
+        settings.idle_timeout = config.session_idle_timeout;
+        let store = crate::server::RedisStore::connect(settings)
+            .await
+            .map_err(|e| Error::Transport(format!("the session store: {e}")))?;
+        tracing::info!("sessions are kept in Redis, shared by every instance that uses it");
+        Ok(Arc::new(store))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = url;
+        Err(Error::Unsupported(
+            "--redis-url needs mcp-runtime's cargo feature `redis`, which this program was built without".into(),
+        ))
+    }
 }
 
 /// The liveness and readiness probes of [`serve_http`].

@@ -107,6 +107,10 @@ impl Server {
         served: Option<String>,
     ) -> McpService {
         let stopping = CancellationToken::new();
+        store.bind({
+            let (server, stopping) = (self.clone(), stopping.clone());
+            Arc::new(move || server.new_session(&stopping))
+        });
         let auth = config.auth.as_ref().map(|settings| {
             let scopes = self.declared_scopes();
             let served = served.as_deref();

@@ -1,0 +1,328 @@
+//! Sessions kept in Redis (cargo feature `redis`), so that several instances behind a load
+//! balancer serve the same sessions: any of them answers a request with a session id,
+//! whichever made it, and a DELETE on one ends it on all.
+//!
+//! Each session is one key, `{prefix}session:{id}`, holding its [`SessionRecord`] as JSON
+//! and expiring after the idle timeout; a sorted set, `{prefix}sessions`, holds the ids by
+//! expiry, for the session limit. Every request costs one round trip, a script that
+//! checks the session exists, renews its expiry and reads its record (a change made on
+//! another instance, a log level for one, is seen at once). Changes (`logging/setLevel`,
+//! `resources/subscribe`, `notifications/initialized`) are written before the request is
+//! answered. An instance keeps the sessions it served in memory too (their streams, the
+//! requests in flight), and forgets those idle past the timeout.
+
+use super::session::{Session, SessionRecord};
+use super::store::{SessionFactory, SessionStore, StoreError, StoreFuture, new_session_id};
+use foldhash::fast::RandomState;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Adds a session if the limit allows. KEYS: the set, the session's key. ARGV: now (ms),
+/// its expiry (ms), the limit, the id, the record, the idle timeout (ms).
+const INSERT: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
+return 1
+";
+
+/// Renews a session and reads its record; nil when there is none. KEYS: the set, the
+/// session's key. ARGV: its new expiry (ms), the idle timeout (ms), the id.
+const TOUCH: &str = r"
+local record = redis.call('GET', KEYS[2])
+if not record then
+  redis.call('ZREM', KEYS[1], ARGV[3])
+  return false
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[3])
+return record
+";
+
+/// Writes a session's record if the session still exists. KEYS: the session's key.
+/// ARGV: the record, the idle timeout (ms).
+const UPDATE: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+";
+
+/// How a [`RedisStore`] connects and what it allows.
+#[derive(Clone, Debug)]
+pub struct RedisSettings {
+    /// `redis://host:port/db` (or `rediss://` for TLS, `redis+unix://` for a socket).
+    pub url: String,
+    /// Prefix of every key, to share one Redis between servers (default `mcp:`).
+    pub prefix: String,
+    /// Sessions at most, across every instance.
+    pub max_sessions: usize,
+    /// A session unused for this long is forgotten, on every instance.
+    pub idle_timeout: Duration,
+    /// Longest wait for one answer from Redis: past it the request gets 503, never a hang.
+    pub response_timeout: Duration,
+}
+
+impl RedisSettings {
+    /// Settings for `url`, with the limits of the HTTP transport's defaults.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisSettings {
+            url: url.into(),
+            prefix: "mcp:".into(),
+            max_sessions: 10_000,
+            idle_timeout: Duration::from_secs(30 * 60),
+            response_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Sessions in Redis, shared by every instance that uses the same Redis and prefix.
+pub struct RedisStore {
+    conn: ConnectionManager,
+    settings: RedisSettings,
+    set_key: String,
+    insert: redis::Script,
+    touch: redis::Script,
+    update: Arc<redis::Script>,
+    /// The sessions this process served, with when it last did.
+    local: Mutex<HashMap<String, (Arc<Session>, Instant), RandomState>>,
+    last_sweep: Mutex<Instant>,
+    make: OnceLock<SessionFactory>,
+}
+
+impl RedisStore {
+    /// Connects to Redis (failing now, with the reason, when it cannot). Once connected,
+    /// a lost connection is re-established in the background, with backoff; meanwhile
+    /// requests get 503.
+    pub async fn connect(settings: RedisSettings) -> Result<RedisStore, StoreError> {
+        let unavailable = |e: redis::RedisError| {
+            StoreError::Unavailable(format!("Redis at {}: {e}", redact(&settings.url)))
+        };
+        let client = redis::Client::open(settings.url.as_str()).map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(settings.response_timeout))
+            .set_connection_timeout(Some(settings.response_timeout))
+            .set_max_delay(Duration::from_secs(5));
+        let conn = client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(unavailable)?;
+        Ok(RedisStore {
+            conn,
+            set_key: format!("{}sessions", settings.prefix),
+            settings,
+            insert: redis::Script::new(INSERT),
+            touch: redis::Script::new(TOUCH),
+            update: Arc::new(redis::Script::new(UPDATE)),
+            local: Mutex::default(),
+            last_sweep: Mutex::new(Instant::now()),
+            make: OnceLock::new(),
+        })
+    }
+
+    fn key(&self, id: &str) -> String {
+        format!("{}session:{id}", self.settings.prefix)
+    }
+
+    fn idle_ms(&self) -> u64 {
+        u64::try_from(self.settings.idle_timeout.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn expiry_ms(&self) -> u64 {
+        now_ms().saturating_add(self.idle_ms())
+    }
+
+    fn unavailable(&self, e: &redis::RedisError) -> StoreError {
+        tracing::warn!(error = %e, url = %redact(&self.settings.url), "the Redis session store failed");
+        StoreError::Unavailable(format!("Redis: {e}"))
+    }
+
+    fn local(&self) -> MutexGuard<'_, HashMap<String, (Arc<Session>, Instant), RandomState>> {
+        self.local.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets (and ends) the sessions this process has not served for the idle timeout:
+    /// another instance may still serve them.
+    fn sweep(&self) {
+        let now = Instant::now();
+        {
+            let mut last = self
+                .last_sweep
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if now.duration_since(*last) < Duration::from_secs(10) {
+                return;
+            }
+            *last = now;
+        }
+        let idle = self.settings.idle_timeout;
+        let stale: Vec<Arc<Session>> = {
+            let mut local = self.local();
+            let ids: Vec<String> = local
+                .iter()
+                .filter(|(_, (_, used))| now.duration_since(*used) >= idle)
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.iter()
+                .filter_map(|id| local.remove(id).map(|(s, _)| s))
+                .collect()
+        };
+        for session in stale {
+            session.end(super::session::EndReason::Closed);
+        }
+    }
+
+    /// Has `session` write its record under `id` when it changes.
+    fn watch(&self, id: &str, session: &Session) {
+        let (conn, script, key, idle) = (
+            self.conn.clone(),
+            self.update.clone(),
+            self.key(id),
+            self.idle_ms(),
+        );
+        let url = redact(&self.settings.url);
+        session.set_persist(Arc::new(move |record: SessionRecord| {
+            let (mut conn, script, key, url) = (conn.clone(), script.clone(), key.clone(), url.clone());
+            Box::pin(async move {
+                let Ok(json) = serde_json::to_string(&record) else {
+                    return;
+                };
+                let written: Result<i64, _> = script
+                    .key(&key)
+                    .arg(json)
+                    .arg(idle)
+                    .invoke_async(&mut conn)
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, %url, "a session's change could not be written to Redis; other instances do not see it");
+                }
+            })
+        }));
+    }
+}
+
+impl SessionStore for RedisStore {
+    fn bind(&self, make: SessionFactory) {
+        let _ = self.make.set(make);
+    }
+
+    fn insert(&self, session: Arc<Session>) -> StoreFuture<'_, Result<String, StoreError>> {
+        Box::pin(async move {
+            self.sweep();
+            let id = new_session_id().map_err(StoreError::Random)?;
+            let record = serde_json::to_string(&session.record())
+                .map_err(|e| StoreError::Unavailable(format!("the session's record: {e}")))?;
+            let mut conn = self.conn.clone();
+            let added: i64 = self
+                .insert
+                .key(&self.set_key)
+                .key(self.key(&id))
+                .arg(now_ms())
+                .arg(self.expiry_ms())
+                .arg(self.settings.max_sessions)
+                .arg(&id)
+                .arg(record)
+                .arg(self.idle_ms())
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| self.unavailable(&e))?;
+            if added == 0 {
+                return Err(StoreError::Full);
+            }
+            self.watch(&id, &session);
+            self.local().insert(id.clone(), (session, Instant::now()));
+            Ok(id)
+        })
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<Option<Arc<Session>>, StoreError>> {
+        Box::pin(async move {
+            self.sweep();
+            let mut conn = self.conn.clone();
+            let record: Option<String> = self
+                .touch
+                .key(&self.set_key)
+                .key(self.key(id))
+                .arg(self.expiry_ms())
+                .arg(self.idle_ms())
+                .arg(id)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| self.unavailable(&e))?;
+            let Some(record) = record else {
+                // Ended elsewhere, or expired: so here too.
+                if let Some((session, _)) = self.local().remove(id) {
+                    session.end(super::session::EndReason::Closed);
+                }
+                return Ok(None);
+            };
+            let record: SessionRecord = serde_json::from_str(&record).map_err(|e| {
+                StoreError::Unavailable(format!("the session's record in Redis is unreadable: {e}"))
+            })?;
+            let known = self.local().get_mut(id).map(|(session, used)| {
+                *used = Instant::now();
+                session.clone()
+            });
+            let session = match known {
+                Some(session) if !session.has_ended() => session,
+                _ => {
+                    let Some(make) = self.make.get() else {
+                        return Err(StoreError::Unavailable(
+                            "the Redis store is not bound to a server".into(),
+                        ));
+                    };
+                    let session = make();
+                    self.watch(id, &session);
+                    self.local()
+                        .insert(id.to_owned(), (session.clone(), Instant::now()));
+                    session
+                }
+            };
+            if !session.apply(&record) {
+                return Ok(None);
+            }
+            Ok(Some(session))
+        })
+    }
+
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let removed: i64 = redis::pipe()
+                .del(self.key(id))
+                .zrem(&self.set_key, id)
+                .ignore()
+                .query_async::<(i64,)>(&mut conn)
+                .await
+                .map(|(n,)| n)
+                .map_err(|e| self.unavailable(&e))?;
+            if let Some((session, _)) = self.local().remove(id) {
+                session.end(super::session::EndReason::Closed);
+            }
+            Ok(removed > 0)
+        })
+    }
+
+    fn forget_all(&self) -> Vec<Arc<Session>> {
+        // The sessions stay in Redis: the other instances go on serving them.
+        self.local().drain().map(|(_, (s, _))| s).collect()
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `url` without its password, for logs and errors.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,475 @@
+//! Legacy sessions shared by several instances of `examples/everything` through a real
+//! Redis (`--redis-url`): a session made on one instance is served by the others, a change
+//! made on one (the log level) holds on all, a DELETE on one ends it everywhere, the
+//! session limit counts every instance's sessions, and a Redis that goes away gets clear
+//! 503s, never a hang, and is reconnected to when it is back. Then three such instances
+//! behind a real nginx, round robin, no stickiness: our client's sessions just work.
+//!
+//! Needs `redis-server` (and `nginx` for the last test) from Debian's packages; `.ci/run`
+//! installs them. Without them the tests say so and pass, unless `MCP_REQUIRE_SERVICES`
+//! is set (CI sets it), when they fail.
+
+mod peers;
+
+use mcp_runtime::Client;
+use mcp_runtime::client::Era;
+use peers::NotesHttp;
+use serde_json::{Value, json};
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `name` on the PATH (or in /usr/sbin, /usr/bin), or `None` with a note when it is missing
+/// and not required.
+fn program(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("MCP_REQUIRE_SERVICES").is_none(),
+            "{name} is not installed, and MCP_REQUIRE_SERVICES says the tests need it"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: {name} is not installed (apt-get install {}); the Redis tests did not run",
+            if name == "redis-server" {
+                "redis-server"
+            } else {
+                name
+            }
+        );
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// A throwaway `redis-server` on a free port, without persistence.
+struct Redis {
+    binary: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Redis {
+    fn start(binary: PathBuf) -> Redis {
+        let mut redis = Redis {
+            binary,
+            port: free_port(),
+            child: None,
+        };
+        redis.restart();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// (Re)starts it on the same port: empty, as a Redis without persistence comes back.
+    fn restart(&mut self) {
+        self.stop();
+        let child = Command::new(&self.binary)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start redis-server: {e}"));
+        self.child = Some(child);
+        wait_for_port(self.port, "redis-server");
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An instance of `everything` keeping its sessions in `redis`, with `extra` flags.
+fn instance(redis: &Redis, extra: &[&str]) -> NotesHttp {
+    let mut flags = vec!["--redis-url", "REDIS"];
+    flags.extend_from_slice(extra);
+    let url = redis.url();
+    let flags: Vec<&str> = flags
+        .into_iter()
+        .map(|f| if f == "REDIS" { url.as_str() } else { f })
+        .collect();
+    NotesHttp::start_command(Command::new(env!("CARGO_BIN_EXE_everything")), &flags)
+}
+
+fn authority(server: &NotesHttp) -> String {
+    server
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_owned()
+}
+
+/// One HTTP exchange, as raw HTTP/1.1 on a new connection.
+struct Reply {
+    status: u16,
+    session: Option<String>,
+    body: String,
+}
+
+impl Reply {
+    /// The JSON-RPC messages of the body (one JSON document, or SSE `data:` lines).
+    fn messages(&self) -> Vec<Value> {
+        if let Ok(value) = serde_json::from_str::<Value>(&self.body) {
+            return vec![value];
+        }
+        self.body
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|d| serde_json::from_str(d.trim()).ok())
+            .collect()
+    }
+
+    fn result(&self) -> Value {
+        self.messages()
+            .into_iter()
+            .find(|m| m.get("result").is_some() || m.get("error").is_some())
+            .unwrap_or_else(|| panic!("no response in HTTP {}: {}", self.status, self.body))
+    }
+}
+
+fn exchange(authority: &str, method: &str, session: Option<&str>, body: Option<&Value>) -> Reply {
+    let mut stream =
+        TcpStream::connect(authority).unwrap_or_else(|e| panic!("connecting to {authority}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut head = format!(
+        "{method} /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: application/json, text/event-stream\r\nContent-Type: application/json\r\nMCP-Protocol-Version: 2025-11-25\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(session) = session {
+        head.push_str(&format!("Mcp-Session-Id: {session}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body.as_bytes()))
+        .unwrap_or_else(|e| panic!("sending to {authority}: {e}"));
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let session = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("mcp-session-id")
+            .then(|| value.trim().to_owned())
+    });
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    Reply {
+        status,
+        session,
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        },
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn post(authority: &str, session: Option<&str>, body: &Value) -> Reply {
+    exchange(authority, "POST", session, Some(body))
+}
+
+fn initialize(authority: &str) -> Reply {
+    post(
+        authority,
+        None,
+        &json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": { "name": "redis-test", "version": "1" },
+        }}),
+    )
+}
+
+fn call(authority: &str, session: &str, id: i64, tool: &str) -> Reply {
+    post(
+        authority,
+        Some(session),
+        &json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call",
+                 "params": { "name": tool, "arguments": {} } }),
+    )
+}
+
+/// Starts a session on `authority` and sends `notifications/initialized` to `then`.
+fn session(authority: &str, then: &str) -> String {
+    let reply = initialize(authority);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let id = reply
+        .session
+        .unwrap_or_else(|| panic!("no Mcp-Session-Id: {}", reply.body));
+    let initialized = json!({ "jsonrpc": "2.0", "method": "notifications/initialized" });
+    let reply = post(then, Some(&id), &initialized);
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    id
+}
+
+fn logs(reply: &Reply) -> usize {
+    reply
+        .messages()
+        .iter()
+        .filter(|m| m["method"] == "notifications/message")
+        .count()
+}
+
+#[test]
+fn a_session_made_on_one_instance_is_served_by_the_others() {
+    let Some(binary) = program("redis-server") else {
+        return;
+    };
+    let redis = Redis::start(binary);
+    let servers: Vec<NotesHttp> = (0..3).map(|_| instance(&redis, &[])).collect();
+    let [a, b, c] = [0, 1, 2].map(|i| authority(&servers[i]));
+
+    let id = session(&a, &b);
+    let reply = call(&c, &id, 1, "test_simple_text");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.result()["result"]["content"].is_array(),
+        "{}",
+        reply.body
+    );
+
+    // The default level lets the tool's info logs through, on any instance.
+    let reply = call(&b, &id, 2, "test_tool_with_logging");
+    assert_eq!(logs(&reply), 3, "{}", reply.body);
+    // A level set on one instance holds on the others.
+    let set = post(
+        &a,
+        Some(&id),
+        &json!({ "jsonrpc": "2.0", "id": 3, "method": "logging/setLevel",
+                 "params": { "level": "error" } }),
+    );
+    assert_eq!(set.status, 200, "{}", set.body);
+    for (n, server) in [&b, &c].into_iter().enumerate() {
+        let reply = call(server, &id, 4 + n as i64, "test_tool_with_logging");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(
+            logs(&reply),
+            0,
+            "the level set on A reaches {server}: {}",
+            reply.body
+        );
+    }
+
+    // A DELETE on one instance ends the session on all of them.
+    let deleted = exchange(&c, "DELETE", Some(&id), None);
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    for server in [&a, &b, &c] {
+        let reply = call(server, &id, 10, "test_simple_text");
+        assert_eq!(
+            reply.status, 404,
+            "{server} still serves a deleted session: {}",
+            reply.body
+        );
+    }
+}
+
+#[test]
+fn the_session_limit_counts_every_instance() {
+    let Some(binary) = program("redis-server") else {
+        return;
+    };
+    let redis = Redis::start(binary);
+    let servers: Vec<NotesHttp> = (0..2)
+        .map(|_| instance(&redis, &["--max-sessions", "2"]))
+        .collect();
+    let [a, b] = [0, 1].map(|i| authority(&servers[i]));
+    assert_eq!(initialize(&a).status, 200);
+    assert_eq!(initialize(&b).status, 200);
+    let third = initialize(&a);
+    assert_eq!(third.status, 503, "{}", third.body);
+}
+
+#[test]
+fn redis_going_away_gets_clear_errors_and_is_reconnected_to() {
+    let Some(binary) = program("redis-server") else {
+        return;
+    };
+    let mut redis = Redis::start(binary);
+    let server = instance(&redis, &[]);
+    let a = authority(&server);
+    let id = session(&a, &a);
+    assert_eq!(call(&a, &id, 1, "test_simple_text").status, 200);
+
+    redis.stop();
+    let started = Instant::now();
+    let reply = call(&a, &id, 2, "test_simple_text");
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(reply.body.contains("session store"), "{}", reply.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no hang: {:?}",
+        started.elapsed()
+    );
+    let refused = initialize(&a);
+    assert_eq!(refused.status, 503, "{}", refused.body);
+
+    // Back, empty (no persistence): the old session is gone, new ones work.
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let reply = loop {
+        let reply = initialize(&a);
+        if reply.status == 200 || Instant::now() > deadline {
+            break reply;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(reply.status, 200, "not reconnected: {}", reply.body);
+    assert_eq!(call(&a, &id, 3, "test_simple_text").status, 404);
+    assert!(
+        server.log().contains("Redis"),
+        "a log line says what is wrong:\n{}",
+        server.log()
+    );
+}
+
+/// Three instances behind a real nginx, round robin, no stickiness, sessions in Redis:
+/// our client's sessions work whichever instance each request reaches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_work_through_a_round_robin_balancer() {
+    let (Some(redis_server), Some(nginx)) = (program("redis-server"), program("nginx")) else {
+        return;
+    };
+    let redis = Redis::start(redis_server);
+    let servers: Vec<NotesHttp> = (0..3).map(|_| instance(&redis, &[])).collect();
+    let upstreams: String = servers
+        .iter()
+        .map(|s| format!("        server {} max_fails=0;\n", authority(s)))
+        .collect();
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("mcp-redis-nginx-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.display();
+    let config = format!(
+        r#"daemon off;
+worker_processes 1;
+pid {d}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    upstream mcp {{
+{upstreams}        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location /mcp {{
+            proxy_pass http://mcp;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_buffering off;
+            proxy_cache off;
+            proxy_read_timeout 1h;
+        }}
+    }}
+}}
+"#
+    );
+    std::fs::write(dir.join("nginx.conf"), config).unwrap_or_else(|e| panic!("{e}"));
+    let mut nginx = Command::new(nginx)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
+    wait_for_port(port, "nginx");
+    let url = format!("http://127.0.0.1:{port}/mcp");
+
+    let clients = 20;
+    let calls = 10;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let url = url.clone();
+        tasks.spawn(async move {
+            let client = Client::builder().era(Era::Legacy).http(&url).await?;
+            let mut answered = 0;
+            for _ in 0..calls {
+                let result = client.call_tool("test_simple_text", json!({})).await?;
+                if !result.is_error() {
+                    answered += 1;
+                }
+            }
+            client.close().await?;
+            Ok::<usize, mcp_runtime::Error>(answered)
+        });
+    }
+    let mut answered = 0;
+    while let Some(done) = tasks.join_next().await {
+        answered += done
+            .unwrap_or_else(|e| panic!("a client task failed: {e}"))
+            .unwrap_or_else(|e| panic!("a client failed: {e}"));
+    }
+    let _ = nginx.kill();
+    let _ = nginx.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(answered, clients * calls);
+}
