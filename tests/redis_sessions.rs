@@ -473,3 +473,120 @@ http {{
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(answered, clients * calls);
 }
+
+/// An open response stream (SSE), read as it arrives.
+struct Open {
+    stream: TcpStream,
+    seen: String,
+}
+
+impl Open {
+    fn request(
+        authority: &str,
+        method: &str,
+        session: Option<&str>,
+        version: &str,
+        body: Option<&Value>,
+    ) -> Open {
+        let mut stream = TcpStream::connect(authority)
+            .unwrap_or_else(|e| panic!("connecting to {authority}: {e}"));
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let mut head = format!(
+            "{method} /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\nContent-Type: application/json\r\nMCP-Protocol-Version: {version}\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(session) = session {
+            head.push_str(&format!("Mcp-Session-Id: {session}\r\n"));
+        }
+        if method == "POST" {
+            head.push_str("Mcp-Method: subscriptions/listen\r\n");
+        }
+        head.push_str("\r\n");
+        stream
+            .write_all(head.as_bytes())
+            .and_then(|()| stream.write_all(body.as_bytes()))
+            .unwrap_or_else(|e| panic!("sending to {authority}: {e}"));
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        Open {
+            stream,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads until what arrived holds `needle`; panics after `within`.
+    fn wait_for(&mut self, needle: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut buf = [0u8; 4096];
+        while !self.seen.contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} within {within:?}; the stream carried:\n{}",
+                self.seen
+            );
+            match self.stream.read(&mut buf) {
+                Ok(0) => panic!("the stream ended before {needle:?}:\n{}", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// A list change raised on one instance reaches a 2026-07-28 listener on another.
+#[test]
+fn a_list_change_on_one_instance_reaches_a_listener_on_another() {
+    let Some(binary) = program("redis-server") else {
+        return;
+    };
+    let redis = Redis::start(binary);
+    let servers: Vec<NotesHttp> = (0..2).map(|_| instance(&redis, &[])).collect();
+    let [a, b] = [0, 1].map(|i| authority(&servers[i]));
+    let listen = json!({ "jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
+        "notifications": { "toolsListChanged": true },
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+        },
+    }});
+    let mut stream = Open::request(&b, "POST", None, "2026-07-28", Some(&listen));
+    stream.wait_for(
+        "notifications/subscriptions/acknowledged",
+        Duration::from_secs(10),
+    );
+
+    let id = session(&a, &a);
+    let changed = call(&a, &id, 1, "test_trigger_tool_change");
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    stream.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
+}
+
+/// A session subscribed through one instance, whose GET stream is on another, hears the
+/// resource's updates there (`everything` raises one every 3 s).
+#[test]
+fn a_resource_update_reaches_the_session_stream_on_another_instance() {
+    let Some(binary) = program("redis-server") else {
+        return;
+    };
+    let redis = Redis::start(binary);
+    let servers: Vec<NotesHttp> = (0..3).map(|_| instance(&redis, &[])).collect();
+    let [a, b, c] = [0, 1, 2].map(|i| authority(&servers[i]));
+    let id = session(&a, &a);
+    // The stream first, on B: B's copy of the session does not know the subscription yet.
+    let mut stream = Open::request(&b, "GET", Some(&id), "2025-11-25", None);
+    stream.wait_for("200 OK", Duration::from_secs(10));
+    let subscribed = post(
+        &c,
+        Some(&id),
+        &json!({ "jsonrpc": "2.0", "id": 2, "method": "resources/subscribe",
+                 "params": { "uri": "test://watched-resource" } }),
+    );
+    assert_eq!(subscribed.status, 200, "{}", subscribed.body);
+    stream.wait_for("notifications/resources/updated", Duration::from_secs(10));
+    assert!(
+        stream.seen.contains("test://watched-resource"),
+        "{}",
+        stream.seen
+    );
+}

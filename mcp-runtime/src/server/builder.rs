@@ -267,6 +267,7 @@ impl ServerBuilder {
                 states: Arc::new(self.states),
                 limits: self.limits,
                 sessions: Mutex::default(),
+                relay: std::sync::OnceLock::new(),
                 modern: ModernConfig {
                     server_info: serde_json::to_string(&info_json).unwrap_or_default(),
                     list_cache: self.list_cache.unwrap_or(CacheHint::public(0)),

@@ -67,7 +67,7 @@ use crate::protocol::{
 use context::StateMap;
 use definitions as registry;
 use definitions::tables::Tables;
-use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 use tokio_util::sync::CancellationToken;
 
 /// An MCP server: its tools, resources and prompts, ready to serve on any transport.
@@ -91,6 +91,30 @@ pub(crate) struct ServerInner {
     pub(crate) listeners: Arc<listen::Listeners>,
     /// Tasks of the tasks extension (2026-07-28).
     pub(crate) tasks: tasks::Tasks,
+    /// Set when several instances share their sessions: events go through it, to reach
+    /// every instance's sessions and listeners (this one's included), instead of only
+    /// this process's.
+    relay: OnceLock<Relay>,
+}
+
+/// Carries an [`Event`] to every instance (a shared session store's channel).
+pub(crate) type Relay = Arc<dyn Fn(Event) + Send + Sync>;
+
+/// What sessions and listeners hear about, raised on any instance.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub(crate) enum Event {
+    /// `notifications/resources/updated` for `uri`.
+    ResourceUpdated {
+        /// The resource.
+        uri: String,
+    },
+    /// `notifications/tools/list_changed`.
+    ToolsChanged,
+    /// `notifications/prompts/list_changed`.
+    PromptsChanged,
+    /// `notifications/resources/list_changed`.
+    ResourcesChanged,
 }
 
 /// What the modern era (2026-07-28) needs beyond the tables.
@@ -261,9 +285,56 @@ impl Server {
             changed
         };
         if changed {
-            self.broadcast::<N>(&NotificationParams::default(), |_| true, wants);
+            let event = match N::NAME {
+                ToolListChanged::NAME => Some(Event::ToolsChanged),
+                PromptListChanged::NAME => Some(Event::PromptsChanged),
+                crate::protocol::ResourceListChanged::NAME => Some(Event::ResourcesChanged),
+                _ => None,
+            };
+            match (event, self.inner.relay.get()) {
+                (Some(event), Some(relay)) => relay(event),
+                _ => self.broadcast::<N>(&NotificationParams::default(), |_| true, wants),
+            }
         }
         changed
+    }
+
+    /// Has events go through `relay` (once), which hands each to [`Server::deliver`] on
+    /// every instance.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn set_relay(&self, relay: Relay) {
+        let _ = self.inner.relay.set(relay);
+    }
+
+    /// Tells this process's sessions and listeners about `event` (raised here or on
+    /// another instance).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn deliver(&self, event: &Event) {
+        let params = NotificationParams::default();
+        match event {
+            Event::ResourceUpdated { uri } => self.broadcast_resource_updated(uri),
+            Event::ToolsChanged => {
+                self.broadcast::<ToolListChanged>(
+                    &params,
+                    |_| true,
+                    |f| f.tools_list_changed == Some(true),
+                );
+            }
+            Event::PromptsChanged => {
+                self.broadcast::<PromptListChanged>(
+                    &params,
+                    |_| true,
+                    |f| f.prompts_list_changed == Some(true),
+                );
+            }
+            Event::ResourcesChanged => {
+                self.broadcast::<crate::protocol::ResourceListChanged>(
+                    &params,
+                    |_| true,
+                    |f| f.resources_list_changed == Some(true),
+                );
+            }
+        }
     }
 
     /// Adds (or replaces, by name) a tool while serving; every session is told
@@ -351,6 +422,15 @@ impl Server {
     /// name it, that it changed
     /// (`notifications/resources/updated`).
     pub fn notify_resource_updated(&self, uri: &str) {
+        match self.inner.relay.get() {
+            Some(relay) => relay(Event::ResourceUpdated {
+                uri: uri.to_owned(),
+            }),
+            None => self.broadcast_resource_updated(uri),
+        }
+    }
+
+    fn broadcast_resource_updated(&self, uri: &str) {
         let params = ResourceUpdatedParams {
             uri: uri.to_owned(),
             meta: None,

@@ -13,7 +13,9 @@
 
 use super::session::{Session, SessionRecord};
 use super::store::{SessionFactory, SessionStore, StoreError, StoreFuture, new_session_id};
+use super::{Event, Server};
 use foldhash::fast::RandomState;
+use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -78,16 +80,21 @@ impl RedisSettings {
     }
 }
 
-/// Sessions in Redis, shared by every instance that uses the same Redis and prefix.
+/// The sessions this process served, with when it last did.
+type Local = Arc<Mutex<HashMap<String, (Arc<Session>, Instant), RandomState>>>;
+
+/// Sessions in Redis, shared by every instance that uses the same Redis and prefix. The
+/// server's events (resource updates, list changes) go through a Redis channel too, so
+/// that they reach the sessions and listeners of every instance.
 pub struct RedisStore {
+    client: redis::Client,
     conn: ConnectionManager,
     settings: RedisSettings,
     set_key: String,
     insert: redis::Script,
     touch: redis::Script,
     update: Arc<redis::Script>,
-    /// The sessions this process served, with when it last did.
-    local: Mutex<HashMap<String, (Arc<Session>, Instant), RandomState>>,
+    local: Local,
     last_sweep: Mutex<Instant>,
     make: OnceLock<SessionFactory>,
 }
@@ -110,13 +117,14 @@ impl RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(RedisStore {
+            client,
             conn,
             set_key: format!("{}sessions", settings.prefix),
             settings,
             insert: redis::Script::new(INSERT),
             touch: redis::Script::new(TOUCH),
             update: Arc::new(redis::Script::new(UPDATE)),
-            local: Mutex::default(),
+            local: Arc::default(),
             last_sweep: Mutex::new(Instant::now()),
             make: OnceLock::new(),
         })
@@ -140,7 +148,56 @@ impl RedisStore {
     }
 
     fn local(&self) -> MutexGuard<'_, HashMap<String, (Arc<Session>, Instant), RandomState>> {
-        self.local.lock().unwrap_or_else(PoisonError::into_inner)
+        lock_local(&self.local)
+    }
+
+    fn channel(&self) -> String {
+        format!("{}events", self.settings.prefix)
+    }
+
+    /// Has `server`'s events published on the channel, and delivers those of every
+    /// instance (this one's included) to this process's sessions and listeners.
+    fn relay_events(&self, server: &Server) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(
+                "the Redis session store was set up outside a tokio runtime: events stay on this instance"
+            );
+            return;
+        };
+        let channel = self.channel();
+        let (conn, publish_channel) = (self.conn.clone(), channel.clone());
+        let local_server = server.clone();
+        server.set_relay(Arc::new(move |event: Event| {
+            let (mut conn, channel, server) =
+                (conn.clone(), publish_channel.clone(), local_server.clone());
+            let Ok(json) = serde_json::to_string(&event) else {
+                return;
+            };
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                server.deliver(&event);
+                return;
+            };
+            runtime.spawn(async move {
+                let published: Result<i64, _> = redis::cmd("PUBLISH")
+                    .arg(&channel)
+                    .arg(json)
+                    .query_async(&mut conn)
+                    .await;
+                if let Err(e) = published {
+                    tracing::warn!(error = %e, "an event could not be published to Redis: only this instance's sessions hear of it");
+                    server.deliver(&event);
+                }
+            });
+        }));
+        let listener = Listener {
+            client: self.client.clone(),
+            conn: self.conn.clone(),
+            channel,
+            server: server.clone(),
+            local: self.local.clone(),
+            prefix: self.settings.prefix.clone(),
+        };
+        runtime.spawn(listener.run());
     }
 
     /// Forgets (and ends) the sessions this process has not served for the idle timeout:
@@ -204,8 +261,10 @@ impl RedisStore {
 }
 
 impl SessionStore for RedisStore {
-    fn bind(&self, make: SessionFactory) {
-        let _ = self.make.set(make);
+    fn bind(&self, server: &Server, make: SessionFactory) {
+        if self.make.set(make).is_ok() {
+            self.relay_events(server);
+        }
     }
 
     fn insert(&self, session: Arc<Session>) -> StoreFuture<'_, Result<String, StoreError>> {
@@ -308,6 +367,93 @@ impl SessionStore for RedisStore {
     fn forget_all(&self) -> Vec<Arc<Session>> {
         // The sessions stay in Redis: the other instances go on serving them.
         self.local().drain().map(|(_, (s, _))| s).collect()
+    }
+}
+
+fn lock_local(
+    local: &Local,
+) -> MutexGuard<'_, HashMap<String, (Arc<Session>, Instant), RandomState>> {
+    local.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Hears the events every instance publishes and delivers them here.
+struct Listener {
+    client: redis::Client,
+    conn: ConnectionManager,
+    channel: String,
+    server: Server,
+    local: Local,
+    prefix: String,
+}
+
+impl Listener {
+    /// Subscribes, and subscribes again after a lost connection (with backoff), for as
+    /// long as the process runs.
+    async fn run(self) {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.client.get_async_pubsub().await {
+                Ok(mut pubsub) => match pubsub.subscribe(&self.channel).await {
+                    Ok(()) => {
+                        delay = Duration::from_millis(100);
+                        let mut messages = pubsub.on_message();
+                        while let Some(message) = messages.next().await {
+                            let Ok(payload) = message.get_payload::<String>() else {
+                                continue;
+                            };
+                            match serde_json::from_str::<Event>(&payload) {
+                                Ok(event) => self.deliver(event).await,
+                                Err(e) => {
+                                    tracing::debug!(error = %e, "an unknown event on the Redis channel")
+                                }
+                            }
+                        }
+                        tracing::warn!("the Redis event channel closed; subscribing again");
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot subscribe to the Redis event channel")
+                    }
+                },
+                Err(e) => tracing::warn!(error = %e, "cannot reach Redis for events; retrying"),
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Refreshes this process's sessions from Redis (a subscription made through another
+    /// instance counts), then tells them and this process's listeners.
+    async fn deliver(&self, event: Event) {
+        if matches!(event, Event::ResourceUpdated { .. }) {
+            let sessions: Vec<(String, Arc<Session>)> = lock_local(&self.local)
+                .iter()
+                .map(|(id, (s, _))| (id.clone(), s.clone()))
+                .collect();
+            if !sessions.is_empty() {
+                let keys: Vec<String> = sessions
+                    .iter()
+                    .map(|(id, _)| format!("{}session:{id}", self.prefix))
+                    .collect();
+                let mut conn = self.conn.clone();
+                let records: Result<Vec<Option<String>>, _> =
+                    redis::cmd("MGET").arg(&keys).query_async(&mut conn).await;
+                match records {
+                    Ok(records) => {
+                        for ((_, session), record) in sessions.iter().zip(records) {
+                            if let Some(record) =
+                                record.and_then(|r| serde_json::from_str::<SessionRecord>(&r).ok())
+                            {
+                                session.apply(&record);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the sessions could not be refreshed from Redis before an event")
+                    }
+                }
+            }
+        }
+        self.server.deliver(&event);
     }
 }
 

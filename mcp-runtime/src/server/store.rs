@@ -55,11 +55,12 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Forgets the session and ends it ([`EndReason::Closed`]); false when there was none.
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<bool, StoreError>>;
 
-    /// Called once by the transport that serves with this store, with how to make a
-    /// session of its server: a store shared by several instances makes one for a session
-    /// another instance started. The default ignores it.
-    fn bind(&self, make: SessionFactory) {
-        let _ = make;
+    /// Called once by the transport that serves `server` with this store, with how to
+    /// make a session of it: a store shared by several instances makes one for a session
+    /// another instance started, and carries the server's events to the other instances.
+    /// The default ignores it.
+    fn bind(&self, server: &super::Server, make: SessionFactory) {
+        let _ = (server, make);
     }
 
     /// Forgets every session this process holds (shutdown), without ending their requests:

@@ -107,7 +107,7 @@ impl Server {
         served: Option<String>,
     ) -> McpService {
         let stopping = CancellationToken::new();
-        store.bind({
+        store.bind(self, {
             let (server, stopping) = (self.clone(), stopping.clone());
             Arc::new(move || server.new_session(&stopping))
         });
