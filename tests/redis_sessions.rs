@@ -13,6 +13,7 @@ mod peers;
 
 use mcp_runtime::Client;
 use mcp_runtime::client::Era;
+use mcp_runtime::protocol::{Content, CreateMessageResult, Role};
 use peers::NotesHttp;
 use serde_json::{Value, json};
 use std::io::{Read as _, Write as _};
@@ -450,12 +451,41 @@ http {{
     for _ in 0..clients {
         let url = url.clone();
         tasks.spawn(async move {
-            let client = Client::builder().era(Era::Legacy).http(&url).await?;
+            let client = Client::builder()
+                .era(Era::Legacy)
+                .on_sampling(|_| async {
+                    Ok(CreateMessageResult {
+                        role: Role::Assistant,
+                        content: Content::text("Paris."),
+                        model: "test-model".into(),
+                        stop_reason: Some("endTurn".into()),
+                        meta: None,
+                    })
+                })
+                .http(&url)
+                .await?;
             let mut answered = 0;
-            for _ in 0..calls {
-                let result = client.call_tool("test_simple_text", json!({})).await?;
-                if !result.is_error() {
+            for n in 0..calls {
+                // Every other call asks the client mid-call: its answer reaches whichever
+                // instance nginx picks, and must find the call waiting on another.
+                let (tool, arguments, expected) = if n % 2 == 0 {
+                    (
+                        "test_simple_text",
+                        json!({}),
+                        "This is a simple text response for testing.",
+                    )
+                } else {
+                    (
+                        "test_sampling",
+                        json!({ "prompt": "Capital of France?" }),
+                        "LLM response: Paris.",
+                    )
+                };
+                let result = client.call_tool(tool, arguments).await?;
+                if !result.is_error() && result.text() == expected {
                     answered += 1;
+                } else {
+                    eprintln!("{tool}: {}", result.text());
                 }
             }
             client.close().await?;

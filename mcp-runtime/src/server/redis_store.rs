@@ -11,12 +11,14 @@
 //! answered. An instance keeps the sessions it served in memory too (their streams, the
 //! requests in flight), and forgets those idle past the timeout.
 
-use super::session::{Session, SessionRecord};
+use super::session::{Forward, Session, SessionRecord};
 use super::store::{SessionFactory, SessionStore, StoreError, StoreFuture, new_session_id};
 use super::{Event, Server};
+use crate::protocol::{ErrorObject, RequestId};
 use foldhash::fast::RandomState;
 use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -95,6 +97,8 @@ pub struct RedisStore {
     touch: redis::Script,
     update: Arc<redis::Script>,
     local: Local,
+    /// This process among the instances: the prefix of its requests to clients.
+    instance: String,
     last_sweep: Mutex<Instant>,
     make: OnceLock<SessionFactory>,
 }
@@ -125,6 +129,9 @@ impl RedisStore {
             touch: redis::Script::new(TOUCH),
             update: Arc::new(redis::Script::new(UPDATE)),
             local: Arc::default(),
+            instance: new_session_id()
+                .map(|id| id.chars().take(10).collect())
+                .map_err(StoreError::Random)?,
             last_sweep: Mutex::new(Instant::now()),
             make: OnceLock::new(),
         })
@@ -153,6 +160,10 @@ impl RedisStore {
 
     fn channel(&self) -> String {
         format!("{}events", self.settings.prefix)
+    }
+
+    fn forward_channel(&self) -> String {
+        format!("{}forward", self.settings.prefix)
     }
 
     /// Has `server`'s events published on the channel, and delivers those of every
@@ -193,6 +204,7 @@ impl RedisStore {
             client: self.client.clone(),
             conn: self.conn.clone(),
             channel,
+            forward_channel: self.forward_channel(),
             server: server.clone(),
             local: self.local.clone(),
             prefix: self.settings.prefix.clone(),
@@ -240,6 +252,44 @@ impl RedisStore {
             self.idle_ms(),
         );
         let url = redact(&self.settings.url);
+        let (fconn, fchannel, fid, own) = (
+            self.conn.clone(),
+            self.forward_channel(),
+            id.to_owned(),
+            format!("{}-", self.instance),
+        );
+        session.set_forward(
+            own.clone(),
+            Arc::new(move |what: Forward| {
+                // An answer to one of our own requests that nobody waits for any more
+                // concerns no other instance.
+                if let Forward::Answer {
+                    id: RequestId::String(id),
+                    ..
+                } = &what
+                    && id.starts_with(&own)
+                {
+                    return;
+                }
+                let Ok(json) = serde_json::to_string(&Forwarded::of(&fid, what)) else {
+                    return;
+                };
+                let (mut conn, channel) = (fconn.clone(), fchannel.clone());
+                let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                    return;
+                };
+                runtime.spawn(async move {
+                    let published: Result<i64, _> = redis::cmd("PUBLISH")
+                        .arg(&channel)
+                        .arg(json)
+                        .query_async(&mut conn)
+                        .await;
+                    if let Err(e) = published {
+                        tracing::warn!(error = %e, "a client's answer or cancellation could not be passed to the other instances");
+                    }
+                });
+            }),
+        );
         session.set_persist(Arc::new(move |record: SessionRecord| {
             let (mut conn, script, key, url) = (conn.clone(), script.clone(), key.clone(), url.clone());
             Box::pin(async move {
@@ -376,11 +426,53 @@ fn lock_local(
     local.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A [`Forward`] on the wire, with the session it is for.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Forwarded {
+    session: String,
+    id: RequestId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    result: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorObject>,
+    #[serde(default)]
+    cancel: bool,
+}
+
+impl Forwarded {
+    fn of(session: &str, what: Forward) -> Forwarded {
+        let session = session.to_owned();
+        match what {
+            Forward::Answer { id, outcome } => {
+                let (result, error) = match outcome {
+                    Ok(result) => (Some(result), None),
+                    Err(error) => (None, Some(error)),
+                };
+                Forwarded {
+                    session,
+                    id,
+                    result,
+                    error,
+                    cancel: false,
+                }
+            }
+            Forward::Cancel { id } => Forwarded {
+                session,
+                id,
+                result: None,
+                error: None,
+                cancel: true,
+            },
+        }
+    }
+}
+
 /// Hears the events every instance publishes and delivers them here.
 struct Listener {
     client: redis::Client,
     conn: ConnectionManager,
     channel: String,
+    forward_channel: String,
     server: Server,
     local: Local,
     prefix: String,
@@ -393,7 +485,10 @@ impl Listener {
         let mut delay = Duration::from_millis(100);
         loop {
             match self.client.get_async_pubsub().await {
-                Ok(mut pubsub) => match pubsub.subscribe(&self.channel).await {
+                Ok(mut pubsub) => match pubsub
+                    .subscribe(&[&self.channel, &self.forward_channel])
+                    .await
+                {
                     Ok(()) => {
                         delay = Duration::from_millis(100);
                         let mut messages = pubsub.on_message();
@@ -401,6 +496,10 @@ impl Listener {
                             let Ok(payload) = message.get_payload::<String>() else {
                                 continue;
                             };
+                            if message.get_channel_name() == self.forward_channel {
+                                self.forwarded(&payload);
+                                continue;
+                            }
                             match serde_json::from_str::<Event>(&payload) {
                                 Ok(event) => self.deliver(event).await,
                                 Err(e) => {
@@ -418,6 +517,34 @@ impl Listener {
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Hands another instance's answer or cancellation to the request here it is for.
+    fn forwarded(&self, payload: &str) {
+        let Ok(what) = serde_json::from_str::<Forwarded>(payload) else {
+            tracing::debug!("an unreadable message on the Redis forward channel");
+            return;
+        };
+        let Some(session) = lock_local(&self.local)
+            .get(&what.session)
+            .map(|(s, _)| s.clone())
+        else {
+            return;
+        };
+        if what.cancel {
+            session.cancel(&what.id);
+            return;
+        }
+        if let Some(waiter) = session.take_waiting(&what.id) {
+            let outcome = match (what.result, what.error) {
+                (Some(result), _) => Ok(result),
+                (None, Some(error)) => Err(error),
+                (None, None) => Err(ErrorObject::internal(
+                    "the client's answer, passed on by another instance, was empty",
+                )),
+            };
+            let _ = waiter.send(outcome);
         }
     }
 

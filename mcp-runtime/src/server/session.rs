@@ -19,6 +19,23 @@ use tokio_util::sync::CancellationToken;
 pub(crate) type Persist =
     Arc<dyn Fn(SessionRecord) -> super::store::StoreFuture<'static, ()> + Send + Sync>;
 
+/// What one instance passes to the others about a session: the client's answer to a
+/// request another instance sent, or a cancellation of a request another one runs.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) enum Forward {
+    Answer {
+        id: RequestId,
+        outcome: Result<Box<RawValue>, ErrorObject>,
+    },
+    Cancel {
+        id: RequestId,
+    },
+}
+
+/// Hands a [`Forward`] to the other instances (a shared store's channel).
+pub(crate) type Forwarder = Arc<dyn Fn(Forward) + Send + Sync>;
+
 /// What a store shared by several instances keeps of a session, so that any of them can
 /// serve its next request: the facts of `initialize`, what changed since, and who owns it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -80,6 +97,11 @@ pub struct Session {
     subject: OnceLock<String>,
     /// Set by a shared store: writes the session's record when it changes.
     persist: OnceLock<Persist>,
+    /// Set by a shared store: reaches the instance that sent a request or runs one.
+    forward: OnceLock<Forwarder>,
+    /// Set by a shared store: makes the ids of requests to the client unique across
+    /// instances (`{instance}-{n}`), so that an answer finds the one that asked.
+    id_prefix: OnceLock<String>,
 }
 
 /// Why a session ended while requests were still running.
@@ -206,6 +228,27 @@ impl Session {
             attachment: OnceLock::new(),
             subject: OnceLock::new(),
             persist: OnceLock::new(),
+            forward: OnceLock::new(),
+            id_prefix: OnceLock::new(),
+        }
+    }
+
+    /// Has `forward` carry what this instance cannot handle to the others, and the ids
+    /// of requests to the client start with `prefix`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn set_forward(&self, prefix: String, forward: Forwarder) {
+        let _ = self.id_prefix.set(prefix);
+        let _ = self.forward.set(forward);
+    }
+
+    /// Passes `what` to the other instances; false when the session has no shared store.
+    pub(crate) fn forward(&self, what: Forward) -> bool {
+        match self.forward.get() {
+            Some(forward) => {
+                forward(what);
+                true
+            }
+            None => false,
         }
     }
 
@@ -479,7 +522,11 @@ impl Session {
         RequestId,
         oneshot::Receiver<Result<Box<RawValue>, ErrorObject>>,
     ) {
-        let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = match self.id_prefix.get() {
+            Some(prefix) => RequestId::String(format!("{prefix}{n}")),
+            None => RequestId::Number(n),
+        };
         let (tx, rx) = oneshot::channel();
         lock(&self.waiting).insert(id.clone(), tx);
         (id, rx)
@@ -490,19 +537,13 @@ impl Session {
         lock(&self.waiting).remove(id);
     }
 
-    /// Routes the client's answer; false when no request of ours has that id.
-    pub(crate) fn resolve(
+    /// The waiter of our request `id`, taken; `None` when this process sent none (or no
+    /// longer waits for it).
+    pub(crate) fn take_waiting(
         &self,
         id: &RequestId,
-        outcome: Result<Box<RawValue>, ErrorObject>,
-    ) -> bool {
-        match lock(&self.waiting).remove(id) {
-            Some(tx) => {
-                let _ = tx.send(outcome);
-                true
-            }
-            None => false,
-        }
+    ) -> Option<oneshot::Sender<Result<Box<RawValue>, ErrorObject>>> {
+        lock(&self.waiting).remove(id)
     }
 
     pub(crate) fn subscribe(&self, uri: &str) {

@@ -28,7 +28,7 @@ use crate::server::facts::RequestFacts;
 use crate::server::listen;
 use crate::server::mrtr::{Arguments, Interrupt, Round, Subject, until_input};
 use crate::server::scope::RequestScope;
-use crate::server::session::{InFlight, Session};
+use crate::server::session::{Forward, InFlight, Session};
 use crate::server::tasks::{self, TaskSlot, TaskSupport};
 use crate::server::{Server, ServerInner};
 use base64::Engine as _;
@@ -424,7 +424,8 @@ impl Server {
                     request_id: Some(id),
                     ..
                 }) => {
-                    if !session.cancel(&id) {
+                    if !session.cancel(&id) && !session.forward(Forward::Cancel { id: id.clone() })
+                    {
                         tracing::debug!(%id, "cancellation for a request not in flight");
                     }
                 }
@@ -440,12 +441,23 @@ impl Server {
     /// Takes the client's answer to a request the server sent (sampling, elicitation,
     /// roots). An answer to nothing we asked is logged, never answered (JSON-RPC forbids it).
     pub(super) fn handle_response(&self, session: &Session, response: Response) {
-        let routed = match &response.id {
-            Some(id) => session.resolve(id, response.outcome),
+        let shown = response.id.clone();
+        let routed = match response.id {
+            Some(id) => match session.take_waiting(&id) {
+                Some(tx) => {
+                    let _ = tx.send(response.outcome);
+                    true
+                }
+                // Another instance may have sent it (sessions in a shared store).
+                None => session.forward(Forward::Answer {
+                    id,
+                    outcome: response.outcome,
+                }),
+            },
             None => false,
         };
         if !routed {
-            tracing::warn!(id = ?response.id, "response to a request the server did not send (or no longer waits for)");
+            tracing::warn!(id = ?shown, "response to a request the server did not send (or no longer waits for)");
         }
     }
 }
