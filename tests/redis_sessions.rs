@@ -383,6 +383,93 @@ fn redis_going_away_gets_clear_errors_and_is_reconnected_to() {
     );
 }
 
+/// Three instances sharing `redis` (and a request-state key) behind a real nginx, round
+/// robin, no stickiness.
+struct Cluster {
+    url: String,
+    _servers: Vec<NotesHttp>,
+    nginx: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.nginx.kill();
+        let _ = self.nginx.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Cluster {
+    fn start(redis: &Redis, nginx: &std::path::Path) -> Cluster {
+        let servers: Vec<NotesHttp> = (0..3)
+            .map(|_| {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_everything"));
+                command.env("MCP_REQUEST_STATE_KEY", "a-key-every-instance-shares");
+                NotesHttp::start_command(command, &["--redis-url", &redis.url()])
+            })
+            .collect();
+        let upstreams: String = servers
+            .iter()
+            .map(|s| format!("        server {} max_fails=0;\n", authority(s)))
+            .collect();
+        let port = free_port();
+        let dir =
+            std::env::temp_dir().join(format!("mcp-redis-nginx-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let d = dir.display();
+        let config = format!(
+            r#"daemon off;
+    worker_processes 1;
+    pid {d}/nginx.pid;
+    events {{ worker_connections 1024; }}
+    http {{
+        access_log off;
+        client_body_temp_path {d}/body;
+        proxy_temp_path {d}/proxy;
+        fastcgi_temp_path {d}/fastcgi;
+        uwsgi_temp_path {d}/uwsgi;
+        scgi_temp_path {d}/scgi;
+        upstream mcp {{
+    {upstreams}        keepalive 32;
+        }}
+        server {{
+            listen 127.0.0.1:{port};
+            location /mcp {{
+                proxy_pass http://mcp;
+                proxy_http_version 1.1;
+                proxy_set_header Connection "";
+                proxy_set_header Host $host;
+                proxy_buffering off;
+                proxy_cache off;
+                proxy_read_timeout 1h;
+            }}
+        }}
+    }}
+    "#
+        );
+        std::fs::write(dir.join("nginx.conf"), config).unwrap_or_else(|e| panic!("{e}"));
+        let nginx = Command::new(nginx)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
+        wait_for_port(port, "nginx");
+        Cluster {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            _servers: servers,
+            nginx,
+            dir,
+        }
+    }
+}
+
 /// Three instances behind a real nginx, round robin, no stickiness, sessions in Redis:
 /// our client's sessions work whichever instance each request reaches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -391,60 +478,8 @@ async fn sessions_work_through_a_round_robin_balancer() {
         return;
     };
     let redis = Redis::start(redis_server);
-    let servers: Vec<NotesHttp> = (0..3).map(|_| instance(&redis, &[])).collect();
-    let upstreams: String = servers
-        .iter()
-        .map(|s| format!("        server {} max_fails=0;\n", authority(s)))
-        .collect();
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("mcp-redis-nginx-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let d = dir.display();
-    let config = format!(
-        r#"daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    upstream mcp {{
-{upstreams}        keepalive 32;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location /mcp {{
-            proxy_pass http://mcp;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_buffering off;
-            proxy_cache off;
-            proxy_read_timeout 1h;
-        }}
-    }}
-}}
-"#
-    );
-    std::fs::write(dir.join("nginx.conf"), config).unwrap_or_else(|e| panic!("{e}"));
-    let mut nginx = Command::new(nginx)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
-    wait_for_port(port, "nginx");
-    let url = format!("http://127.0.0.1:{port}/mcp");
-
+    let cluster = Cluster::start(&redis, &nginx);
+    let url = cluster.url.clone();
     let clients = 20;
     let calls = 10;
     let mut tasks = tokio::task::JoinSet::new();
@@ -498,9 +533,6 @@ http {{
             .unwrap_or_else(|e| panic!("a client task failed: {e}"))
             .unwrap_or_else(|e| panic!("a client failed: {e}"));
     }
-    let _ = nginx.kill();
-    let _ = nginx.wait();
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(answered, clients * calls);
 }
 
@@ -618,5 +650,86 @@ fn a_resource_update_reaches_the_session_stream_on_another_instance() {
         stream.seen.contains("test://watched-resource"),
         "{}",
         stream.seen
+    );
+}
+
+/// The official Python SDK (mcp 2.3) through the balanced cluster, in legacy mode (its
+/// session, with mid-call sampling and elicitation answered through any instance) and in
+/// auto mode (2026-07-28, multi-round retries on any instance).
+#[test]
+fn the_python_sdk_works_through_the_balanced_cluster() {
+    let Some([python]) = peers::peer_paths(["MCP_PYTHON"]) else {
+        return;
+    };
+    let (Some(redis_server), Some(nginx)) = (program("redis-server"), program("nginx")) else {
+        return;
+    };
+    let redis = Redis::start(redis_server);
+    let cluster = Cluster::start(&redis, &nginx);
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/everything_client.py");
+    for mode in ["legacy", "auto"] {
+        let output = peers::run_peer(
+            Command::new(&python)
+                .arg(&script)
+                .args(["streamable-http", &cluster.url, mode]),
+            Duration::from_secs(120),
+        );
+        output.assert_success(None);
+    }
+}
+
+/// The conformance suite (0.2.0-alpha.12, 2025-11-25, every scenario) through the balanced
+/// cluster: not one check fails.
+#[test]
+fn the_conformance_suite_passes_through_the_balanced_cluster() {
+    let Some([node, node_modules]) = peers::peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
+        return;
+    };
+    let (Some(redis_server), Some(nginx)) = (program("redis-server"), program("nginx")) else {
+        return;
+    };
+    let redis = Redis::start(redis_server);
+    let cluster = Cluster::start(&redis, &nginx);
+    let suite = node_modules.join("@modelcontextprotocol/conformance/dist/index.js");
+    let results = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("conformance-cluster");
+    let _ = std::fs::remove_dir_all(&results);
+    std::fs::create_dir_all(&results).unwrap_or_else(|e| panic!("{e}"));
+    let output = peers::run_peer(
+        Command::new(&node)
+            .arg(&suite)
+            .args(["server", "--url", &cluster.url])
+            .args(["--spec-version", "2025-11-25", "--suite", "all"])
+            .arg("--output-dir")
+            .arg(&results)
+            .current_dir(&results),
+        Duration::from_secs(600),
+    );
+    let stdout: String = {
+        // The suite colours its output.
+        let mut plain = String::new();
+        let mut chars = output.stdout.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                plain.push(c);
+            }
+        }
+        plain
+    };
+    let summary = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("Total:"))
+        .unwrap_or("no summary");
+    println!("conformance through the cluster: {summary}");
+    assert!(
+        output.success() && summary.contains(" 0 failed"),
+        "the conformance suite failed through the cluster: {summary}\n{stdout}"
     );
 }

@@ -2,8 +2,11 @@
 //! balancer serve the same sessions: any of them answers a request with a session id,
 //! whichever made it, and a DELETE on one ends it on all.
 //!
-//! Each session is one key, `{prefix}session:{id}`, holding its [`SessionRecord`] as JSON
-//! and expiring after the idle timeout; a sorted set, `{prefix}sessions`, holds the ids by
+//! Each session is one hash, `{prefix}session:{id}`, expiring after the idle timeout: the
+//! facts of `initialize` as JSON (`facts`), the log level (`level`), `init` once the client
+//! sent `notifications/initialized`, and one `sub:{uri}` field per resource subscription,
+//! each written on its own so that changes made at once through different instances do not
+//! overwrite each other; a sorted set, `{prefix}sessions`, holds the ids by
 //! expiry, for the session limit. Every request costs one round trip, a script that
 //! checks the session exists, renews its expiry and reads its record (a change made on
 //! another instance, a log level for one, is seen at once). Changes (`logging/setLevel`,
@@ -11,7 +14,7 @@
 //! answered. An instance keeps the sessions it served in memory too (their streams, the
 //! requests in flight), and forgets those idle past the timeout.
 
-use super::session::{Forward, Session, SessionRecord};
+use super::session::{Change, Forward, Session, SessionRecord};
 use super::store::{SessionFactory, SessionStore, StoreError, StoreFuture, new_session_id};
 use super::{Event, Server};
 use crate::protocol::{ErrorObject, RequestId};
@@ -24,20 +27,22 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Adds a session if the limit allows. KEYS: the set, the session's key. ARGV: now (ms),
-/// its expiry (ms), the limit, the id, the record, the idle timeout (ms).
+/// its expiry (ms), the limit, the id, the idle timeout (ms), then the hash's fields and
+/// values.
 const INSERT: &str = r"
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
+redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 1
 ";
 
-/// Renews a session and reads its record; nil when there is none. KEYS: the set, the
+/// Renews a session and reads its hash; nil when there is none. KEYS: the set, the
 /// session's key. ARGV: its new expiry (ms), the idle timeout (ms), the id.
 const TOUCH: &str = r"
-local record = redis.call('GET', KEYS[2])
-if not record then
+local record = redis.call('HGETALL', KEYS[2])
+if #record == 0 then
   redis.call('ZREM', KEYS[1], ARGV[3])
   return false
 end
@@ -46,13 +51,90 @@ redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[3])
 return record
 ";
 
-/// Writes a session's record if the session still exists. KEYS: the session's key.
-/// ARGV: the record, the idle timeout (ms).
+/// Writes one field of a session's hash (or deletes it) if the session still exists.
+/// KEYS: the session's key. ARGV: `set` or `del`, the field, its value.
 const UPDATE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[1] == 'del' then
+  redis.call('HDEL', KEYS[1], ARGV[2])
+else
+  redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+end
 return 1
 ";
+
+/// What `initialize` settled, which no later request changes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Facts {
+    protocol_version: String,
+    #[serde(default)]
+    client_info: Option<crate::protocol::Implementation>,
+    #[serde(default)]
+    client_capabilities: crate::protocol::ClientCapabilities,
+    #[serde(default)]
+    subject: Option<String>,
+}
+
+/// A record as the fields and values of its hash.
+fn fields(record: &SessionRecord) -> Result<Vec<String>, serde_json::Error> {
+    let facts = serde_json::to_string(&Facts {
+        protocol_version: record.protocol_version.clone(),
+        client_info: record.client_info.clone(),
+        client_capabilities: record.client_capabilities.clone(),
+        subject: record.subject.clone(),
+    })?;
+    let mut fields = vec!["facts".to_owned(), facts];
+    if let Some(level) = record.log_level {
+        fields.extend(["level".to_owned(), level.as_str().to_owned()]);
+    }
+    if record.initialized {
+        fields.extend(["init".to_owned(), "1".to_owned()]);
+    }
+    for uri in &record.subscriptions {
+        fields.extend([format!("sub:{uri}"), "1".to_owned()]);
+    }
+    Ok(fields)
+}
+
+/// A record from the fields and values of its hash (as `HGETALL` gives them).
+fn record_of(flat: &[String]) -> Result<SessionRecord, String> {
+    let mut facts = None;
+    let mut record = SessionRecord {
+        protocol_version: String::new(),
+        client_info: None,
+        client_capabilities: crate::protocol::ClientCapabilities::default(),
+        log_level: None,
+        subscriptions: Vec::new(),
+        subject: None,
+        initialized: false,
+    };
+    for pair in flat.chunks_exact(2) {
+        let (field, value) = (pair[0].as_str(), pair[1].as_str());
+        match field {
+            "facts" => {
+                facts = Some(serde_json::from_str::<Facts>(value).map_err(|e| e.to_string())?);
+            }
+            "level" => {
+                record.log_level = crate::protocol::LoggingLevel::ALL
+                    .into_iter()
+                    .find(|l| l.as_str() == value);
+            }
+            "init" => record.initialized = true,
+            _ => {
+                if let Some(uri) = field.strip_prefix("sub:") {
+                    record.subscriptions.push(uri.to_owned());
+                }
+            }
+        }
+    }
+    let facts = facts.ok_or("the session has no facts")?;
+    record.protocol_version = facts.protocol_version;
+    record.client_info = facts.client_info;
+    record.client_capabilities = facts.client_capabilities;
+    record.subject = facts.subject;
+    record.subscriptions.sort_unstable();
+    Ok(record)
+}
 
 /// How a [`RedisStore`] connects and what it allows.
 #[derive(Clone, Debug)]
@@ -243,14 +325,10 @@ impl RedisStore {
         }
     }
 
-    /// Has `session` write its record under `id` when it changes.
+    /// Has `session` write its changes under `id`, and pass what it cannot handle to the
+    /// other instances.
     fn watch(&self, id: &str, session: &Session) {
-        let (conn, script, key, idle) = (
-            self.conn.clone(),
-            self.update.clone(),
-            self.key(id),
-            self.idle_ms(),
-        );
+        let (conn, script, key) = (self.conn.clone(), self.update.clone(), self.key(id));
         let url = redact(&self.settings.url);
         let (fconn, fchannel, fid, own) = (
             self.conn.clone(),
@@ -290,16 +368,20 @@ impl RedisStore {
                 });
             }),
         );
-        session.set_persist(Arc::new(move |record: SessionRecord| {
+        session.set_persist(Arc::new(move |change: Change| {
             let (mut conn, script, key, url) = (conn.clone(), script.clone(), key.clone(), url.clone());
             Box::pin(async move {
-                let Ok(json) = serde_json::to_string(&record) else {
-                    return;
+                let (op, field, value) = match change {
+                    Change::LogLevel(level) => ("set", "level".to_owned(), level.as_str()),
+                    Change::Initialized => ("set", "init".to_owned(), "1"),
+                    Change::Subscribed(uri) => ("set", format!("sub:{uri}"), "1"),
+                    Change::Unsubscribed(uri) => ("del", format!("sub:{uri}"), ""),
                 };
                 let written: Result<i64, _> = script
                     .key(&key)
-                    .arg(json)
-                    .arg(idle)
+                    .arg(op)
+                    .arg(field)
+                    .arg(value)
                     .invoke_async(&mut conn)
                     .await;
                 if let Err(e) = written {
@@ -321,7 +403,7 @@ impl SessionStore for RedisStore {
         Box::pin(async move {
             self.sweep();
             let id = new_session_id().map_err(StoreError::Random)?;
-            let record = serde_json::to_string(&session.record())
+            let record = fields(&session.record())
                 .map_err(|e| StoreError::Unavailable(format!("the session's record: {e}")))?;
             let mut conn = self.conn.clone();
             let added: i64 = self
@@ -332,8 +414,8 @@ impl SessionStore for RedisStore {
                 .arg(self.expiry_ms())
                 .arg(self.settings.max_sessions)
                 .arg(&id)
-                .arg(record)
                 .arg(self.idle_ms())
+                .arg(record)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| self.unavailable(&e))?;
@@ -350,7 +432,7 @@ impl SessionStore for RedisStore {
         Box::pin(async move {
             self.sweep();
             let mut conn = self.conn.clone();
-            let record: Option<String> = self
+            let record: Option<Vec<String>> = self
                 .touch
                 .key(&self.set_key)
                 .key(self.key(id))
@@ -367,7 +449,7 @@ impl SessionStore for RedisStore {
                 }
                 return Ok(None);
             };
-            let record: SessionRecord = serde_json::from_str(&record).map_err(|e| {
+            let record = record_of(&record).map_err(|e| {
                 StoreError::Unavailable(format!("the session's record in Redis is unreadable: {e}"))
             })?;
             let known = self.local().get_mut(id).map(|(session, used)| {
@@ -562,14 +644,15 @@ impl Listener {
                     .map(|(id, _)| format!("{}session:{id}", self.prefix))
                     .collect();
                 let mut conn = self.conn.clone();
-                let records: Result<Vec<Option<String>>, _> =
-                    redis::cmd("MGET").arg(&keys).query_async(&mut conn).await;
+                let mut pipe = redis::pipe();
+                for key in &keys {
+                    pipe.hgetall(key);
+                }
+                let records: Result<Vec<Vec<String>>, _> = pipe.query_async(&mut conn).await;
                 match records {
                     Ok(records) => {
                         for ((_, session), record) in sessions.iter().zip(records) {
-                            if let Some(record) =
-                                record.and_then(|r| serde_json::from_str::<SessionRecord>(&r).ok())
-                            {
+                            if let Ok(record) = record_of(&record) {
                                 session.apply(&record);
                             }
                         }

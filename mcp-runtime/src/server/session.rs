@@ -15,9 +15,19 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
-/// Writes what a session is (a [`SessionRecord`]) to a store shared by several instances.
+/// Writes a change of a session to a store shared by several instances.
 pub(crate) type Persist =
-    Arc<dyn Fn(SessionRecord) -> super::store::StoreFuture<'static, ()> + Send + Sync>;
+    Arc<dyn Fn(Change) -> super::store::StoreFuture<'static, ()> + Send + Sync>;
+
+/// A change to what a session is, after `initialize`: written on its own, so that changes
+/// made at once through different instances do not overwrite each other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Change {
+    LogLevel(LoggingLevel),
+    Initialized,
+    Subscribed(String),
+    Unsubscribed(String),
+}
 
 /// What one instance passes to the others about a session: the client's answer to a
 /// request another instance sent, or a cancellation of a request another one runs.
@@ -316,11 +326,11 @@ impl Session {
         let _ = self.persist.set(persist);
     }
 
-    /// Writes the session's record to its shared store, if it has one: awaited by the
-    /// requests that change it, so that the next request finds the change on any instance.
-    pub(crate) fn persist(&self) -> Option<super::store::StoreFuture<'static, ()>> {
+    /// Writes `change` to the session's shared store, if it has one: awaited by the
+    /// requests that make it, so that the next request finds it on any instance.
+    pub(crate) fn persist(&self, change: Change) -> Option<super::store::StoreFuture<'static, ()>> {
         let persist = self.persist.get()?;
-        Some(persist(self.record()))
+        Some(persist(change))
     }
 
     /// The session stateless requests run in: established from the start, with `facts`,

@@ -28,7 +28,7 @@ use crate::server::facts::RequestFacts;
 use crate::server::listen;
 use crate::server::mrtr::{Arguments, Interrupt, Round, Subject, until_input};
 use crate::server::scope::RequestScope;
-use crate::server::session::{Forward, InFlight, Session};
+use crate::server::session::{Change, Forward, InFlight, Session};
 use crate::server::tasks::{self, TaskSlot, TaskSupport};
 use crate::server::{Server, ServerInner};
 use base64::Engine as _;
@@ -257,21 +257,25 @@ impl Server {
                     .await;
                 }
                 Subscribe::NAME => {
+                    let mut change = None;
                     let answered = answer::<Subscribe>(params, |p| {
                         session.subscribe(&p.uri);
+                        change = Some(Change::Subscribed(p.uri));
                         Ok(EmptyResult::default())
                     });
-                    if let Some(persisted) = session.persist() {
+                    if let Some(persisted) = change.and_then(|c| session.persist(c)) {
                         persisted.await;
                     }
                     answered
                 }
                 Unsubscribe::NAME => {
+                    let mut change = None;
                     let answered = answer::<Unsubscribe>(params, |p| {
                         session.unsubscribe(&p.uri);
+                        change = Some(Change::Unsubscribed(p.uri));
                         Ok(EmptyResult::default())
                     });
-                    if let Some(persisted) = session.persist() {
+                    if let Some(persisted) = change.and_then(|c| session.persist(c)) {
                         persisted.await;
                     }
                     answered
@@ -316,11 +320,13 @@ impl Server {
                     .await;
                 }
                 SetLevel::NAME => {
+                    let mut change = None;
                     let answered = answer::<SetLevel>(params, |p| {
                         session.set_log_level(p.level);
+                        change = Some(Change::LogLevel(p.level));
                         Ok(EmptyResult::default())
                     });
-                    if let Some(persisted) = session.persist() {
+                    if let Some(persisted) = change.and_then(|c| session.persist(c)) {
                         persisted.await;
                     }
                     answered
@@ -415,7 +421,7 @@ impl Server {
         match notification.method.as_str() {
             Initialized::NAME => {
                 session.mark_initialized();
-                if let Some(persisted) = session.persist() {
+                if let Some(persisted) = session.persist(Change::Initialized) {
                     tokio::spawn(persisted);
                 }
             }
