@@ -263,6 +263,7 @@ impl Session {
     }
 
     /// What a shared store keeps of this session.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn record(&self) -> SessionRecord {
         let facts = self.facts();
         let mut subscriptions: Vec<String> = lock(&self.subscriptions).iter().cloned().collect();
