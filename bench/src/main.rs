@@ -140,6 +140,22 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
     if load::probe(bare_modern.addr, Mode::Bare).await? != modern_body {
         return Err("the bare server does not answer the captured 2026-07-28 body".into());
     }
+    // Sessions in Redis, when a redis-server is at hand: the same answer, one Redis round
+    // trip more per call.
+    let redis = RedisChild::start();
+    let session_redis = match &redis {
+        Some(redis) => {
+            let child = ServerChild::spawn(serve::Kind::SessionRedis, &redis.url(), threads)?;
+            if load::probe(child.addr, Mode::Session).await? != body {
+                return Err("the server with sessions in Redis answers differently".into());
+            }
+            Some(child)
+        }
+        None => {
+            println!("(no redis-server on the PATH: the Redis session store is not measured)");
+            None
+        }
+    };
     println!("tools/call response ({} bytes): {text}", body.len());
     println!(
         "2026-07-28 tools/call response ({} bytes): {modern_text}",
@@ -150,13 +166,16 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         args.rounds, args.slice, args.warmup
     );
 
-    let mut servers = [
+    let mut servers = vec![
         (Scenario::Stateless, &stateless, Mode::Stateless, &body),
         (Scenario::Session, &session, Mode::Session, &body),
         (Scenario::Bare, &bare, Mode::Bare, &body),
         (Scenario::Modern, &stateless, Mode::Modern, &modern_body),
         (Scenario::BareModern, &bare_modern, Mode::Bare, &modern_body),
     ];
+    if let Some(child) = &session_redis {
+        servers.push((Scenario::SessionRedis, child, Mode::Session, &body));
+    }
     let mut rows: Vec<Row> = Vec::new();
     for round in 0..args.rounds {
         // Each server takes every place in the order in turn, so that what a place brings
@@ -184,7 +203,7 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         }
     }
     let valid = report::print(&mut rows, &args.connections);
-    drop((stateless, session, bare, bare_modern));
+    drop((stateless, session, bare, bare_modern, session_redis, redis));
 
     if args.instructions > 0 {
         instructions::run(args.instructions, &body, &modern_body).await?;
@@ -195,4 +214,47 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         report::print_memory(&mem);
     }
     Ok(valid)
+}
+
+/// A throwaway `redis-server` (no persistence) on a free port, stopped when dropped.
+struct RedisChild {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl RedisChild {
+    /// `None` when no `redis-server` runs here.
+    fn start() -> Option<RedisChild> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .ok()?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let redis = RedisChild { child, port };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+impl Drop for RedisChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

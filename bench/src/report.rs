@@ -20,6 +20,8 @@ pub enum Scenario {
     Modern,
     /// hyper alone, answering the bytes of the 2026-07-28 answer.
     BareModern,
+    /// Our server with sessions, kept in Redis.
+    SessionRedis,
 }
 
 impl Scenario {
@@ -30,6 +32,7 @@ impl Scenario {
             Scenario::Bare => "bare hyper",
             Scenario::Modern => "ours, 2026-07-28",
             Scenario::BareModern => "bare (2026 bytes)",
+            Scenario::SessionRedis => "ours, session in Redis",
         }
     }
 }
@@ -229,6 +232,21 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
                 ratio
             );
         }
+    }
+    // Sessions in Redis against sessions in memory.
+    for &c in connections {
+        let (Some(redis), Some(memory)) =
+            (find(Scenario::SessionRedis, c), find(Scenario::Session, c))
+        else {
+            continue;
+        };
+        println!(
+            "  {:<30} {:>3} conns: {:.2} CPU, {:.2} calls/s",
+            "Redis store / memory store",
+            c,
+            redis.cpu_per_call(redis.server_cpu) / memory.cpu_per_call(memory.server_cpu),
+            redis.throughput() / memory.throughput()
+        );
     }
     // The modern call against the legacy one, on the same server.
     for &c in connections {

@@ -27,6 +27,8 @@ pub enum Kind {
     Stateless,
     /// Our server with sessions (the default configuration).
     Session,
+    /// Our server with its sessions in Redis (`--body` carries the Redis URL).
+    SessionRedis,
     /// hyper alone: parses the JSON-RPC body, answers fixed bytes.
     Bare,
 }
@@ -48,10 +50,11 @@ pub fn run(
         writeln!(stdout, "{}", listener.local_addr()?)?;
         stdout.flush()?;
         match kind {
-            Kind::Stateless | Kind::Session => {
+            Kind::Stateless | Kind::Session | Kind::SessionRedis => {
                 let server = Server::builder().name("mcp-bench").tool(add).build()?;
                 let config = HttpConfig {
                     stateless: kind == Kind::Stateless,
+                    redis_url: (kind == Kind::SessionRedis).then(|| body.to_owned()),
                     ..HttpConfig::default()
                 };
                 mcp_runtime::transport::serve_http(&server, listener, config, stdin_closed())
