@@ -733,3 +733,31 @@ fn the_conformance_suite_passes_through_the_balanced_cluster() {
         "the conformance suite failed through the cluster: {summary}\n{stdout}"
     );
 }
+
+/// A Redis that cannot be reached at startup: the server does not start, and says why.
+#[test]
+fn an_unreachable_redis_at_startup_stops_the_server_with_the_reason() {
+    let port = free_port();
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_everything"))
+        .args(["--transport", "streamable-http", "--port", "0"])
+        .args(["--redis-url", &format!("redis://127.0.0.1:{port}/0")])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run everything: {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "it served without its session store:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("session store") && stderr.contains(&format!("127.0.0.1:{port}")),
+        "the error says what is wrong:\n{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}

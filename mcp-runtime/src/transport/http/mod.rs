@@ -147,7 +147,7 @@ async fn session_store(config: &HttpConfig) -> Result<Arc<dyn crate::server::Ses
         settings.idle_timeout = config.session_idle_timeout;
         let store = crate::server::RedisStore::connect(settings)
             .await
-            .map_err(|e| Error::Transport(format!("the session store: {e}")))?;
+            .map_err(|e| Error::Transport(e.to_string()))?;
         tracing::info!("sessions are kept in Redis, shared by every instance that uses it");
         Ok(Arc::new(store))
     }
