@@ -305,3 +305,43 @@ fn each_instance_answers_liveness_and_readiness_probes() {
     let (status, _) = get(&authority, "/metrics");
     assert!(status.contains(" 404 "), "{status}");
 }
+
+/// With `--drain-delay`, SIGTERM first turns readiness to 503 while the instance goes on
+/// serving, so that a balancer that probes it stops sending work; then the listener
+/// closes.
+#[test]
+fn sigterm_with_a_drain_delay_turns_readiness_off_first() {
+    let server = NotesHttp::start_command(
+        Command::new(env!("CARGO_BIN_EXE_everything")),
+        &["--drain-delay", "3", "--shutdown-grace", "1"],
+    );
+    let authority = server
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_owned();
+    assert!(get(&authority, "/readyz").0.contains(" 200 "));
+    server.terminate();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let status = loop {
+        let (status, _) = get(&authority, "/readyz");
+        if status.contains(" 503 ") || Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.contains(" 503 "), "{status}");
+    // Still serving: the process lives, and says so.
+    let (status, body) = get(&authority, "/healthz");
+    assert!(status.contains(" 200 "), "{status}");
+    assert_eq!(body, "ok\n");
+    // Then the listener closes.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(&authority).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the listener did not close after the drain delay"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -101,6 +101,16 @@ impl NotesHttp {
         &self.url
     }
 
+    /// Sends the server SIGTERM (it shuts down gracefully).
+    #[allow(dead_code)]
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
+        assert!(status.success(), "kill -TERM failed: {status}");
+    }
+
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         self.log

@@ -144,6 +144,11 @@ pub struct TransportArgs {
     /// Seconds in-flight requests get to finish on shutdown (Streamable HTTP; default 10).
     #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_SHUTDOWN_GRACE")]
     shutdown_grace: Option<Duration>,
+    /// Seconds to keep serving after SIGTERM with /readyz answering 503, so that a load
+    /// balancer stops sending new work before the listener closes (Streamable HTTP;
+    /// default 0).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, env = "MCP_DRAIN_DELAY")]
+    drain_delay: Option<Duration>,
     /// The URL clients reach the endpoint at, behind a proxy (Streamable HTTP): the
     /// resource URI tokens must name when --auth-audience is not given.
     #[arg(long, value_name = "URL", env = "MCP_PUBLIC_URL")]
@@ -306,6 +311,7 @@ impl From<TransportArgs> for Transport {
                 config.header_read_timeout = a.header_timeout.unwrap_or(d.header_read_timeout);
                 config.body_read_timeout = a.body_timeout.unwrap_or(d.body_read_timeout);
                 config.shutdown_grace = a.shutdown_grace.unwrap_or(d.shutdown_grace);
+                config.drain_delay = a.drain_delay.unwrap_or(d.drain_delay);
                 config.public_url = a.public_url;
                 config.redis_url = a.redis_url;
                 config.auth = a.auth_issuer.map(|issuer| {

@@ -33,6 +33,10 @@ pub struct HttpConfig {
     pub keep_alive: Duration,
     /// The `retry:` an SSE stream advises before the client reconnects.
     pub sse_retry: Duration,
+    /// On shutdown, how long to go on serving, with the readiness probe answering 503,
+    /// before the listener closes: time for a load balancer that probes it to stop sending
+    /// new work (default 0: close at once).
+    pub drain_delay: Duration,
     /// On shutdown, how long in-flight requests may take to finish; a request still
     /// running then is answered with a JSON-RPC error (`-32000`) and stopped.
     pub shutdown_grace: Duration,
@@ -75,6 +79,7 @@ impl Default for HttpConfig {
             replay_buffer: 256,
             keep_alive: Duration::from_secs(15),
             sse_retry: Duration::from_millis(1000),
+            drain_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(30),

@@ -51,6 +51,7 @@ pub async fn serve_http(
         draining: Arc::new(AtomicBool::new(false)),
     };
     let grace = config.shutdown_grace;
+    let drain_delay = config.drain_delay;
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -71,7 +72,16 @@ pub async fn serve_http(
     }
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
+    // Set once shutdown begins with a drain delay: serving goes on until it passes.
+    let mut drain_until: Option<tokio::time::Instant> = None;
     loop {
+        let is_draining = drain_until.is_some();
+        let drained = async move {
+            match drain_until {
+                Some(until) => tokio::time::sleep_until(until).await,
+                None => std::future::pending().await,
+            }
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
@@ -83,7 +93,16 @@ pub async fn serve_http(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            () = &mut shutdown, if !is_draining => {
+                if drain_delay.is_zero() {
+                    break;
+                }
+                probes.draining.store(true, Ordering::SeqCst);
+                tracing::info!(delay = ?drain_delay, "shutting down: not ready any more; serving on until the drain delay passes");
+                drain_until = Some(tokio::time::Instant::now() + drain_delay);
+                continue;
+            }
+            () = drained => break,
         };
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "TCP_NODELAY not set");
