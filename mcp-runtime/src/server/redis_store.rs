@@ -294,8 +294,8 @@ impl RedisStore {
         runtime.spawn(listener.run());
     }
 
-    /// Forgets (and ends) the sessions this process has not served for the idle timeout:
-    /// another instance may still serve them.
+    /// Forgets (and ends) the copies of sessions this process has not served for the idle
+    /// timeout: another instance may still serve them.
     fn sweep(&self) {
         let now = Instant::now();
         {
@@ -311,9 +311,13 @@ impl RedisStore {
         let idle = self.settings.idle_timeout;
         let stale: Vec<Arc<Session>> = {
             let mut local = self.local();
+            // Only copies nothing else holds: a request still running here, or a stream
+            // open here, keeps its session (the client may be using other instances).
             let ids: Vec<String> = local
                 .iter()
-                .filter(|(_, (_, used))| now.duration_since(*used) >= idle)
+                .filter(|(_, (session, used))| {
+                    now.duration_since(*used) >= idle && Arc::strong_count(session) == 1
+                })
                 .map(|(id, _)| id.clone())
                 .collect();
             ids.iter()
