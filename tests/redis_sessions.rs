@@ -679,8 +679,10 @@ fn the_python_sdk_works_through_the_balanced_cluster() {
     }
 }
 
-/// The conformance suite (0.2.0-alpha.12, 2025-11-25, every scenario) through the balanced
-/// cluster: not one check fails.
+/// The conformance suite (0.2.0-alpha.12) through the balanced cluster, every scenario of
+/// 2025-11-25 (sessions, mid-call sampling and elicitation, resumption) and of 2026-07-28
+/// (the tasks extension aside: tasks live on the instance that runs them): not one check
+/// fails.
 #[test]
 fn the_conformance_suite_passes_through_the_balanced_cluster() {
     let Some([node, node_modules]) = peers::peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
@@ -691,47 +693,52 @@ fn the_conformance_suite_passes_through_the_balanced_cluster() {
     };
     let redis = Redis::start(redis_server);
     let cluster = Cluster::start(&redis, &nginx);
-    let suite = node_modules.join("@modelcontextprotocol/conformance/dist/index.js");
-    let results = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("conformance-cluster");
-    let _ = std::fs::remove_dir_all(&results);
-    std::fs::create_dir_all(&results).unwrap_or_else(|e| panic!("{e}"));
-    let output = peers::run_peer(
-        Command::new(&node)
-            .arg(&suite)
-            .args(["server", "--url", &cluster.url])
-            .args(["--spec-version", "2025-11-25", "--suite", "all"])
-            .arg("--output-dir")
-            .arg(&results)
-            .current_dir(&results),
-        Duration::from_secs(600),
-    );
-    let stdout: String = {
-        // The suite colours its output.
-        let mut plain = String::new();
-        let mut chars = output.stdout.chars();
-        while let Some(c) = chars.next() {
-            if c == '\u{1b}' {
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
+    let suite = node_modules.join("conformance-next/dist/index.js");
+    for version in ["2025-11-25", "2026-07-28"] {
+        let results = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("conformance-cluster-{version}"));
+        let _ = std::fs::remove_dir_all(&results);
+        std::fs::create_dir_all(&results).unwrap_or_else(|e| panic!("{e}"));
+        let output = peers::run_peer(
+            Command::new(&node)
+                .arg(&suite)
+                .args(["server", "--url", &cluster.url])
+                .args(["--spec-version", version, "--suite", "all"])
+                .arg("--output-dir")
+                .arg(&results)
+                .current_dir(&results),
+            Duration::from_secs(600),
+        );
+        let stdout = plain(&output.stdout);
+        let summary = stdout
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("Total:"))
+            .unwrap_or("no summary");
+        println!("conformance {version} through the cluster: {summary}");
+        assert!(
+            output.success() && summary.contains(" 0 failed"),
+            "the conformance suite ({version}) failed through the cluster: {summary}\n{stdout}"
+        );
+    }
+}
+
+/// `text` without its ANSI colours.
+fn plain(text: &str) -> String {
+    let mut plain = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
                 }
-            } else {
-                plain.push(c);
             }
+        } else {
+            plain.push(c);
         }
-        plain
-    };
-    let summary = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("Total:"))
-        .unwrap_or("no summary");
-    println!("conformance through the cluster: {summary}");
-    assert!(
-        output.success() && summary.contains(" 0 failed"),
-        "the conformance suite failed through the cluster: {summary}\n{stdout}"
-    );
+    }
+    plain
 }
 
 /// A Redis that cannot be reached at startup: the server does not start, and says why.
