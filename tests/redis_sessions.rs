@@ -422,7 +422,7 @@ impl Cluster {
             r#"daemon off;
     worker_processes 1;
     pid {d}/nginx.pid;
-    events {{ worker_connections 1024; }}
+    events {{ worker_connections 8192; }}
     http {{
         access_log off;
         client_body_temp_path {d}/body;
@@ -480,8 +480,8 @@ async fn sessions_work_through_a_round_robin_balancer() {
     let redis = Redis::start(redis_server);
     let cluster = Cluster::start(&redis, &nginx);
     let url = cluster.url.clone();
-    let clients = 20;
-    let calls = 10;
+    let clients = 200;
+    let calls = 20;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients {
         let url = url.clone();
