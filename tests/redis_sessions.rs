@@ -311,9 +311,13 @@ fn a_session_made_on_one_instance_is_served_by_the_others() {
         );
     }
 
-    // A DELETE on one instance ends the session on all of them.
+    // A DELETE on one instance ends the session on all of them, and closes the stream
+    // another one holds for it.
+    let mut stream = Open::request(&a, "GET", Some(&id), "2025-11-25", None);
+    stream.wait_for("200 OK", Duration::from_secs(10));
     let deleted = exchange(&c, "DELETE", Some(&id), None);
     assert_eq!(deleted.status, 200, "{}", deleted.body);
+    stream.wait_for_end(Duration::from_secs(10));
     for server in [&a, &b, &c] {
         let reply = call(server, &id, 10, "test_simple_text");
         assert_eq!(
@@ -574,6 +578,30 @@ impl Open {
         Open {
             stream,
             seen: String::new(),
+        }
+    }
+
+    /// Reads until the server ends the stream (the last chunk of its body, or the end of
+    /// the connection); panics after `within`.
+    fn wait_for_end(&mut self, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut buf = [0u8; 4096];
+        while !self.seen.ends_with("\r\n0\r\n\r\n") {
+            assert!(
+                Instant::now() < deadline,
+                "the stream is still open after {within:?}:\n{}",
+                self.seen
+            );
+            match self.stream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return,
+            }
         }
     }
 

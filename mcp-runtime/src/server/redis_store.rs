@@ -496,6 +496,26 @@ impl SessionStore for RedisStore {
             if let Some((session, _)) = self.local().remove(id) {
                 session.end(super::session::EndReason::Closed);
             }
+            // The other instances end their copies now, closing the streams they hold,
+            // rather than at their next request for it.
+            let ended = Forwarded {
+                session: id.to_owned(),
+                id: None,
+                ended: true,
+                result: None,
+                error: None,
+                cancel: false,
+            };
+            if let Ok(json) = serde_json::to_string(&ended) {
+                let published: Result<i64, _> = redis::cmd("PUBLISH")
+                    .arg(self.forward_channel())
+                    .arg(json)
+                    .query_async(&mut conn)
+                    .await;
+                if let Err(e) = published {
+                    tracing::warn!(error = %e, "the end of a session could not be told to the other instances; each ends it at its next request for it");
+                }
+            }
             Ok(removed > 0)
         })
     }
@@ -516,7 +536,11 @@ fn lock_local(
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Forwarded {
     session: String,
-    id: RequestId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<RequestId>,
+    /// The session was deleted: every instance ends its copy (and closes its streams).
+    #[serde(default)]
+    ended: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     result: Option<Box<RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -536,7 +560,8 @@ impl Forwarded {
                 };
                 Forwarded {
                     session,
-                    id,
+                    id: Some(id),
+                    ended: false,
                     result,
                     error,
                     cancel: false,
@@ -544,7 +569,8 @@ impl Forwarded {
             }
             Forward::Cancel { id } => Forwarded {
                 session,
-                id,
+                id: Some(id),
+                ended: false,
                 result: None,
                 error: None,
                 cancel: true,
@@ -612,17 +638,27 @@ impl Listener {
             tracing::debug!("an unreadable message on the Redis forward channel");
             return;
         };
+        if what.ended {
+            let removed = lock_local(&self.local).remove(&what.session);
+            if let Some((session, _)) = removed {
+                session.end(super::session::EndReason::Closed);
+            }
+            return;
+        }
         let Some(session) = lock_local(&self.local)
             .get(&what.session)
             .map(|(s, _)| s.clone())
         else {
             return;
         };
+        let Some(id) = what.id else {
+            return;
+        };
         if what.cancel {
-            session.cancel(&what.id);
+            session.cancel(&id);
             return;
         }
-        if let Some(waiter) = session.take_waiting(&what.id) {
+        if let Some(waiter) = session.take_waiting(&id) {
             let outcome = match (what.result, what.error) {
                 (Some(result), _) => Ok(result),
                 (None, Some(error)) => Err(error),
