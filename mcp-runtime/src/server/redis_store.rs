@@ -271,12 +271,7 @@ impl RedisStore {
                 return;
             };
             runtime.spawn(async move {
-                let published: Result<i64, _> = redis::cmd("PUBLISH")
-                    .arg(&channel)
-                    .arg(json)
-                    .query_async(&mut conn)
-                    .await;
-                if let Err(e) = published {
+                if let Err(e) = publish(&mut conn, &channel, json).await {
                     tracing::warn!(error = %e, "an event could not be published to Redis: only this instance's sessions hear of it");
                     server.deliver(&event);
                 }
@@ -361,12 +356,7 @@ impl RedisStore {
                     return;
                 };
                 runtime.spawn(async move {
-                    let published: Result<i64, _> = redis::cmd("PUBLISH")
-                        .arg(&channel)
-                        .arg(json)
-                        .query_async(&mut conn)
-                        .await;
-                    if let Err(e) = published {
+                    if let Err(e) = publish(&mut conn, &channel, json).await {
                         tracing::warn!(error = %e, "a client's answer or cancellation could not be passed to the other instances");
                     }
                 });
@@ -506,15 +496,10 @@ impl SessionStore for RedisStore {
                 error: None,
                 cancel: false,
             };
-            if let Ok(json) = serde_json::to_string(&ended) {
-                let published: Result<i64, _> = redis::cmd("PUBLISH")
-                    .arg(self.forward_channel())
-                    .arg(json)
-                    .query_async(&mut conn)
-                    .await;
-                if let Err(e) = published {
-                    tracing::warn!(error = %e, "the end of a session could not be told to the other instances; each ends it at its next request for it");
-                }
+            if let Ok(json) = serde_json::to_string(&ended)
+                && let Err(e) = publish(&mut conn, &self.forward_channel(), json).await
+            {
+                tracing::warn!(error = %e, "the end of a session could not be told to the other instances; each ends it at its next request for it");
             }
             Ok(removed > 0)
         })
@@ -705,6 +690,17 @@ impl Listener {
         }
         self.server.deliver(&event);
     }
+}
+
+/// Publishes `message` on `channel` (redis-rs's `PUBLISH`).
+async fn publish(
+    conn: &mut ConnectionManager,
+    channel: &str,
+    message: String,
+) -> redis::RedisResult<()> {
+    redis::AsyncCommands::publish::<_, _, i64>(conn, channel, message)
+        .await
+        .map(drop)
 }
 
 fn now_ms() -> u64 {
