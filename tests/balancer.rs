@@ -11,50 +11,19 @@ mod peers;
 use mcp_runtime::Client;
 use mcp_runtime::client::Era;
 use mcp_runtime::protocol::{ElicitAction, ElicitResult};
-use peers::NotesHttp;
+use peers::{Nginx, NotesHttp, service};
 use serde_json::{Map, Value, json};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const INSTANCES: usize = 3;
 
-/// The `nginx` binary, or `None` (with a note) when it is missing and not required.
-fn nginx() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-            .map(|dir| dir.join("nginx"))
-            .find(|candidate| candidate.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MCP_REQUIRE_SERVICES").is_none(),
-            "nginx is not installed, and MCP_REQUIRE_SERVICES says the tests need it (apt-get install nginx)"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: nginx is not installed (apt-get install nginx); the load-balancer tests did not run"
-        );
-    }
-    found
-}
-
 /// `INSTANCES` servers and an nginx that balances them round robin.
 struct Balanced {
-    url: String,
     instances: Vec<NotesHttp>,
-    nginx: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Balanced {
-    fn drop(&mut self) {
-        let _ = self.nginx.kill();
-        let _ = self.nginx.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    nginx: Nginx,
 }
 
 impl Balanced {
@@ -68,119 +37,14 @@ impl Balanced {
                 NotesHttp::start_command(command, extra)
             })
             .collect();
-        let upstreams: String = instances
-            .iter()
-            .map(|s| {
-                let authority = s
-                    .url()
-                    .trim_start_matches("http://")
-                    .trim_end_matches("/mcp");
-                format!("        server {authority} max_fails=0;\n")
-            })
-            .collect();
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("mcp-balancer-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let config = nginx_config(&dir, port, &upstreams);
-        let conf = dir.join("nginx.conf");
-        std::fs::write(&conf, config).unwrap_or_else(|e| panic!("{}: {e}", conf.display()));
-        let child = Command::new(nginx)
-            .arg("-p")
-            .arg(&dir)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
-        let balanced = Balanced {
-            url: format!("http://127.0.0.1:{port}/mcp"),
-            instances,
-            nginx: child,
-            dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nginx did not listen on {port}; its log:\n{}",
-                std::fs::read_to_string(balanced.dir.join("error.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        balanced
+        let upstreams: Vec<String> = instances.iter().map(NotesHttp::authority).collect();
+        let nginx = Nginx::start(nginx, &upstreams);
+        Balanced { instances, nginx }
     }
 
-    /// The upstream of each request nginx passed on, in order (its access log).
-    fn upstreams(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join("access.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
+    fn url(&self) -> &str {
+        &self.nginx.url
     }
-
-    /// The address of instance `i`, as nginx names it.
-    fn instance(&self, i: usize) -> String {
-        self.instances[i]
-            .url()
-            .trim_start_matches("http://")
-            .trim_end_matches("/mcp")
-            .to_owned()
-    }
-}
-
-/// The configuration the README's deployment section shows, with the test's paths.
-fn nginx_config(dir: &Path, port: u16, upstreams: &str) -> String {
-    let dir = dir.display();
-    format!(
-        r#"daemon off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-events {{ worker_connections 1024; }}
-http {{
-    log_format upstream '$upstream_addr';
-    access_log {dir}/access.log upstream;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-
-    upstream mcp {{
-{upstreams}        keepalive 32;
-    }}
-
-    server {{
-        listen 127.0.0.1:{port};
-
-        location /mcp {{
-            proxy_pass http://mcp;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            # SSE answers must not wait in nginx's buffers.
-            proxy_buffering off;
-            proxy_cache off;
-            client_max_body_size 4m;
-            # A call may stream for a long time; a listen stream longer still.
-            proxy_read_timeout 1h;
-            proxy_send_timeout 1h;
-        }}
-    }}
-}}
-"#
-    )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
 }
 
 /// A client that answers every form with a name and a colour.
@@ -206,9 +70,11 @@ const ANSWER: &str = "Hello, Ada! Your favorite color is blue.";
 /// same call is refused, which shows the rounds did cross instances.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multi_round_calls_cross_instances_with_a_shared_key() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = service("nginx") else {
+        return;
+    };
     let shared = Balanced::start(&nginx, &[], |_| "a-key-every-instance-shares".into());
-    let client = modern_client(&shared.url).await.expect("connecting");
+    let client = modern_client(shared.url()).await.expect("connecting");
     assert_eq!(client.era(), Era::Modern);
     for _ in 0..INSTANCES {
         let result = client
@@ -219,9 +85,9 @@ async fn multi_round_calls_cross_instances_with_a_shared_key() {
         assert_eq!(result.text(), ANSWER);
     }
     // Every instance served some of it.
-    let upstreams = shared.upstreams();
+    let upstreams = shared.nginx.upstreams();
     for i in 0..INSTANCES {
-        let instance = shared.instance(i);
+        let instance = shared.instances[i].authority();
         assert!(
             upstreams.contains(&instance),
             "instance {i} ({instance}) served nothing: {upstreams:?}"
@@ -235,7 +101,7 @@ async fn multi_round_calls_cross_instances_with_a_shared_key() {
     client.close().await.expect("close");
 
     let own = Balanced::start(&nginx, &[], |i| format!("a-key-of-instance-{i}"));
-    let client = modern_client(&own.url).await.expect("connecting");
+    let client = modern_client(own.url()).await.expect("connecting");
     let refused = client.call_tool(THREE_ROUNDS, json!({})).await;
     let Err(mcp_runtime::Error::Rpc(e)) = &refused else {
         panic!("a state sealed elsewhere must be refused, got {refused:?}");
@@ -247,11 +113,13 @@ async fn multi_round_calls_cross_instances_with_a_shared_key() {
 /// answers it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stateless_legacy_calls_through_the_balancer() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = service("nginx") else {
+        return;
+    };
     let balanced = Balanced::start(&nginx, &["--stateless"], |_| "shared".into());
     let client = Client::builder()
         .era(Era::Legacy)
-        .http(&balanced.url)
+        .http(balanced.url())
         .await
         .expect("connecting");
     assert_eq!(client.era(), Era::Legacy);
@@ -290,11 +158,7 @@ fn get(authority: &str, path: &str) -> (String, String) {
 #[test]
 fn each_instance_answers_liveness_and_readiness_probes() {
     let server = NotesHttp::start_binary(env!("CARGO_BIN_EXE_everything"));
-    let authority = server
-        .url()
-        .trim_start_matches("http://")
-        .trim_end_matches("/mcp")
-        .to_owned();
+    let authority = server.authority();
     let (status, body) = get(&authority, "/healthz");
     assert!(status.contains(" 200 "), "{status}");
     assert_eq!(body, "ok\n");
@@ -315,11 +179,7 @@ fn sigterm_with_a_drain_delay_turns_readiness_off_first() {
         Command::new(env!("CARGO_BIN_EXE_everything")),
         &["--drain-delay", "3", "--shutdown-grace", "1"],
     );
-    let authority = server
-        .url()
-        .trim_start_matches("http://")
-        .trim_end_matches("/mcp")
-        .to_owned();
+    let authority = server.authority();
     assert!(get(&authority, "/readyz").0.contains(" 200 "));
     server.terminate();
     let deadline = Instant::now() + Duration::from_secs(2);

@@ -39,7 +39,7 @@
 
 mod peers;
 
-use peers::{NotesHttp, PeerOutput, peer_paths, run_peer};
+use peers::{NotesHttp, PeerOutput, peer_paths, run_peer, strip_ansi};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -197,23 +197,4 @@ fn run_scenario(
     output.stdout = strip_ansi(&output.stdout);
     output.stderr = strip_ansi(&output.stderr);
     output
-}
-
-/// `text` without ANSI escape sequences (`ESC [ ... letter`).
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // Skip the '[' and parameters up to the final letter.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

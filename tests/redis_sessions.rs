@@ -14,55 +14,13 @@ mod peers;
 use mcp_runtime::Client;
 use mcp_runtime::client::Era;
 use mcp_runtime::protocol::{Content, CreateMessageResult, Role};
-use peers::NotesHttp;
+use peers::{Nginx, NotesHttp, free_port, service, wait_for_port};
 use serde_json::{Value, json};
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// `name` on the PATH (or in /usr/sbin, /usr/bin), or `None` with a note when it is missing
-/// and not required.
-fn program(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MCP_REQUIRE_SERVICES").is_none(),
-            "{name} is not installed, and MCP_REQUIRE_SERVICES says the tests need it"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: {name} is not installed (apt-get install {}); the Redis tests did not run",
-            if name == "redis-server" {
-                "redis-server"
-            } else {
-                name
-            }
-        );
-    }
-    found
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
 
 /// A throwaway `redis-server` on a free port, without persistence.
 struct Redis {
@@ -125,14 +83,6 @@ fn instance(redis: &Redis, extra: &[&str]) -> NotesHttp {
         .map(|f| if f == "REDIS" { url.as_str() } else { f })
         .collect();
     NotesHttp::start_command(Command::new(env!("CARGO_BIN_EXE_everything")), &flags)
-}
-
-fn authority(server: &NotesHttp) -> String {
-    server
-        .url()
-        .trim_start_matches("http://")
-        .trim_end_matches("/mcp")
-        .to_owned()
 }
 
 /// One HTTP exchange, as raw HTTP/1.1 on a new connection.
@@ -273,12 +223,12 @@ fn logs(reply: &Reply) -> usize {
 
 #[test]
 fn a_session_made_on_one_instance_is_served_by_the_others() {
-    let Some(binary) = program("redis-server") else {
+    let Some(binary) = service("redis-server") else {
         return;
     };
     let redis = Redis::start(binary);
     let servers: Vec<NotesHttp> = (0..3).map(|_| instance(&redis, &[])).collect();
-    let [a, b, c] = [0, 1, 2].map(|i| authority(&servers[i]));
+    let [a, b, c] = [0, 1, 2].map(|i| servers[i].authority());
 
     let id = session(&a, &b);
     let reply = call(&c, &id, 1, "test_simple_text");
@@ -330,14 +280,14 @@ fn a_session_made_on_one_instance_is_served_by_the_others() {
 
 #[test]
 fn the_session_limit_counts_every_instance() {
-    let Some(binary) = program("redis-server") else {
+    let Some(binary) = service("redis-server") else {
         return;
     };
     let redis = Redis::start(binary);
     let servers: Vec<NotesHttp> = (0..2)
         .map(|_| instance(&redis, &["--max-sessions", "2"]))
         .collect();
-    let [a, b] = [0, 1].map(|i| authority(&servers[i]));
+    let [a, b] = [0, 1].map(|i| servers[i].authority());
     assert_eq!(initialize(&a).status, 200);
     assert_eq!(initialize(&b).status, 200);
     let third = initialize(&a);
@@ -346,12 +296,12 @@ fn the_session_limit_counts_every_instance() {
 
 #[test]
 fn redis_going_away_gets_clear_errors_and_is_reconnected_to() {
-    let Some(binary) = program("redis-server") else {
+    let Some(binary) = service("redis-server") else {
         return;
     };
     let mut redis = Redis::start(binary);
     let server = instance(&redis, &[]);
-    let a = authority(&server);
+    let a = server.authority();
     let id = session(&a, &a);
     assert_eq!(call(&a, &id, 1, "test_simple_text").status, 200);
 
@@ -390,18 +340,8 @@ fn redis_going_away_gets_clear_errors_and_is_reconnected_to() {
 /// Three instances sharing `redis` (and a request-state key) behind a real nginx, round
 /// robin, no stickiness.
 struct Cluster {
-    url: String,
     _servers: Vec<NotesHttp>,
-    nginx: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = self.nginx.kill();
-        let _ = self.nginx.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    nginx: Nginx,
 }
 
 impl Cluster {
@@ -413,64 +353,16 @@ impl Cluster {
                 NotesHttp::start_command(command, &["--redis-url", &redis.url()])
             })
             .collect();
-        let upstreams: String = servers
-            .iter()
-            .map(|s| format!("        server {} max_fails=0;\n", authority(s)))
-            .collect();
-        let port = free_port();
-        let dir =
-            std::env::temp_dir().join(format!("mcp-redis-nginx-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let d = dir.display();
-        let config = format!(
-            r#"daemon off;
-    worker_processes 1;
-    pid {d}/nginx.pid;
-    events {{ worker_connections 8192; }}
-    http {{
-        access_log off;
-        client_body_temp_path {d}/body;
-        proxy_temp_path {d}/proxy;
-        fastcgi_temp_path {d}/fastcgi;
-        uwsgi_temp_path {d}/uwsgi;
-        scgi_temp_path {d}/scgi;
-        upstream mcp {{
-    {upstreams}        keepalive 32;
-        }}
-        server {{
-            listen 127.0.0.1:{port};
-            location /mcp {{
-                proxy_pass http://mcp;
-                proxy_http_version 1.1;
-                proxy_set_header Connection "";
-                proxy_set_header Host $host;
-                proxy_buffering off;
-                proxy_cache off;
-                proxy_read_timeout 1h;
-            }}
-        }}
-    }}
-    "#
-        );
-        std::fs::write(dir.join("nginx.conf"), config).unwrap_or_else(|e| panic!("{e}"));
-        let nginx = Command::new(nginx)
-            .arg("-p")
-            .arg(&dir)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
-        wait_for_port(port, "nginx");
+        let upstreams: Vec<String> = servers.iter().map(NotesHttp::authority).collect();
+        let nginx = Nginx::start(nginx, &upstreams);
         Cluster {
-            url: format!("http://127.0.0.1:{port}/mcp"),
             _servers: servers,
             nginx,
-            dir,
         }
+    }
+
+    fn url(&self) -> &str {
+        &self.nginx.url
     }
 }
 
@@ -478,12 +370,12 @@ impl Cluster {
 /// our client's sessions work whichever instance each request reaches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_work_through_a_round_robin_balancer() {
-    let (Some(redis_server), Some(nginx)) = (program("redis-server"), program("nginx")) else {
+    let (Some(redis_server), Some(nginx)) = (service("redis-server"), service("nginx")) else {
         return;
     };
     let redis = Redis::start(redis_server);
     let cluster = Cluster::start(&redis, &nginx);
-    let url = cluster.url.clone();
+    let url = cluster.url().to_owned();
     let clients = 200;
     let calls = 20;
     let mut tasks = tokio::task::JoinSet::new();
@@ -627,12 +519,12 @@ impl Open {
 /// A list change raised on one instance reaches a 2026-07-28 listener on another.
 #[test]
 fn a_list_change_on_one_instance_reaches_a_listener_on_another() {
-    let Some(binary) = program("redis-server") else {
+    let Some(binary) = service("redis-server") else {
         return;
     };
     let redis = Redis::start(binary);
     let servers: Vec<NotesHttp> = (0..2).map(|_| instance(&redis, &[])).collect();
-    let [a, b] = [0, 1].map(|i| authority(&servers[i]));
+    let [a, b] = [0, 1].map(|i| servers[i].authority());
     let listen = json!({ "jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
         "notifications": { "toolsListChanged": true },
         "_meta": {
@@ -656,12 +548,12 @@ fn a_list_change_on_one_instance_reaches_a_listener_on_another() {
 /// resource's updates there (`everything` raises one every 3 s).
 #[test]
 fn a_resource_update_reaches_the_session_stream_on_another_instance() {
-    let Some(binary) = program("redis-server") else {
+    let Some(binary) = service("redis-server") else {
         return;
     };
     let redis = Redis::start(binary);
     let servers: Vec<NotesHttp> = (0..3).map(|_| instance(&redis, &[])).collect();
-    let [a, b, c] = [0, 1, 2].map(|i| authority(&servers[i]));
+    let [a, b, c] = [0, 1, 2].map(|i| servers[i].authority());
     let id = session(&a, &a);
     // The stream first, on B: B's copy of the session does not know the subscription yet.
     let mut stream = Open::request(&b, "GET", Some(&id), "2025-11-25", None);
@@ -689,7 +581,7 @@ fn the_python_sdk_works_through_the_balanced_cluster() {
     let Some([python]) = peers::peer_paths(["MCP_PYTHON"]) else {
         return;
     };
-    let (Some(redis_server), Some(nginx)) = (program("redis-server"), program("nginx")) else {
+    let (Some(redis_server), Some(nginx)) = (service("redis-server"), service("nginx")) else {
         return;
     };
     let redis = Redis::start(redis_server);
@@ -700,7 +592,7 @@ fn the_python_sdk_works_through_the_balanced_cluster() {
         let output = peers::run_peer(
             Command::new(&python)
                 .arg(&script)
-                .args(["streamable-http", &cluster.url, mode]),
+                .args(["streamable-http", cluster.url(), mode]),
             Duration::from_secs(120),
         );
         output.assert_success(None);
@@ -716,7 +608,7 @@ fn the_conformance_suite_passes_through_the_balanced_cluster() {
     let Some([node, node_modules]) = peers::peer_paths(["MCP_NODE22", "MCP_NODE_MODULES"]) else {
         return;
     };
-    let (Some(redis_server), Some(nginx)) = (program("redis-server"), program("nginx")) else {
+    let (Some(redis_server), Some(nginx)) = (service("redis-server"), service("nginx")) else {
         return;
     };
     let redis = Redis::start(redis_server);
@@ -730,14 +622,14 @@ fn the_conformance_suite_passes_through_the_balanced_cluster() {
         let output = peers::run_peer(
             Command::new(&node)
                 .arg(&suite)
-                .args(["server", "--url", &cluster.url])
+                .args(["server", "--url", cluster.url()])
                 .args(["--spec-version", version, "--suite", "all"])
                 .arg("--output-dir")
                 .arg(&results)
                 .current_dir(&results),
             Duration::from_secs(600),
         );
-        let stdout = plain(&output.stdout);
+        let stdout = peers::strip_ansi(&output.stdout);
         let summary = stdout
             .lines()
             .rev()
@@ -749,24 +641,6 @@ fn the_conformance_suite_passes_through_the_balanced_cluster() {
             "the conformance suite ({version}) failed through the cluster: {summary}\n{stdout}"
         );
     }
-}
-
-/// `text` without its ANSI colours.
-fn plain(text: &str) -> String {
-    let mut plain = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
 }
 
 /// A Redis that cannot be reached at startup: the server does not start, and says why.

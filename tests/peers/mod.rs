@@ -102,13 +102,20 @@ impl NotesHttp {
     }
 
     /// Sends the server SIGTERM (it shuts down gracefully).
-    #[allow(dead_code)]
     pub fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
         assert!(status.success(), "kill -TERM failed: {status}");
+    }
+
+    /// `host:port` of the endpoint, as a load balancer names an upstream.
+    pub fn authority(&self) -> String {
+        self.url
+            .trim_start_matches("http://")
+            .trim_end_matches("/mcp")
+            .to_owned()
     }
 
     /// What the server has logged so far.
@@ -243,4 +250,167 @@ fn describe(command: &Command) -> String {
         .map(|word| word.to_string_lossy())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `text` without ANSI escape sequences (`ESC [ ... letter`).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Skip the '[' and parameters up to the final letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ----- services from Debian's packages: redis-server, nginx ------------------------------
+
+/// The program `name` (a Debian package's: on the PATH, or in /usr/sbin or /usr/bin), or
+/// `None` after a "skipped" line when it is missing; a missing one fails the test instead
+/// when `MCP_REQUIRE_SERVICES` is set (CI sets it).
+pub fn service(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("MCP_REQUIRE_SERVICES").is_none(),
+            "{name} is not installed, and MCP_REQUIRE_SERVICES says the tests need it (apt-get install {name})"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: {name} is not installed (apt-get install {name}); the tests that need it did not run"
+        );
+    }
+    found
+}
+
+/// A loopback port nothing listens on (now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// Waits until something listens on loopback `port`; panics after 15 s.
+pub fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// A real nginx on a free loopback port, balancing `/mcp` round robin (no stickiness)
+/// over upstreams, with the settings the README's deployment section gives; stopped when
+/// dropped.
+pub struct Nginx {
+    /// The balanced endpoint, e.g. `http://127.0.0.1:41234/mcp`.
+    pub url: String,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Nginx {
+    /// Starts `binary` in front of `upstreams` (`host:port` each).
+    pub fn start(binary: &std::path::Path, upstreams: &[String]) -> Nginx {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("mcp-nginx-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let servers: String = upstreams
+            .iter()
+            .map(|u| format!("        server {u} max_fails=0;\n"))
+            .collect();
+        let d = dir.display();
+        let config = format!(
+            r#"daemon off;
+worker_processes 1;
+pid {d}/nginx.pid;
+# A client holds up to four connections through nginx (its GET stream and a call, each
+# on both sides).
+events {{ worker_connections 8192; }}
+http {{
+    log_format upstream '$upstream_addr';
+    access_log {d}/access.log upstream;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+
+    upstream mcp {{
+{servers}        keepalive 32;
+    }}
+
+    server {{
+        listen 127.0.0.1:{port};
+
+        location /mcp {{
+            proxy_pass http://mcp;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            # SSE answers must not wait in nginx's buffers.
+            proxy_buffering off;
+            proxy_cache off;
+            client_max_body_size 4m;
+            # A call may stream for a long time; a listen stream longer still.
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }}
+    }}
+}}
+"#
+        );
+        let conf = dir.join("nginx.conf");
+        std::fs::write(&conf, config).unwrap_or_else(|e| panic!("{}: {e}", conf.display()));
+        let child = Command::new(binary)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start nginx: {e}"));
+        let nginx = Nginx {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            dir,
+            child,
+        };
+        wait_for_port(port, "nginx");
+        nginx
+    }
+
+    /// The upstream of each request nginx passed on, in order (its access log).
+    pub fn upstreams(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("access.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
