@@ -27,7 +27,7 @@ use mcp_runtime::protocol::{
     Completion, CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult,
     Notification, Root, SamplingMessage, Tool,
 };
-use mcp_runtime::transport::{HttpConfig, serve_http, serve_io};
+use mcp_runtime::transport::serve_io;
 use mcp_runtime::{ClientBuilder, Error, Limits};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -512,32 +512,12 @@ impl Transport {
             }
             Transport::Stdio => Peer::connect(builder, |b| b.stdio(flavor.command()), None).await,
             Transport::Http => {
-                let (address, stop) = start_http(flavor.server()).await;
+                let (address, stop) = common::serve_http_on_loopback(flavor.server()).await;
                 let url = format!("http://{address}/mcp");
                 Peer::connect(builder, |b| b.http(&url), Some(stop)).await
             }
         }
     }
-}
-
-/// Serves `server` over Streamable HTTP on a free loopback port until the sender is dropped.
-async fn start_http(server: Server) -> (SocketAddr, oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("no loopback port: {e}"));
-    let address = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("no local address: {e}"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        if let Err(e) = serve_http(&server, listener, HttpConfig::default(), shutdown).await {
-            panic!("serving HTTP failed: {e}");
-        }
-    });
-    (address, stop)
 }
 
 impl Peer {
@@ -1306,7 +1286,7 @@ async fn resource_updates_reach_subscribers_only(t: Transport) {
 /// request sent alongside would overtake it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_initialized_arrives_before_the_requests_after_it() {
-    let (upstream, stop) = start_http(Flavor::Fixture.server()).await;
+    let (upstream, stop) = common::serve_http_on_loopback(Flavor::Fixture.server()).await;
     let hold = (
         &b"notifications/initialized"[..],
         Duration::from_millis(500),
@@ -1331,7 +1311,7 @@ async fn http_initialized_arrives_before_the_requests_after_it() {
 /// names that event, and gets the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_a_dropped_stream_resumes_after_its_last_event() {
-    let (upstream, stop) = start_http(Flavor::Fixture.server()).await;
+    let (upstream, stop) = common::serve_http_on_loopback(Flavor::Fixture.server()).await;
     let proxy = Proxy::start(upstream, None).await;
     let url = proxy.url();
     let peer = Peer::connect(Client::builder(), |b| b.http(&url), Some(stop)).await;

@@ -18,7 +18,6 @@ use mcp_runtime::protocol::{
     CreateMessageRequest, CreateMessageResult, ElicitAction, ElicitResult, Notification, Role,
     Root, SubscriptionFilter,
 };
-use mcp_runtime::transport::{HttpConfig, serve_http};
 use mcp_runtime::{ClientBuilder, Error};
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -324,21 +323,7 @@ fn probed_server(probe: Arc<Probe>) -> Server {
 }
 
 async fn serve_on_loopback(server: Server) -> (String, oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("no port: {e}"));
-    let address = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("no address: {e}"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        if let Err(e) = serve_http(&server, listener, HttpConfig::default(), shutdown).await {
-            panic!("serving HTTP failed: {e}");
-        }
-    });
+    let (address, stop) = common::serve_http_on_loopback(server).await;
     (format!("http://{address}/mcp"), stop)
 }
 

@@ -562,3 +562,29 @@ pub fn assert_valid_schema(schema: &Value) {
         );
     }
 }
+
+/// Serves `server` over Streamable HTTP (default settings) on a free loopback port until
+/// the returned sender is dropped.
+pub async fn serve_http_on_loopback(
+    server: Server,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("no loopback port: {e}"));
+    let address = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("no local address: {e}"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let config = mcp_runtime::transport::HttpConfig::default();
+        if let Err(e) =
+            mcp_runtime::transport::serve_http(&server, listener, config, shutdown).await
+        {
+            panic!("serving HTTP failed: {e}");
+        }
+    });
+    (address, stop)
+}
