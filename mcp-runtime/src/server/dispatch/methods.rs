@@ -263,9 +263,7 @@ impl Server {
                         change = Some(Change::Subscribed(p.uri));
                         Ok(EmptyResult::default())
                     });
-                    if let Some(persisted) = change.and_then(|c| session.persist(c)) {
-                        persisted.await;
-                    }
+                    persisted(session, change).await;
                     answered
                 }
                 Unsubscribe::NAME => {
@@ -275,9 +273,7 @@ impl Server {
                         change = Some(Change::Unsubscribed(p.uri));
                         Ok(EmptyResult::default())
                     });
-                    if let Some(persisted) = change.and_then(|c| session.persist(c)) {
-                        persisted.await;
-                    }
+                    persisted(session, change).await;
                     answered
                 }
                 ListPrompts::NAME => answer::<ListPrompts>(params, |p| {
@@ -326,9 +322,7 @@ impl Server {
                         change = Some(Change::LogLevel(p.level));
                         Ok(EmptyResult::default())
                     });
-                    if let Some(persisted) = change.and_then(|c| session.persist(c)) {
-                        persisted.await;
-                    }
+                    persisted(session, change).await;
                     answered
                 }
                 Complete::NAME => {
@@ -465,6 +459,14 @@ impl Server {
         if !routed {
             tracing::warn!(id = ?shown, "response to a request the server did not send (or no longer waits for)");
         }
+    }
+}
+
+/// Writes `change` (when the request made one) to the session's shared store, if it has
+/// one, before the request is answered.
+async fn persisted(session: &Session, change: Option<Change>) {
+    if let Some(write) = change.and_then(|c| session.persist(c)) {
+        write.await;
     }
 }
 
