@@ -340,7 +340,7 @@ fn redis_going_away_gets_clear_errors_and_is_reconnected_to() {
 /// Three instances sharing `redis` (and a request-state key) behind a real nginx, round
 /// robin, no stickiness.
 struct Cluster {
-    _servers: Vec<NotesHttp>,
+    servers: Vec<NotesHttp>,
     nginx: Nginx,
 }
 
@@ -355,10 +355,7 @@ impl Cluster {
             .collect();
         let upstreams: Vec<String> = servers.iter().map(NotesHttp::authority).collect();
         let nginx = Nginx::start(nginx, &upstreams);
-        Cluster {
-            _servers: servers,
-            nginx,
-        }
+        Cluster { servers, nginx }
     }
 
     fn url(&self) -> &str {
@@ -446,6 +443,23 @@ impl Open {
         version: &str,
         body: Option<&Value>,
     ) -> Open {
+        Open::with_headers(authority, method, session, version, body, "")
+    }
+
+    /// A GET that resumes a stream of `session` after the event `last`.
+    fn resume(authority: &str, session: &str, last: &str) -> Open {
+        let header = format!("Last-Event-ID: {last}\r\n");
+        Open::with_headers(authority, "GET", Some(session), "2025-11-25", None, &header)
+    }
+
+    fn with_headers(
+        authority: &str,
+        method: &str,
+        session: Option<&str>,
+        version: &str,
+        body: Option<&Value>,
+        extra: &str,
+    ) -> Open {
         let mut stream = TcpStream::connect(authority)
             .unwrap_or_else(|e| panic!("connecting to {authority}: {e}"));
         let body = body.map(Value::to_string).unwrap_or_default();
@@ -456,9 +470,10 @@ impl Open {
         if let Some(session) = session {
             head.push_str(&format!("Mcp-Session-Id: {session}\r\n"));
         }
-        if method == "POST" {
+        if version == "2026-07-28" {
             head.push_str("Mcp-Method: subscriptions/listen\r\n");
         }
+        head.push_str(extra);
         head.push_str("\r\n");
         stream
             .write_all(head.as_bytes())
@@ -514,6 +529,185 @@ impl Open {
             }
         }
     }
+}
+
+/// The id of the last SSE event in `seen`.
+fn last_event_id(seen: &str) -> String {
+    seen.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap_or_else(|| panic!("no event id in:\n{seen}"))
+        .trim()
+        .to_owned()
+}
+
+/// The steps of `ticker`'s progress notifications in `seen`, in order.
+fn steps(seen: &str) -> Vec<u32> {
+    seen.split("\"step ")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+fn ticker(id: i64, steps: u32, interval_ms: u64) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+        "name": "ticker",
+        "arguments": { "steps": steps, "interval_ms": interval_ms },
+        "_meta": { "progressToken": "tick" },
+    }})
+}
+
+/// A client that loses the SSE stream of its call on A resumes it on B (`Last-Event-ID`):
+/// B sends what A kept in Redis since the last event the client saw, then what A goes
+/// on sending, then the response. Nothing is missing, nothing comes twice.
+#[test]
+fn a_request_stream_lost_on_one_instance_resumes_on_another() {
+    let Some(binary) = service("redis-server") else {
+        return;
+    };
+    let redis = Redis::start(binary);
+    let servers: Vec<NotesHttp> = (0..2).map(|_| instance(&redis, &[])).collect();
+    let [a, b] = [0, 1].map(|i| servers[i].authority());
+    let id = session(&a, &a);
+    let mut first = Open::request(
+        &a,
+        "POST",
+        Some(&id),
+        "2025-11-25",
+        Some(&ticker(7, 12, 100)),
+    );
+    first.wait_for("step 3 of 12", Duration::from_secs(10));
+    let last = last_event_id(&first.seen);
+    let before = steps(&first.seen);
+    drop(first);
+
+    let mut resumed = Open::resume(&b, &id, &last);
+    resumed.wait_for_end(Duration::from_secs(20));
+    assert!(resumed.seen.contains("ticked 12 times"), "{}", resumed.seen);
+    let all: Vec<u32> = before.into_iter().chain(steps(&resumed.seen)).collect();
+    assert_eq!(all, (1..=12).collect::<Vec<_>>(), "{}", resumed.seen);
+}
+
+/// The session's GET stream on A: A dies (SIGKILL) with a list change the client has not
+/// read yet. The client resumes on B, which never served the session, and gets it (A
+/// kept it in Redis), then B's own. Every change is made through C.
+#[test]
+fn a_get_stream_whose_instance_was_killed_resumes_on_another() {
+    let Some(binary) = service("redis-server") else {
+        return;
+    };
+    let redis = Redis::start(binary);
+    let mut servers: Vec<NotesHttp> = (0..3).map(|_| instance(&redis, &[])).collect();
+    let [a, b, c] = [0, 1, 2].map(|i| servers[i].authority());
+    let id = session(&a, &a);
+    let mut stream = Open::request(&a, "GET", Some(&id), "2025-11-25", None);
+    stream.wait_for("200 OK", Duration::from_secs(10));
+    let changed = call(&c, &id, 1, "test_trigger_tool_change");
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    stream.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
+    let last = last_event_id(&stream.seen);
+    drop(stream);
+    // Raised while the client is away: A keeps it for the client.
+    let changed = call(&c, &id, 2, "test_trigger_prompt_change");
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    std::thread::sleep(Duration::from_millis(500));
+    servers[0].kill();
+
+    let mut resumed = Open::resume(&b, &id, &last);
+    resumed.wait_for(
+        "notifications/prompts/list_changed",
+        Duration::from_secs(10),
+    );
+    assert!(
+        !resumed.seen.contains("notifications/tools/list_changed"),
+        "the event the client had seen came again:\n{}",
+        resumed.seen
+    );
+    let changed = call(&c, &id, 3, "test_trigger_tool_change");
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    resumed.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
+}
+
+/// Three instances behind nginx; the one running a long call is killed (SIGKILL) mid-call.
+/// Our client resumes the call's stream through the balancer on another instance: it gets
+/// every progress notification the dead one kept, in order, none twice, and then an
+/// error that says the instance stopped (never a hang). The session goes on serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_mid_call_is_survived_through_the_balancer() {
+    let (Some(redis), Some(nginx)) = (service("redis-server"), service("nginx")) else {
+        return;
+    };
+    let redis = Redis::start(redis);
+    let mut cluster = Cluster::start(&redis, &nginx);
+    let client = Client::builder()
+        .era(Era::Legacy)
+        .http(cluster.url())
+        .await
+        .unwrap_or_else(|e| panic!("connecting through nginx: {e}"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(u32, u32)>::new()));
+    let progress = {
+        let seen = seen.clone();
+        move |_: f64, _: Option<f64>, message: Option<String>| {
+            // "step N of M (pid P)"
+            let message = message.unwrap_or_default();
+            let words: Vec<&str> = message.split_whitespace().collect();
+            let step = words.get(1).and_then(|w| w.parse().ok());
+            let pid = words
+                .get(5)
+                .and_then(|w| w.trim_end_matches(')').parse().ok());
+            if let (Some(step), Some(pid)) = (step, pid) {
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((step, pid));
+            }
+        }
+    };
+    let call = client.call_tool_with_progress(
+        "ticker",
+        json!({ "steps": 40, "interval_ms": 100 }),
+        progress,
+    );
+    let kill = async {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let first = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            if first.len() >= 3 {
+                let pid = first[0].1;
+                let server = cluster
+                    .servers
+                    .iter_mut()
+                    .find(|s| s.pid() == pid)
+                    .unwrap_or_else(|| panic!("no instance has pid {pid}"));
+                server.kill();
+                return;
+            }
+            assert!(Instant::now() < deadline, "no progress within 10 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let (outcome, ()) =
+        tokio::time::timeout(Duration::from_secs(30), async { tokio::join!(call, kill) })
+            .await
+            .unwrap_or_else(|_| panic!("the call hangs after its instance was killed"));
+    let error = match outcome {
+        Ok(result) => panic!("the call of a killed instance answered: {result:?}"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("stopped before it answered"), "{error}");
+    let steps: Vec<u32> = seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(step, _)| *step)
+        .collect();
+    assert!(steps.len() >= 3 && steps.len() < 40, "{steps:?}");
+    assert_eq!(steps, (1..=steps.len() as u32).collect::<Vec<_>>());
+
+    let after = client
+        .call_tool("test_simple_text", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("the session no longer works: {e}"));
+    assert!(!after.is_error(), "{after:?}");
 }
 
 /// A list change raised on one instance reaches a 2026-07-28 listener on another.

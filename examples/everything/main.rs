@@ -594,6 +594,27 @@ async fn slow_compute(
     format!("Computed {label} in {seconds}s")
 }
 
+/// Reports progress `steps` times, `interval_ms` apart, then answers: a long call whose
+/// stream a client may lose and resume (each message names this process, so a test
+/// knows which instance of a cluster runs it)
+#[tool]
+async fn ticker(
+    ctx: Context,
+    /// How many progress notifications to send.
+    steps: u32,
+    /// The pause between two of them, in milliseconds.
+    interval_ms: u64,
+) -> String {
+    let pid = std::process::id();
+    for step in 1..=steps {
+        let message = format!("step {step} of {steps} (pid {pid})");
+        ctx.progress_with_message(f64::from(step), Some(f64::from(steps)), message)
+            .await;
+        tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+    }
+    format!("ticked {steps} times")
+}
+
 /// A job that fails after a second (a tool error); only as a task
 #[tool(task = "required")]
 async fn failing_job() -> Result<String, String> {

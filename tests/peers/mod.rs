@@ -110,6 +110,17 @@ impl NotesHttp {
         assert!(status.success(), "kill -TERM failed: {status}");
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server with SIGKILL: no shutdown, no goodbye (an instance that dies).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// `host:port` of the endpoint, as a load balancer names an upstream.
     pub fn authority(&self) -> String {
         self.url

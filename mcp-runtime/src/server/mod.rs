@@ -56,7 +56,10 @@ pub use redis_store::{RedisSettings, RedisStore};
 pub use schema::{InputSchema, SchemaGen};
 pub use scope::RequestScope;
 pub use session::{Admitted, EndReason, Session};
-pub use store::{MemoryStore, SessionFactory, SessionStore, StoreError, StoreFuture};
+pub use store::{
+    EventLog, LoggedEvent, MemoryStore, SessionFactory, SessionStore, StoreError, StoreFuture,
+    StreamLog,
+};
 pub use tasks::{TaskSettings, TaskSupport};
 
 use crate::protocol::Implementation;

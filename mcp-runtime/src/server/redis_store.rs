@@ -15,7 +15,10 @@
 //! requests in flight), and forgets those idle past the timeout.
 
 use super::session::{Change, Forward, Session, SessionRecord};
-use super::store::{SessionFactory, SessionStore, StoreError, StoreFuture, new_session_id};
+use super::store::{
+    EventLog, LoggedEvent, SessionFactory, SessionStore, StoreError, StoreFuture, StreamLog,
+    new_session_id,
+};
 use super::{Event, Server};
 use crate::protocol::{ErrorObject, RequestId};
 use foldhash::fast::RandomState;
@@ -23,6 +26,7 @@ use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -149,6 +153,9 @@ pub struct RedisSettings {
     pub idle_timeout: Duration,
     /// Longest wait for one answer from Redis: past it the request gets 503, never a hang.
     pub response_timeout: Duration,
+    /// How long the events of an SSE stream stay resumable after its last event, on any
+    /// instance (a minute once the stream has ended).
+    pub stream_ttl: Duration,
 }
 
 impl RedisSettings {
@@ -160,6 +167,7 @@ impl RedisSettings {
             max_sessions: 10_000,
             idle_timeout: Duration::from_secs(30 * 60),
             response_timeout: Duration::from_secs(2),
+            stream_ttl: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -183,6 +191,7 @@ pub struct RedisStore {
     instance: String,
     last_sweep: Mutex<Instant>,
     make: OnceLock<SessionFactory>,
+    events: Arc<RedisEventLog>,
 }
 
 impl RedisStore {
@@ -202,7 +211,9 @@ impl RedisStore {
             .get_connection_manager_with_config(config)
             .await
             .map_err(unavailable)?;
+        let events = RedisEventLog::start(conn.clone(), &settings)?;
         Ok(RedisStore {
+            events,
             client,
             conn,
             set_key: format!("{}sessions", settings.prefix),
@@ -508,6 +519,170 @@ impl SessionStore for RedisStore {
     fn forget_all(&self) -> Vec<Arc<Session>> {
         // The sessions stay in Redis: the other instances go on serving them.
         self.local().drain().map(|(_, (s, _))| s).collect()
+    }
+
+    fn event_log(&self) -> Option<Arc<dyn EventLog>> {
+        Some(self.events.clone())
+    }
+}
+
+/// Events waiting to be written to Redis, at most, per instance.
+const EVENT_QUEUE: usize = 16 * 1024;
+/// Events written in one round trip, at most.
+const EVENT_BATCH: usize = 256;
+/// How often an instance says it is alive, and how long that holds.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+const HEARTBEAT_TTL_MS: u64 = 3_000;
+/// How long an ended stream stays resumable (its last events may not have reached the
+/// client).
+const ENDED_TTL_MS: u64 = 60_000;
+
+/// The events of SSE streams in Redis ([`EventLog`]): one hash per stream,
+/// `{prefix}stream:{session}:{stream}`, with a field `e:{seq}` per event (the stream's
+/// last ones), `req` for a request's stream, and `end` once it ended; it expires
+/// `stream_ttl` after its last event. Events are written in batches, one round trip
+/// each, by one task: in order, and each before it is sent. A stream id carries its
+/// instance's number in its top 32 bits, and `{prefix}instance:{number}`, renewed every
+/// second, says that instance is alive.
+struct RedisEventLog {
+    tx: tokio::sync::mpsc::Sender<LoggedEvent>,
+    conn: ConnectionManager,
+    prefix: String,
+    instance: u32,
+    next: AtomicU32,
+}
+
+impl RedisEventLog {
+    fn start(conn: ConnectionManager, settings: &RedisSettings) -> Result<Arc<Self>, StoreError> {
+        let mut bytes = [0u8; 4];
+        getrandom::fill(&mut bytes).map_err(StoreError::Random)?;
+        let instance = u32::from_le_bytes(bytes).max(1);
+        let (tx, rx) = tokio::sync::mpsc::channel(EVENT_QUEUE);
+        let prefix = settings.prefix.clone();
+        let ttl = u64::try_from(settings.stream_ttl.as_millis()).unwrap_or(u64::MAX);
+        tokio::spawn(write_events(rx, conn.clone(), prefix.clone(), ttl));
+        let alive = format!("{prefix}instance:{instance}");
+        tokio::spawn(heartbeat(conn.clone(), alive));
+        Ok(Arc::new(RedisEventLog {
+            tx,
+            conn,
+            prefix,
+            instance,
+            next: AtomicU32::new(1),
+        }))
+    }
+}
+
+fn stream_key(prefix: &str, session: &str, stream: u64) -> String {
+    format!("{prefix}stream:{session}:{stream}")
+}
+
+impl EventLog for RedisEventLog {
+    fn stream_id(&self) -> u64 {
+        (u64::from(self.instance) << 32) | u64::from(self.next.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn append(&self, event: LoggedEvent) -> Result<(), LoggedEvent> {
+        self.tx.try_send(event).map_err(|e| {
+            tracing::warn!("the Redis event log falls behind: an event goes out without being kept for other instances");
+            e.into_inner()
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+    ) -> StoreFuture<'a, Result<Option<StreamLog>, StoreError>> {
+        Box::pin(async move {
+            let key = stream_key(&self.prefix, session, stream);
+            let owner = format!("{}instance:{}", self.prefix, stream >> 32);
+            let mut conn = self.conn.clone();
+            let (fields, alive): (HashMap<String, Vec<u8>>, bool) = redis::pipe()
+                .hgetall(&key)
+                .exists(&owner)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("Redis: {e}")))?;
+            if fields.is_empty() {
+                return Ok(None);
+            }
+            let mut log = StreamLog {
+                owner_alive: alive,
+                ..StreamLog::default()
+            };
+            for (field, value) in fields {
+                match field.as_str() {
+                    "end" => log.ended = true,
+                    "req" => log.request = String::from_utf8(value).ok(),
+                    _ => {
+                        if let Some(seq) = field.strip_prefix("e:").and_then(|n| n.parse().ok()) {
+                            log.events.push((seq, bytes::Bytes::from(value)));
+                        }
+                    }
+                }
+            }
+            log.events.sort_unstable_by_key(|(seq, _)| *seq);
+            Ok(Some(log))
+        })
+    }
+}
+
+/// Writes the queued events, a batch per round trip, then lets each go to its client.
+/// Redis failing, they go anyway (unkept, which is logged): a client is not held up.
+async fn write_events(
+    mut rx: tokio::sync::mpsc::Receiver<LoggedEvent>,
+    mut conn: ConnectionManager,
+    prefix: String,
+    ttl_ms: u64,
+) {
+    let mut batch = Vec::with_capacity(EVENT_BATCH);
+    while rx.recv_many(&mut batch, EVENT_BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for event in &batch {
+            let key = stream_key(&prefix, &event.session, event.stream);
+            if event.seq == 0 {
+                pipe.hset(&key, "end", 1).ignore();
+                pipe.pexpire(&key, ENDED_TTL_MS as i64).ignore();
+                continue;
+            }
+            pipe.hset(&key, format!("e:{}", event.seq), event.bytes.as_ref())
+                .ignore();
+            if event.seq == 1
+                && let Some(request) = &event.request
+            {
+                pipe.hset(&key, "req", request.as_ref()).ignore();
+            }
+            let keep = event.keep as u64;
+            if event.seq > keep {
+                pipe.hdel(&key, format!("e:{}", event.seq - keep)).ignore();
+            }
+            pipe.pexpire(&key, i64::try_from(ttl_ms).unwrap_or(i64::MAX))
+                .ignore();
+        }
+        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            tracing::warn!(error = %e, events = batch.len(), "SSE events could not be kept in Redis: a client that resumes on another instance misses them");
+        }
+        for event in batch.drain(..) {
+            (event.then)();
+        }
+    }
+}
+
+/// Says every second that this instance is alive (its streams' owner).
+async fn heartbeat(mut conn: ConnectionManager, key: String) {
+    loop {
+        let said: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(&key)
+            .arg(1)
+            .arg("PX")
+            .arg(HEARTBEAT_TTL_MS)
+            .query_async(&mut conn)
+            .await;
+        if let Err(e) = said {
+            tracing::debug!(error = %e, "this instance's heartbeat could not be written to Redis");
+        }
+        tokio::time::sleep(HEARTBEAT).await;
     }
 }
 

@@ -66,6 +66,66 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Forgets every session this process holds (shutdown), without ending their requests:
     /// a request in flight still finishes within the grace period.
     fn forget_all(&self) -> Vec<Arc<Session>>;
+
+    /// Where the transport keeps the events of its resumable streams so that any instance
+    /// replays them (`Last-Event-ID`), when the sessions are shared by several instances.
+    /// The default, `None`, keeps them in this process only.
+    fn event_log(&self) -> Option<Arc<dyn EventLog>> {
+        None
+    }
+}
+
+/// The events of sessions' resumable streams (SSE), kept where every instance reads them:
+/// a client whose connection, or whose instance, went away resumes on another instance
+/// and misses nothing after the last event it saw. An event reaches the client only once
+/// it is kept ([`LoggedEvent::then`]).
+pub trait EventLog: Send + Sync + 'static {
+    /// A stream id that no other instance gives out.
+    fn stream_id(&self) -> u64;
+
+    /// Keeps `event` without waiting, and calls its `then` once it is kept (or could not
+    /// be: the event still goes to the client, and the failure is logged). `Err` hands
+    /// the event back when it cannot even be queued.
+    fn append(&self, event: LoggedEvent) -> Result<(), LoggedEvent>;
+
+    /// What is kept of a stream of `session`, or `None` when nothing is.
+    fn read<'a>(
+        &'a self,
+        session: &'a str,
+        stream: u64,
+    ) -> StoreFuture<'a, Result<Option<StreamLog>, StoreError>>;
+}
+
+/// One event for an [`EventLog`].
+pub struct LoggedEvent {
+    /// The session's id.
+    pub session: Arc<str>,
+    /// The stream, from [`EventLog::stream_id`].
+    pub stream: u64,
+    /// The event's sequence number in its stream (from 1), or 0 for the stream's end.
+    pub seq: u64,
+    /// The event as sent (`id:`, `event:`, `data:` lines); empty for the end.
+    pub bytes: bytes::Bytes,
+    /// For the stream of one request, the request's id (JSON): with it, an instance that
+    /// finds the stream's owner gone answers the request with an error.
+    pub request: Option<Arc<str>>,
+    /// Events kept per stream at most: older ones may be dropped.
+    pub keep: usize,
+    /// Called once the event is kept.
+    pub then: Box<dyn FnOnce() + Send>,
+}
+
+/// A stream as an [`EventLog`] keeps it.
+#[derive(Debug, Default)]
+pub struct StreamLog {
+    /// The kept events, by sequence number, oldest first.
+    pub events: Vec<(u64, bytes::Bytes)>,
+    /// The request the stream answers (its id as JSON), for a request's stream.
+    pub request: Option<String>,
+    /// The stream has ended: nothing more will come.
+    pub ended: bool,
+    /// The instance that writes it is alive.
+    pub owner_alive: bool,
 }
 
 /// Sessions in this process's memory, at most `max`, each ended after `idle` unused.

@@ -8,15 +8,15 @@ use super::config::{HttpConfig, host_allowed, origin_allowed};
 use super::deferred::{Outgoing, deferred};
 use super::modern;
 use super::sessions::HttpStreams;
-use super::sse::{self, AttachError, EventStream};
+use super::sse::{self, AttachError, EventStream, Resume};
 use crate::auth::ResourceServer;
 use crate::protocol::{
     ErrorCode, ErrorObject, Message, Payload, ProtocolVersion, Response as RpcResponse,
 };
 use crate::server::Caller;
 use crate::server::{
-    Admitted, Answer, MemoryStore, Outbound, RequestScope, Server, Session, SessionStore,
-    StoreError,
+    Admitted, Answer, EventLog, MemoryStore, Outbound, RequestScope, Server, Session, SessionStore,
+    StoreError, StreamLog,
 };
 use bytes::Bytes;
 use http::header::{
@@ -65,6 +65,8 @@ struct ServiceInner {
     server: Server,
     config: HttpConfig,
     sessions: Arc<dyn SessionStore>,
+    /// The store's log of stream events, when other instances share the sessions.
+    log: Option<Arc<dyn EventLog>>,
     /// Stateless mode: the session a request runs in, one per protocol version, shared
     /// by every request of that version rather than made per request (a stateless
     /// session keeps nothing from one request to the next).
@@ -126,6 +128,7 @@ impl Server {
                 budget: BodyBudget::new(config.max_buffered_body_bytes),
                 server: self.clone(),
                 config,
+                log: store.event_log(),
                 sessions: store,
                 stateless_sessions: ProtocolVersion::ALL
                     .iter()
@@ -462,7 +465,7 @@ impl ServiceInner {
             Ok(found) => found,
             Err(resp) => return resp,
         };
-        let streams = match self.streams(&session) {
+        let streams = match self.streams(&session, session_id.as_ref()) {
             Ok(streams) => streams,
             Err(resp) => return resp,
         };
@@ -557,10 +560,10 @@ impl ServiceInner {
         if !core.is_established() {
             return reply(answer);
         }
-        // The streams exist before the client can open the GET stream.
-        let _ = self.streams(&core);
-        match self.sessions.insert(core).await {
+        match self.sessions.insert(core.clone()).await {
             Ok(id) => {
+                // The streams exist before the client can open the GET stream.
+                let _ = self.streams(&core, HeaderValue::from_str(&id).ok().as_ref());
                 let mut resp = reply(answer);
                 if let Ok(id) = HeaderValue::from_str(&id) {
                     resp.headers_mut().insert(SESSION_ID, id);
@@ -599,6 +602,14 @@ impl ServiceInner {
         payload: Payload,
         mut scope: RequestScope,
     ) -> Response<HttpBody> {
+        // With a log, a stream remembers the request it answers: an instance that finds
+        // this one gone answers it instead.
+        let request_id = match (&self.log, &payload) {
+            (Some(_), Payload::Single(Ok(Message::Request(r)))) => {
+                serde_json::to_string(&r.id).ok().map(Arc::<str>::from)
+            }
+            _ => None,
+        };
         let (sink, opened) = deferred(self.server.limits().outbound_queue);
         scope.outbound = Some(Outbound::shared(sink));
         let mut call = Box::pin(self.server.handle(session, admitted, payload, scope));
@@ -628,14 +639,14 @@ impl ServiceInner {
             }
         };
         let stream = match http {
-            Some(s) => s.new_stream(),
+            Some(s) => s.new_stream(request_id),
             None => Arc::new(EventStream::new(
                 1,
                 self.config.replay_buffer,
                 self.server.limits().outbound_queue,
             )),
         };
-        let Ok(conn) = stream.attach(None, self.config.sse_retry) else {
+        let Ok(conn) = stream.attach(Resume::Fresh, self.config.sse_retry, Vec::new()) else {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::INTERNAL_ERROR,
@@ -719,10 +730,16 @@ impl ServiceInner {
         Ok(session)
     }
 
-    /// The streams of `session`, made on first use.
-    fn streams<'s>(&self, session: &'s Session) -> Result<&'s HttpStreams, Response<HttpBody>> {
+    /// The streams of `session` (whose id is `id`), made on first use.
+    fn streams<'s>(
+        &self,
+        session: &'s Session,
+        id: Option<&HeaderValue>,
+    ) -> Result<&'s HttpStreams, Response<HttpBody>> {
         let queue = self.server.limits().outbound_queue;
-        HttpStreams::of(session, self.config.replay_buffer, queue).ok_or_else(|| {
+        let id = id.and_then(|v| v.to_str().ok());
+        let (log, replay) = (self.log.as_ref(), self.config.replay_buffer);
+        HttpStreams::of(session, id, log, replay, queue).ok_or_else(|| {
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::INTERNAL_ERROR,
@@ -757,17 +774,20 @@ impl ServiceInner {
             Ok(found) => found,
             Err(resp) => return resp,
         };
-        let streams = match self.streams(&session) {
+        let streams = match self.streams(&session, headers.session_id) {
             Ok(streams) => streams,
             Err(resp) => return resp,
         };
-        let (stream, after) = match headers
+        let (stream, from) = match headers
             .last_event_id
             .map(|v| v.to_str().ok().and_then(sse::parse_event_id))
         {
-            None => (streams.standalone.clone(), None),
+            None => (streams.standalone.clone(), Resume::Fresh),
             Some(Some((stream, seq))) => match streams.stream(stream) {
-                Some(s) => (s, Some(seq)),
+                Some(s) => (s, Resume::After(seq)),
+                None if self.log.is_some() => {
+                    return self.resume_elsewhere(headers, streams, stream, seq).await;
+                }
                 None => {
                     return error(
                         StatusCode::NOT_FOUND,
@@ -784,7 +804,7 @@ impl ServiceInner {
                 );
             }
         };
-        match stream.attach(after, self.config.sse_retry) {
+        match stream.attach(from, self.config.sse_retry, Vec::new()) {
             Ok(rx) => sse_response(rx, self.config.keep_alive),
             Err(AttachError::Busy) => error(
                 StatusCode::CONFLICT,
@@ -792,6 +812,76 @@ impl ServiceInner {
                 "Conflict: this session's stream is already open on another connection (a GET with Last-Event-ID takes it over)",
             ),
         }
+    }
+
+    /// A `Last-Event-ID` into a stream of this session that another instance wrote (it
+    /// is kept in the store's log): the kept events after it, then, for the session's
+    /// GET stream, this instance's GET stream of the session from here on; for the
+    /// stream of a request, what the other instance goes on writing until the stream
+    /// ends, or, should that instance be gone, an error answer to the request.
+    async fn resume_elsewhere(
+        &self,
+        headers: &McpHeaders<'_>,
+        streams: &HttpStreams,
+        stream: u64,
+        seq: u64,
+    ) -> Response<HttpBody> {
+        let gone = || {
+            error(
+                StatusCode::NOT_FOUND,
+                ErrorCode::INVALID_REQUEST,
+                "Not Found: that stream has ended or is no longer kept",
+            )
+        };
+        let (Some(log), Some(session)) = (
+            self.log.clone(),
+            headers.session_id.and_then(|v| v.to_str().ok()),
+        ) else {
+            return gone();
+        };
+        // Where this instance's GET stream stands before the log is read: what it gets
+        // from now on follows the log's events.
+        let mark = streams.standalone.position();
+        let mut kept = match log.read(session, stream).await {
+            Ok(Some(kept)) => kept,
+            // A GET stream that sent nothing (or nothing still kept): this instance's
+            // takes over all the same.
+            Ok(None) if super::sessions::is_standalone(stream) => StreamLog::default(),
+            Ok(None) => return gone(),
+            Err(e) => return store_error(e),
+        };
+        let retry = self.config.sse_retry;
+        let mut last = seq;
+        let mut preamble = Vec::with_capacity(kept.events.len() + 1);
+        for (s, event) in std::mem::take(&mut kept.events) {
+            if s > last {
+                preamble.push(event);
+                last = s;
+            }
+        }
+        if super::sessions::is_standalone(stream) {
+            // The session's GET stream. Its instance alive, it kept everything the client
+            // missed; gone, it may not have kept what was raised since it died, and this
+            // instance's copy heard of that too: the copy's unsent events follow (a list
+            // change or a resource update can then come twice, never not at all).
+            let from = if kept.owner_alive {
+                Resume::After(mark)
+            } else {
+                Resume::Unsent
+            };
+            return match streams.standalone.attach(from, retry, preamble) {
+                Ok(rx) => sse_response(rx, self.config.keep_alive),
+                Err(AttachError::Busy) => gone(),
+            };
+        }
+        let prime = sse::prime(stream, seq, retry);
+        let queue = self.server.limits().outbound_queue;
+        let (tx, rx) = tokio::sync::mpsc::channel(queue.max(preamble.len() + 1));
+        for event in std::iter::once(prime).chain(preamble) {
+            let _ = tx.try_send(event);
+        }
+        tokio::spawn(sse::tail(log, session.to_owned(), stream, last, kept, tx));
+        sse_response(rx, self.config.keep_alive)
     }
 
     /// DELETE: ends the session.
@@ -1107,14 +1197,14 @@ async fn send_plain(tx: &tokio::sync::mpsc::Sender<Bytes>, outgoing: Outgoing) -
     tx.send(Bytes::from(event)).await.is_ok()
 }
 
-fn push(stream: &EventStream, outgoing: Outgoing) {
+fn push(stream: &Arc<EventStream>, outgoing: Outgoing) {
     match outgoing {
         Outgoing::One(message) => push_message(stream, &message),
         Outgoing::Release => stream.disconnect(),
     }
 }
 
-fn push_message(stream: &EventStream, message: &Message) {
+fn push_message(stream: &Arc<EventStream>, message: &Message) {
     match message.to_json() {
         Ok(json) => stream.push(&json),
         Err(e) => tracing::error!(error = %e, "a message could not be serialized"),
