@@ -1,11 +1,15 @@
-//! Legacy sessions shared by several instances of `examples/everything` through a real
-//! Redis (`--redis-url`): a session made on one instance is served by the others, a change
+//! Several instances of `examples/everything` sharing their state through a real Redis
+//! (`--redis-url`): a session made on one instance is served by the others, a change
 //! made on one (the log level) holds on all, a DELETE on one ends it everywhere, the
 //! session limit counts every instance's sessions, and a Redis that goes away gets clear
-//! 503s, never a hang, and is reconnected to when it is back. Then three such instances
-//! behind a real nginx, round robin, no stickiness: our client's sessions just work.
+//! 503s, never a hang, and is reconnected to when it is back. A stream lost on one
+//! instance, or whose instance was killed, resumes on another (`Last-Event-ID`); a task
+//! running on one is polled and cancelled through another, and fails when its instance
+//! dies. Then three instances behind a real nginx, round robin, no stickiness: our
+//! client, the Python SDK and the conformance suite just work, and survive an instance
+//! killed mid-call.
 //!
-//! Needs `redis-server` (and `nginx` for the last test) from Debian's packages; `.ci/run`
+//! Needs `redis-server` (and `nginx` for the tests through a balancer) from Debian's packages; `.ci/run`
 //! installs them. Without them the tests say so and pass, unless `MCP_REQUIRE_SERVICES`
 //! is set (CI sets it), when they fail.
 
@@ -710,6 +714,75 @@ async fn an_instance_killed_mid_call_is_survived_through_the_balancer() {
     assert!(!after.is_error(), "{after:?}");
 }
 
+/// A 2026-07-28 client of the tasks extension, connected to one instance.
+async fn task_client(url: &str) -> Client {
+    Client::builder()
+        .era(Era::Modern)
+        .capabilities(json!({ "extensions": { "io.modelcontextprotocol/tasks": {} } }))
+        .http(url)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {url}: {e}"))
+}
+
+async fn task_status(client: &Client, id: &Value) -> Value {
+    client
+        .request("tasks/get", json!({ "taskId": id }))
+        .await
+        .unwrap_or_else(|e| panic!("tasks/get: {e}"))
+}
+
+/// A task runs on A: B answers `tasks/get` for it, and a `tasks/cancel` sent to B stops it
+/// on A. A second task's instance is killed: B reports that task failed, and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_are_seen_and_cancelled_through_another_instance_and_fail_with_theirs() {
+    let Some(binary) = service("redis-server") else {
+        return;
+    };
+    let redis = Redis::start(binary);
+    let mut servers: Vec<NotesHttp> = (0..2).map(|_| instance(&redis, &[])).collect();
+    let (on_a, on_b) = (
+        task_client(servers[0].url()).await,
+        task_client(servers[1].url()).await,
+    );
+    let slow = json!({ "name": "slow_compute", "arguments": { "seconds": 60 } });
+    let first = on_a
+        .request("tools/call", slow.clone())
+        .await
+        .unwrap_or_else(|e| panic!("tools/call: {e}"));
+    assert_eq!(first["resultType"], "task", "{first}");
+    let id = &first["taskId"];
+    assert_eq!(task_status(&on_b, id).await["status"], "working");
+    on_b.request("tasks/cancel", json!({ "taskId": id }))
+        .await
+        .unwrap_or_else(|e| panic!("tasks/cancel through B: {e}"));
+    // Applied on A before B answered: both see it at once.
+    assert_eq!(task_status(&on_a, id).await["status"], "cancelled");
+    assert_eq!(task_status(&on_b, id).await["status"], "cancelled");
+
+    let second = on_a
+        .request("tools/call", slow)
+        .await
+        .unwrap_or_else(|e| panic!("tools/call: {e}"));
+    let id = &second["taskId"];
+    assert_eq!(task_status(&on_b, id).await["status"], "working");
+    servers[0].kill();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let failed = loop {
+        let view = task_status(&on_b, id).await;
+        if view["status"] != "working" {
+            break view;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still working 10 s after its instance died"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let message = failed["statusMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("stopped before it finished"), "{failed}");
+}
+
 /// A list change raised on one instance reaches a 2026-07-28 listener on another.
 #[test]
 fn a_list_change_on_one_instance_reaches_a_listener_on_another() {
@@ -808,7 +881,21 @@ fn the_conformance_suite_passes_through_the_balanced_cluster() {
     let redis = Redis::start(redis_server);
     let cluster = Cluster::start(&redis, &nginx);
     let suite = node_modules.join("conformance-next/dist/index.js");
-    for version in ["2025-11-25", "2026-07-28"] {
+    // Every scenario of each revision, then what the suite scores as 2026-07-28
+    // conformance with the tasks extension's scenarios (a task made on one instance is
+    // polled, answered and cancelled through the others).
+    let runs: [(&str, &[&str]); 3] = [
+        (
+            "2025-11-25",
+            &["--spec-version", "2025-11-25", "--suite", "all"],
+        ),
+        (
+            "2026-07-28",
+            &["--spec-version", "2026-07-28", "--suite", "all"],
+        ),
+        ("requirements-2026-07-28", &["--requirements", "2026-07-28"]),
+    ];
+    for (version, args) in runs {
         let results = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("conformance-cluster-{version}"));
         let _ = std::fs::remove_dir_all(&results);
@@ -817,7 +904,7 @@ fn the_conformance_suite_passes_through_the_balanced_cluster() {
             Command::new(&node)
                 .arg(&suite)
                 .args(["server", "--url", cluster.url()])
-                .args(["--spec-version", version, "--suite", "all"])
+                .args(args)
                 .arg("--output-dir")
                 .arg(&results)
                 .current_dir(&results),

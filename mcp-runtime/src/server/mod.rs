@@ -23,6 +23,8 @@ pub(crate) mod mrtr;
 pub(crate) mod outbound;
 #[cfg(feature = "redis")]
 pub(crate) mod redis_store;
+#[cfg(feature = "redis")]
+mod redis_tasks;
 pub(crate) mod schema;
 mod scope;
 pub(crate) mod session;
@@ -118,6 +120,14 @@ pub(crate) enum Event {
     PromptsChanged,
     /// `notifications/resources/list_changed`.
     ResourcesChanged,
+    /// `notifications/tasks`: a task's new state (its view), for the listeners that asked
+    /// for it.
+    TaskStatus {
+        /// The task.
+        task_id: String,
+        /// What `tasks/get` answers now.
+        view: serde_json::Value,
+    },
 }
 
 /// What the modern era (2026-07-28) needs beyond the tables.
@@ -336,6 +346,11 @@ impl Server {
                     |_| true,
                     |f| f.resources_list_changed == Some(true),
                 );
+            }
+            Event::TaskStatus { task_id, view } => {
+                if let Ok(view) = serde_json::value::to_raw_value(view) {
+                    self.inner.tasks.notify_listeners(task_id, &view);
+                }
             }
         }
     }

@@ -14,6 +14,7 @@
 //! answered. An instance keeps the sessions it served in memory too (their streams, the
 //! requests in flight), and forgets those idle past the timeout.
 
+use super::redis_tasks::RedisTasks;
 use super::session::{Change, Forward, Session, SessionRecord};
 use super::store::{
     EventLog, LoggedEvent, SessionFactory, SessionStore, StoreError, StoreFuture, StreamLog,
@@ -192,6 +193,7 @@ pub struct RedisStore {
     last_sweep: Mutex<Instant>,
     make: OnceLock<SessionFactory>,
     events: Arc<RedisEventLog>,
+    tasks: Arc<RedisTasks>,
 }
 
 impl RedisStore {
@@ -211,9 +213,19 @@ impl RedisStore {
             .get_connection_manager_with_config(config)
             .await
             .map_err(unavailable)?;
-        let events = RedisEventLog::start(conn.clone(), &settings)?;
+        let mut bytes = [0u8; 4];
+        getrandom::fill(&mut bytes).map_err(StoreError::Random)?;
+        let number = u32::from_le_bytes(bytes).max(1);
+        let events = RedisEventLog::start(conn.clone(), &settings, number);
+        let tasks = RedisTasks::start(
+            conn.clone(),
+            &settings.prefix,
+            number,
+            settings.response_timeout,
+        );
         Ok(RedisStore {
             events,
+            tasks,
             client,
             conn,
             set_key: format!("{}sessions", settings.prefix),
@@ -293,6 +305,7 @@ impl RedisStore {
             conn: self.conn.clone(),
             channel,
             forward_channel: self.forward_channel(),
+            tasks: self.tasks.clone(),
             server: server.clone(),
             local: self.local.clone(),
             prefix: self.settings.prefix.clone(),
@@ -400,6 +413,7 @@ impl RedisStore {
 impl SessionStore for RedisStore {
     fn bind(&self, server: &Server, make: SessionFactory) {
         if self.make.set(make).is_ok() {
+            server.inner.tasks.share(self.tasks.clone());
             self.relay_events(server);
         }
     }
@@ -553,23 +567,20 @@ struct RedisEventLog {
 }
 
 impl RedisEventLog {
-    fn start(conn: ConnectionManager, settings: &RedisSettings) -> Result<Arc<Self>, StoreError> {
-        let mut bytes = [0u8; 4];
-        getrandom::fill(&mut bytes).map_err(StoreError::Random)?;
-        let instance = u32::from_le_bytes(bytes).max(1);
+    fn start(conn: ConnectionManager, settings: &RedisSettings, instance: u32) -> Arc<Self> {
         let (tx, rx) = tokio::sync::mpsc::channel(EVENT_QUEUE);
         let prefix = settings.prefix.clone();
         let ttl = u64::try_from(settings.stream_ttl.as_millis()).unwrap_or(u64::MAX);
         tokio::spawn(write_events(rx, conn.clone(), prefix.clone(), ttl));
         let alive = format!("{prefix}instance:{instance}");
         tokio::spawn(heartbeat(conn.clone(), alive));
-        Ok(Arc::new(RedisEventLog {
+        Arc::new(RedisEventLog {
             tx,
             conn,
             prefix,
             instance,
             next: AtomicU32::new(1),
-        }))
+        })
     }
 }
 
@@ -745,6 +756,7 @@ struct Listener {
     conn: ConnectionManager,
     channel: String,
     forward_channel: String,
+    tasks: Arc<RedisTasks>,
     server: Server,
     local: Local,
     prefix: String,
@@ -758,7 +770,7 @@ impl Listener {
         loop {
             match self.client.get_async_pubsub().await {
                 Ok(mut pubsub) => match pubsub
-                    .subscribe(&[&self.channel, &self.forward_channel])
+                    .subscribe(&[&self.channel, &self.forward_channel, &self.tasks.channel()])
                     .await
                 {
                     Ok(()) => {
@@ -770,6 +782,10 @@ impl Listener {
                             };
                             if message.get_channel_name() == self.forward_channel {
                                 self.forwarded(&payload);
+                                continue;
+                            }
+                            if message.get_channel_name() == self.tasks.channel() {
+                                self.tasks.on_message(&payload, &self.server);
                                 continue;
                             }
                             match serde_json::from_str::<Event>(&payload) {

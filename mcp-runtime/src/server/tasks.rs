@@ -4,11 +4,15 @@
 //! the background; the client polls `tasks/get`, answers the tool's questions with
 //! `tasks/update`, and may `tasks/cancel` it.
 //!
-//! Tasks live in this process, in a store bounded by [`TaskSettings::max_tasks`] whose
-//! entries expire [`TaskSettings::ttl`] after their creation (a task still running then
-//! is stopped). A task's id is 256 random bits: the handle is unguessable.
+//! Tasks run in the process that created them, in a store bounded by
+//! [`TaskSettings::max_tasks`] whose entries expire [`TaskSettings::ttl`] after their
+//! creation (a task still running then is stopped). A task's id is 256 random bits: the
+//! handle is unguessable. When several instances share a store ([`SharedTasks`], Redis),
+//! each task's state is kept there too, so that `tasks/get` works on any instance, and
+//! `tasks/update` and `tasks/cancel` reach the instance that runs it.
 
 use super::listen::Listeners;
+use super::store::{StoreError, StoreFuture};
 use crate::protocol::{ErrorObject, SubscriptionFilter};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -94,6 +98,53 @@ pub(crate) struct Tasks {
     pub(crate) settings: TaskSettings,
     map: Mutex<HashMap<String, Arc<Task>, foldhash::fast::RandomState>>,
     listeners: Arc<Listeners>,
+    /// Where the instances that serve the same clients keep their tasks' state.
+    shared: OnceLock<Arc<dyn SharedTasks>>,
+}
+
+/// What several instances share of their tasks (a Redis store's): each task's latest
+/// state, and a way to reach the instance that runs it.
+pub(crate) trait SharedTasks: Send + Sync {
+    /// Keeps a new task's record: awaited before the task's handle is returned, so that
+    /// every instance finds it from then on.
+    fn put(&self, record: TaskRecord) -> StoreFuture<'_, Result<(), StoreError>>;
+
+    /// Keeps a task's newer record, in order and without waiting, and tells the
+    /// `subscriptions/listen` streams of every instance (this one's included).
+    fn changed(&self, record: TaskRecord);
+
+    /// The record of the task `id`, when one is kept.
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Result<Option<SharedTask>, StoreError>>;
+
+    /// Has the instance that runs the task `id` apply `op`, and waits until it has.
+    fn forward<'a>(&'a self, id: &'a str, op: TaskOp) -> StoreFuture<'a, Result<(), StoreError>>;
+}
+
+/// A task's state, as the instance that runs it keeps it for the others.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub(crate) struct TaskRecord {
+    pub(crate) id: String,
+    /// Its creator's subject: only it may see or change the task.
+    pub(crate) subject: Option<String>,
+    /// What `tasks/get` answers.
+    pub(crate) view: Box<RawValue>,
+    /// How long it is kept from now, in milliseconds.
+    pub(crate) ttl_ms: u64,
+}
+
+/// A task another instance may run.
+pub(crate) struct SharedTask {
+    pub(crate) record: TaskRecord,
+    /// The instance that runs it is alive.
+    pub(crate) alive: bool,
+}
+
+/// What `tasks/update` and `tasks/cancel` ask of the instance that runs a task.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TaskOp {
+    Update(Map<String, Value>),
+    Cancel,
 }
 
 /// Why no task could be made.
@@ -123,7 +174,37 @@ impl Tasks {
             settings,
             map: Mutex::default(),
             listeners,
+            shared: OnceLock::new(),
         }
+    }
+
+    /// Keeps the tasks' state in `shared` too, from now on.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn share(&self, shared: Arc<dyn SharedTasks>) {
+        let _ = self.shared.set(shared);
+    }
+
+    pub(crate) fn shared(&self) -> Option<&Arc<dyn SharedTasks>> {
+        self.shared.get()
+    }
+
+    /// Forgets a task (its record could not be shared).
+    pub(crate) fn forget(&self, id: &str) {
+        if let Some(task) = self.lock().remove(id) {
+            task.stop();
+        }
+    }
+
+    /// The task `id` if this process runs it, whoever created it (for an operation
+    /// another instance checked and passed on).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn local(&self, id: &str) -> Option<Arc<Task>> {
+        self.lock().get(id).cloned()
+    }
+
+    /// Tells this process's listeners of a task's new state (`view`).
+    pub(crate) fn notify_listeners(&self, id: &str, view: &RawValue) {
+        notify_status(&self.listeners, id, view);
     }
 
     fn lock(
@@ -161,6 +242,7 @@ impl Tasks {
             abort: OnceLock::new(),
             listeners: self.listeners.clone(),
             owner,
+            shared: self.shared.get().cloned(),
         });
         let mut map = self.lock();
         if map.len() >= self.settings.max_tasks {
@@ -233,6 +315,8 @@ pub(crate) struct Task {
     listeners: Arc<Listeners>,
     /// The authenticated subject that created it: only it may see or change it.
     owner: Option<String>,
+    /// Where its state is kept for the other instances.
+    shared: Option<Arc<dyn SharedTasks>>,
 }
 
 struct TaskState {
@@ -331,26 +415,39 @@ impl Task {
             .map_err(|e| ErrorObject::internal(format!("the task could not be written: {e}")))
     }
 
-    /// Tells the `subscriptions/listen` streams that asked for this task its new state.
+    /// The record the other instances keep of it.
+    pub(crate) fn record(&self) -> Result<TaskRecord, ErrorObject> {
+        let state = self.lock();
+        self.record_of(&state)
+    }
+
+    fn record_of(&self, state: &TaskState) -> Result<TaskRecord, ErrorObject> {
+        Ok(TaskRecord {
+            id: self.id.clone(),
+            subject: self.owner.clone(),
+            view: self.view_of(state, true)?,
+            ttl_ms: millis(self.expires.saturating_duration_since(Instant::now())).max(1),
+        })
+    }
+
+    /// Tells the `subscriptions/listen` streams that asked for this task its new state
+    /// (through the shared store, when there is one: it tells every instance's).
     fn changed(&self, state: &TaskState) {
+        if let Some(shared) = &self.shared {
+            match self.record_of(state) {
+                Ok(record) => shared.changed(record),
+                Err(e) => {
+                    tracing::error!(task = %self.id, error = %e.message, "a task's state could not be shared")
+                }
+            }
+            return;
+        }
         if self.listeners.is_empty() {
             return;
         }
-        let params = self
-            .view_of(state, true)
-            .ok()
-            .and_then(|raw| serde_json::from_str::<Map<String, Value>>(raw.get()).ok())
-            .unwrap_or_default();
-        self.listeners.notify(
-            STATUS_NOTIFICATION,
-            &params,
-            |filter: &SubscriptionFilter| {
-                filter
-                    .task_ids
-                    .as_ref()
-                    .is_some_and(|ids| ids.contains(&self.id))
-            },
-        );
+        if let Ok(view) = self.view_of(state, true) {
+            notify_status(&self.listeners, &self.id, &view);
+        }
     }
 
     fn set_status(&self, state: &mut TaskState, status: Status) {
@@ -473,6 +570,51 @@ impl Task {
         state.outcome = Some(outcome);
         self.set_status(&mut state, status);
     }
+}
+
+/// Sends `notifications/tasks` with `view` to the listeners that asked for task `id`.
+fn notify_status(listeners: &Listeners, id: &str, view: &RawValue) {
+    if listeners.is_empty() {
+        return;
+    }
+    let params = serde_json::from_str::<Map<String, Value>>(view.get()).unwrap_or_default();
+    listeners.notify(
+        STATUS_NOTIFICATION,
+        &params,
+        |filter: &SubscriptionFilter| {
+            filter
+                .task_ids
+                .as_ref()
+                .is_some_and(|ids| ids.iter().any(|t| t == id))
+        },
+    );
+}
+
+/// A task's view as its instance would show it, were that instance alive: a task that
+/// had not finished has failed.
+pub(crate) fn orphaned(view: &RawValue) -> Result<Box<RawValue>, ErrorObject> {
+    let mut map: Map<String, Value> = serde_json::from_str(view.get())
+        .map_err(|e| ErrorObject::internal(format!("a kept task is unreadable: {e}")))?;
+    let terminal = matches!(
+        map.get("status").and_then(Value::as_str),
+        Some("completed" | "failed" | "cancelled")
+    );
+    if !terminal {
+        let lost = "the server instance running this task stopped before it finished";
+        map.insert("status".into(), Value::from("failed"));
+        map.insert("statusMessage".into(), Value::from(lost));
+        map.remove("inputRequests");
+        map.insert(
+            "error".into(),
+            serde_json::to_value(ErrorObject::internal(lost)).unwrap_or(Value::Null),
+        );
+        map.insert(
+            "lastUpdatedAt".into(),
+            Value::from(stamp(SystemTime::now())),
+        );
+    }
+    serde_json::value::to_raw_value(&map)
+        .map_err(|e| ErrorObject::internal(format!("the task could not be written: {e}")))
 }
 
 /// What a call that may become a task shares with its `Context`: the handler's

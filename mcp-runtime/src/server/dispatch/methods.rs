@@ -183,7 +183,8 @@ impl Server {
                         .map(Produced::complete);
                     }
                     tasks::GET | tasks::UPDATE | tasks::CANCEL => {
-                        return task_method(inner, &facts, &method, params, caller)
+                        return Box::pin(task_method(inner, &facts, &method, params, caller))
+                            .await
                             .map(Produced::complete);
                     }
                     _ => {}
@@ -778,7 +779,7 @@ async fn call_as_task(
     let ran = match first_phase(call.as_mut(), round.as_deref(), &slot, window).await {
         Phase::Done(ran) => ran,
         Phase::Interrupted(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
-        Phase::Waiting => match inner.tasks.create(slot.cancel.clone(), owner) {
+        Phase::Waiting => match create_task(inner, &slot, owner).await {
             Ok(task) => {
                 // Set before the call is polled again: its questions go to the task now.
                 let _ = slot.task.set(task.clone());
@@ -799,16 +800,44 @@ async fn call_as_task(
             }
             // The store is full: a call that may answer directly does.
             Err(e) if def.task == TaskSupport::Optional => {
-                tracing::warn!(%id, name, error = %e.to_error().message, "no task: the call answers directly");
+                tracing::warn!(%id, name, error = %e.message, "no task: the call answers directly");
                 match until_input(call, round.as_deref()).await {
                     Ok(ran) => ran,
                     Err(interrupt) => return interrupted(inner, interrupt, round.as_deref()),
                 }
             }
-            Err(e) => return Err(e.to_error()),
+            Err(e) => return Err(e),
         },
     };
     tool_produced(name, def.wrap_output, id, ran)
+}
+
+/// A new task for `slot`'s call, kept in the shared store (when there is one) before it
+/// is returned: every instance then finds it.
+async fn create_task(
+    inner: &ServerInner,
+    slot: &TaskSlot,
+    owner: Option<String>,
+) -> Result<Arc<tasks::Task>, ErrorObject> {
+    let task = inner
+        .tasks
+        .create(slot.cancel.clone(), owner)
+        .map_err(|e| e.to_error())?;
+    if let Some(shared) = inner.tasks.shared() {
+        let kept = match task.record() {
+            Ok(record) => shared.put(record).await.map_err(|e| {
+                ErrorObject::internal(format!(
+                    "the task could not be kept for the other instances: {e}"
+                ))
+            }),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = kept {
+            inner.tasks.forget(task.id());
+            return Err(e);
+        }
+    }
+    Ok(task)
 }
 
 /// Refuses a caller whose token lacks a scope of `scopes` (the item's); without a caller
@@ -870,8 +899,9 @@ async fn first_phase<F: Future + Unpin>(
 }
 
 /// `tasks/get`, `tasks/update`, `tasks/cancel`: for a client that declared the tasks
-/// extension (else -32021), on a task this server holds (else -32602).
-fn task_method(
+/// extension (else -32021), on a task this server holds or, with a shared store, another
+/// instance runs (else -32602).
+async fn task_method(
     inner: &ServerInner,
     facts: &RequestFacts,
     method: &str,
@@ -894,7 +924,23 @@ fn task_method(
     let p: TaskParams = serde_json::from_str(params.map_or("{}", RawValue::get))
         .map_err(|e| ErrorObject::invalid_params(format!("Invalid params of {method}: {e}")))?;
     // A task is its creator's: to anyone else it does not exist.
-    let task = inner.tasks.get(&p.task_id, caller.map(Caller::subject))?;
+    let subject = caller.map(Caller::subject);
+    let task = match (inner.tasks.get(&p.task_id, subject), inner.tasks.shared()) {
+        (Ok(task), _) => task,
+        (Err(unknown), None) => return Err(unknown),
+        (Err(unknown), Some(shared)) => {
+            let op = match method {
+                tasks::GET => None,
+                tasks::UPDATE => Some(tasks::TaskOp::Update(p.input_responses.ok_or_else(
+                    || ErrorObject::invalid_params(
+                        "Invalid params of tasks/update: `inputResponses` is required (the answers, by the keys of the task's inputRequests)",
+                    ),
+                )?)),
+                _ => Some(tasks::TaskOp::Cancel),
+            };
+            return elsewhere(shared.as_ref(), &p.task_id, subject, op, unknown).await;
+        }
+    };
     match method {
         tasks::GET => task.view(true),
         tasks::UPDATE => {
@@ -911,6 +957,42 @@ fn task_method(
             raw(&EmptyResult::default())
         }
     }
+}
+
+/// A task method on a task another instance runs: `tasks/get` answers from the shared
+/// store (a task whose instance died has failed); `tasks/update` and `tasks/cancel` are
+/// applied by that instance before the answer.
+async fn elsewhere(
+    shared: &dyn tasks::SharedTasks,
+    id: &str,
+    subject: Option<&str>,
+    op: Option<tasks::TaskOp>,
+    unknown: ErrorObject,
+) -> Answered {
+    let unavailable =
+        |e: crate::server::StoreError| ErrorObject::internal(format!("the task store: {e}"));
+    let found = shared.get(id).await.map_err(unavailable)?;
+    let Some(found) = found.filter(|f| f.record.subject.as_deref() == subject) else {
+        return Err(unknown);
+    };
+    let Some(op) = op else {
+        return if found.alive {
+            Ok(found.record.view)
+        } else {
+            tasks::orphaned(&found.record.view)
+        };
+    };
+    if !found.alive {
+        return match op {
+            // Nothing runs any more: there is nothing to stop.
+            tasks::TaskOp::Cancel => raw(&EmptyResult::default()),
+            tasks::TaskOp::Update(_) => Err(ErrorObject::internal(
+                "the server instance running this task stopped before it finished; the task has failed",
+            )),
+        };
+    }
+    shared.forward(id, op).await.map_err(unavailable)?;
+    raw(&EmptyResult::default())
 }
 
 /// What a request produced: its result's JSON, whether it is a tool's error, whether it
@@ -1045,7 +1127,19 @@ async fn listen(
         {
             return Err(ErrorObject::missing_extension(tasks::EXTENSION));
         }
-        Some(ids) => Some(inner.tasks.known(ids)),
+        Some(ids) => {
+            let mut known = inner.tasks.known(ids);
+            // Tasks another instance runs count too.
+            if let Some(shared) = inner.tasks.shared() {
+                let elsewhere: Vec<&String> = ids.iter().filter(|id| !known.contains(id)).collect();
+                for id in elsewhere {
+                    if let Ok(Some(_)) = shared.get(id).await {
+                        known.push(id.clone());
+                    }
+                }
+            }
+            Some(known)
+        }
         None => None,
     };
     let Some(outbound) = outbound else {
