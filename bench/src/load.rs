@@ -42,7 +42,8 @@ pub struct Target {
     pub addr: SocketAddr,
     pub mode: Mode,
     pub expected: Expected,
-    pub server_pid: u32,
+    /// The server processes (several behind a balancer): their CPU is summed.
+    pub server_pids: Vec<u32>,
 }
 
 /// What one scenario measured.
@@ -192,8 +193,14 @@ pub async fn run(
         .map(|client| tokio::spawn(drive(client, target.expected.clone(), start, end)))
         .collect();
     tokio::time::sleep_until(start.into()).await;
-    let pid = target.server_pid.to_string();
-    let cpu_before = (cpu_time(&pid), cpu_time("self"));
+    let servers_cpu = || -> Option<Duration> {
+        target
+            .server_pids
+            .iter()
+            .map(|pid| cpu_time(&pid.to_string()))
+            .sum()
+    };
+    let cpu_before = (servers_cpu(), cpu_time("self"));
     let mut outcome = Outcome {
         calls: 0,
         errors: 0,
@@ -212,7 +219,7 @@ pub async fn run(
         outcome.latencies.extend(conn.latencies);
         last = last.max(conn.last);
     }
-    let cpu_after = (cpu_time(&pid), cpu_time("self"));
+    let cpu_after = (servers_cpu(), cpu_time("self"));
     outcome.elapsed = last - start;
     if let ((Some(s0), Some(c0)), (Some(s1), Some(c1))) = (cpu_before, cpu_after) {
         outcome.server_cpu = s1.saturating_sub(s0);

@@ -25,6 +25,7 @@
 //! `--instructions N` with `MCP_BENCH_CALLGRIND_DIR=dir` keeps the callgrind profiles there
 //! for `callgrind_annotate`.
 
+mod balancer;
 mod child;
 mod instructions;
 mod load;
@@ -156,6 +157,44 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
             None
         }
     };
+    // Through nginx (round robin, no stickiness), when one is at hand: in front of the
+    // bare server, of the instance above, and of it with two more.
+    let mut more = Vec::new();
+    let mut balanced = Vec::new();
+    if let Some(first) = &session_redis
+        && let Some(redis) = &redis
+    {
+        for _ in 0..2 {
+            more.push(ServerChild::spawn(
+                serve::Kind::SessionRedis,
+                &redis.url(),
+                threads,
+            )?);
+        }
+        let three: Vec<_> = std::iter::once(first).chain(&more).collect();
+        let nginx = [
+            (Scenario::BalancedBare, vec![&bare]),
+            (Scenario::BalancedOne, vec![first]),
+            (Scenario::BalancedThree, three),
+        ];
+        for (scenario, upstreams) in nginx {
+            let addrs: Vec<_> = upstreams.iter().map(|c| c.addr).collect();
+            let Some(nginx) = balancer::NginxChild::start(&addrs) else {
+                println!("(no nginx here: the rows through a balancer are not measured)");
+                break;
+            };
+            let pids: Vec<u32> = upstreams.iter().map(|c| c.pid()).collect();
+            let mode = if scenario == Scenario::BalancedBare {
+                Mode::Bare
+            } else {
+                Mode::Session
+            };
+            if load::probe(nginx.addr, mode).await? != body {
+                return Err(format!("{scenario:?} answers differently").into());
+            }
+            balanced.push((scenario, nginx, pids, mode));
+        }
+    }
     println!("tools/call response ({} bytes): {text}", body.len());
     println!(
         "2026-07-28 tools/call response ({} bytes): {modern_text}",
@@ -166,15 +205,24 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         args.rounds, args.slice, args.warmup
     );
 
+    let at = |child: &ServerChild| (child.addr, vec![child.pid()]);
     let mut servers = vec![
-        (Scenario::Stateless, &stateless, Mode::Stateless, &body),
-        (Scenario::Session, &session, Mode::Session, &body),
-        (Scenario::Bare, &bare, Mode::Bare, &body),
-        (Scenario::Modern, &stateless, Mode::Modern, &modern_body),
-        (Scenario::BareModern, &bare_modern, Mode::Bare, &modern_body),
+        (Scenario::Stateless, at(&stateless), Mode::Stateless, &body),
+        (Scenario::Session, at(&session), Mode::Session, &body),
+        (Scenario::Bare, at(&bare), Mode::Bare, &body),
+        (Scenario::Modern, at(&stateless), Mode::Modern, &modern_body),
+        (
+            Scenario::BareModern,
+            at(&bare_modern),
+            Mode::Bare,
+            &modern_body,
+        ),
     ];
     if let Some(child) = &session_redis {
-        servers.push((Scenario::SessionRedis, child, Mode::Session, &body));
+        servers.push((Scenario::SessionRedis, at(child), Mode::Session, &body));
+    }
+    for (scenario, nginx, pids, mode) in &balanced {
+        servers.push((*scenario, (nginx.addr, pids.clone()), *mode, &body));
     }
     let mut rows: Vec<Row> = Vec::new();
     for round in 0..args.rounds {
@@ -184,12 +232,12 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
             servers.rotate_left(1);
         }
         for &conns in &args.connections {
-            for (scenario, child, mode, expected) in &servers {
+            for (scenario, (addr, pids), mode, expected) in &servers {
                 let target = Target {
-                    addr: child.addr,
+                    addr: *addr,
                     mode: *mode,
                     expected: (*expected).clone(),
-                    server_pid: child.pid(),
+                    server_pids: pids.clone(),
                 };
                 let outcome = load::run(
                     &target,
@@ -203,7 +251,17 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         }
     }
     let valid = report::print(&mut rows, &args.connections);
-    drop((stateless, session, bare, bare_modern, session_redis, redis));
+    drop(servers);
+    drop(balanced);
+    drop((
+        stateless,
+        session,
+        bare,
+        bare_modern,
+        session_redis,
+        more,
+        redis,
+    ));
 
     if args.instructions > 0 {
         instructions::run(args.instructions, &body, &modern_body).await?;

@@ -22,6 +22,12 @@ pub enum Scenario {
     BareModern,
     /// Our server with sessions, kept in Redis.
     SessionRedis,
+    /// nginx in front of the bare server.
+    BalancedBare,
+    /// nginx in front of one instance of ours, sessions in Redis.
+    BalancedOne,
+    /// nginx in front of three instances of ours, round robin, sessions in Redis.
+    BalancedThree,
 }
 
 impl Scenario {
@@ -33,6 +39,9 @@ impl Scenario {
             Scenario::Modern => "ours, 2026-07-28",
             Scenario::BareModern => "bare (2026 bytes)",
             Scenario::SessionRedis => "ours, session in Redis",
+            Scenario::BalancedBare => "nginx -> bare",
+            Scenario::BalancedOne => "nginx -> 1 x ours (Redis)",
+            Scenario::BalancedThree => "nginx -> 3 x ours (Redis)",
         }
     }
 }
@@ -247,6 +256,38 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
             redis.cpu_per_call(redis.server_cpu) / memory.cpu_per_call(memory.server_cpu),
             redis.throughput() / memory.throughput()
         );
+    }
+    // Through the balancer: one instance against the ceiling behind the same nginx, three
+    // against one, and what the hop costs an instance.
+    for (label, ours, base) in [
+        (
+            "nginx: 1 x ours / bare",
+            Scenario::BalancedOne,
+            Scenario::BalancedBare,
+        ),
+        (
+            "nginx: 3 x ours / 1 x ours",
+            Scenario::BalancedThree,
+            Scenario::BalancedOne,
+        ),
+        (
+            "nginx: 1 x ours / direct",
+            Scenario::BalancedOne,
+            Scenario::SessionRedis,
+        ),
+    ] {
+        for &c in connections {
+            let (Some(mine), Some(other)) = (find(ours, c), find(base, c)) else {
+                continue;
+            };
+            println!(
+                "  {:<30} {:>3} conns: {:.2} CPU, {:.2} calls/s",
+                label,
+                c,
+                mine.cpu_per_call(mine.server_cpu) / other.cpu_per_call(other.server_cpu),
+                mine.throughput() / other.throughput()
+            );
+        }
     }
     // The modern call against the legacy one, on the same server.
     for &c in connections {
