@@ -40,6 +40,10 @@ pid {d}/nginx.pid;
 events {{ worker_connections 8192; }}
 http {{
     access_log off;
+    # The load generator keeps its connections for the whole run (nginx closes a client
+    # connection after 1000 requests by default, an upstream one likewise).
+    keepalive_requests 100000000;
+    keepalive_timeout 600s;
     client_body_temp_path {d}/body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;
@@ -47,6 +51,7 @@ http {{
     scgi_temp_path {d}/scgi;
     upstream mcp {{
 {servers}        keepalive 64;
+        keepalive_requests 100000000;
     }}
     server {{
         listen 127.0.0.1:{port};
