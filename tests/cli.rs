@@ -128,3 +128,87 @@ fn requests_are_logged_at_debug_and_failures_at_warn() {
         serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
     }
 }
+
+/// The Dockerfile's build line names a binary and features this package has, and its
+/// entrypoint, with its environment (the port made 0), serves: `/healthz` answers.
+#[test]
+fn the_dockerfile_builds_what_exists_and_its_entrypoint_serves() {
+    let dockerfile = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile"))
+        .unwrap_or_else(|e| panic!("Dockerfile: {e}"));
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .unwrap_or_else(|e| panic!("Cargo.toml: {e}"));
+    let build = dockerfile
+        .lines()
+        .find(|l| l.starts_with("RUN cargo build"))
+        .unwrap_or_else(|| panic!("no `RUN cargo build` in the Dockerfile"));
+    let words: Vec<&str> = build.split_whitespace().collect();
+    let after = |flag: &str| {
+        words
+            .iter()
+            .position(|w| *w == flag)
+            .and_then(|i| words.get(i + 1))
+            .copied()
+            .unwrap_or_else(|| panic!("{flag} missing from {build:?}"))
+    };
+    assert_eq!(after("--bin"), "notes", "the tests start the notes binary");
+    for feature in after("--features").split(',') {
+        assert!(
+            manifest.contains(&format!("\n{feature} = [")),
+            "the Dockerfile builds with feature {feature:?}, which Cargo.toml lacks"
+        );
+    }
+    let env: Vec<(String, String)> = dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("ENV "))
+        .flat_map(|l| l.split_whitespace())
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| name.starts_with("MCP_"))
+        .map(|(name, value)| {
+            let value = if name == "MCP_PORT" { "0" } else { value };
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    assert!(
+        env.iter()
+            .any(|(n, v)| n == "MCP_TRANSPORT" && v == "streamable-http")
+    );
+    let entrypoint = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("ENTRYPOINT "))
+        .unwrap_or_else(|| panic!("no ENTRYPOINT in the Dockerfile"));
+    let entrypoint: Vec<String> = serde_json::from_str(entrypoint)
+        .unwrap_or_else(|e| panic!("the ENTRYPOINT is not a JSON array: {e}"));
+    assert_eq!(entrypoint.first().map(String::as_str), Some("notes"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_notes"))
+        .args(&entrypoint[1..])
+        .envs(env)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the entrypoint: {e}"));
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let port = std::io::BufRead::lines(std::io::BufReader::new(stderr))
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let at = line.find("http://")?;
+            let rest = &line[at + "http://".len()..];
+            let port = rest.split('/').next()?.rsplit(':').next()?;
+            port.parse::<u16>().ok()
+        });
+    let answered = port.map(|port| {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))
+            .unwrap_or_else(|e| panic!("connecting to the entrypoint: {e}"));
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut reply = String::new();
+        let _ = std::io::Read::read_to_string(&mut stream, &mut reply);
+        reply
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let reply = answered.unwrap_or_else(|| panic!("the entrypoint did not say where it listens"));
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+}
