@@ -433,6 +433,167 @@ async fn sessions_work_through_a_round_robin_balancer() {
     assert_eq!(answered, clients * calls);
 }
 
+/// One raw request (`head` without its blank line) on a new connection: the status and
+/// the whole response.
+fn raw(authority: &str, head: &str, body: &str) -> (u16, String) {
+    let mut stream =
+        TcpStream::connect(authority).unwrap_or_else(|e| panic!("connecting to {authority}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request = format!(
+        "{head}Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .unwrap_or_else(|e| panic!("sending to {authority}: {e}"));
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// The transport rules of tests/http.rs that concern sessions, through nginx in front of
+/// three instances (round robin, no stickiness): each request may reach any of them.
+#[test]
+fn the_session_rules_of_the_transport_hold_through_the_balancer() {
+    let (Some(redis), Some(nginx)) = (service("redis-server"), service("nginx")) else {
+        return;
+    };
+    let redis = Redis::start(redis);
+    let cluster = Cluster::start(&redis, &nginx);
+    let lb = cluster
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_owned();
+
+    // initialize: JSON, and a session id of visible ASCII.
+    let reply = initialize(&lb);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let id = reply
+        .session
+        .clone()
+        .unwrap_or_else(|| panic!("no session id"));
+    assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)), "{id}");
+    // A notification, and a response, are accepted with an empty 202.
+    let initialized = json!({ "jsonrpc": "2.0", "method": "notifications/initialized" });
+    let accepted = post(&lb, Some(&id), &initialized);
+    assert_eq!((accepted.status, accepted.body.as_str()), (202, ""));
+    let response = json!({ "jsonrpc": "2.0", "id": "nobody-asked", "result": {} });
+    assert_eq!(post(&lb, Some(&id), &response).status, 202);
+    // Requests of the session work on every instance (nginx's log names each).
+    let before = cluster.nginx.upstreams().len();
+    for n in 0..6 {
+        let reply = call(&lb, &id, 100 + n, "test_simple_text");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(
+            reply.result()["result"]["content"].is_array(),
+            "{}",
+            reply.body
+        );
+    }
+    let upstreams = cluster.nginx.upstreams();
+    let served: std::collections::HashSet<&String> = upstreams[before..].iter().collect();
+    assert_eq!(
+        served.len(),
+        3,
+        "round robin reaches every instance: {served:?}"
+    );
+
+    // Without a session id: 400; an unknown one: 404.
+    let simple = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                         "params": { "name": "test_simple_text", "arguments": {} } });
+    assert_eq!(post(&lb, None, &simple).status, 400);
+    assert_eq!(
+        call(&lb, "no-such-session", 1, "test_simple_text").status,
+        404
+    );
+    // An unsupported protocol version: 400.
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nAccept: application/json, text/event-stream\r\nContent-Type: application/json\r\nMCP-Protocol-Version: 1999-01-01\r\nMcp-Session-Id: {id}\r\n"
+    );
+    let ping = json!({ "jsonrpc": "2.0", "id": 9, "method": "ping" }).to_string();
+    assert_eq!(raw(&lb, &head, &ping).0, 400);
+    // A GET must accept SSE (406), needs a session (400), and a well-formed
+    // Last-Event-ID (400) into a stream that exists (404).
+    let get = |extra: &str, session: Option<&str>| {
+        let mut head = format!("GET /mcp HTTP/1.1\r\nMCP-Protocol-Version: 2025-11-25\r\n{extra}");
+        if let Some(session) = session {
+            head.push_str(&format!("Mcp-Session-Id: {session}\r\n"));
+        }
+        raw(&lb, &head, "").0
+    };
+    assert_eq!(get("Accept: application/json\r\n", Some(&id)), 406);
+    assert_eq!(get("Accept: text/event-stream\r\n", None), 400);
+    assert_eq!(
+        get(
+            "Accept: text/event-stream\r\nLast-Event-ID: nonsense\r\n",
+            Some(&id)
+        ),
+        400
+    );
+    assert_eq!(
+        get(
+            "Accept: text/event-stream\r\nLast-Event-ID: 12345-1\r\n",
+            Some(&id)
+        ),
+        404
+    );
+
+    // The session's GET stream is read on one connection at a time, whichever instances
+    // the two GETs reach: the first lets go (or the second is refused), and a list
+    // change reaches the client once.
+    let mut first = Open::request(&lb, "GET", Some(&id), "2025-11-25", None);
+    first.wait_for("200 OK", Duration::from_secs(10));
+    let mut second = Open::request(&lb, "GET", Some(&id), "2025-11-25", None);
+    second.wait_for("HTTP/1.1 ", Duration::from_secs(10));
+    if second.seen.contains("200 OK") {
+        first.wait_for_end(Duration::from_secs(10));
+    } else {
+        assert!(second.seen.contains("409"), "{}", second.seen);
+    }
+    let changed = call(&lb, &id, 200, "test_trigger_tool_change");
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let reader = if second.seen.contains("200 OK") {
+        &mut second
+    } else {
+        &mut first
+    };
+    reader.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = first
+        .stream
+        .set_read_timeout(Some(Duration::from_millis(100)));
+    let mut rest = [0u8; 4096];
+    while let Ok(n) = first.stream.read(&mut rest) {
+        if n == 0 {
+            break;
+        }
+        first.seen.push_str(&String::from_utf8_lossy(&rest[..n]));
+    }
+    let told = |seen: &str| seen.matches("notifications/tools/list_changed").count();
+    assert_eq!(
+        told(&first.seen) + told(&second.seen),
+        1,
+        "one stream carries the message:\n--- first\n{}\n--- second\n{}",
+        first.seen,
+        second.seen
+    );
+
+    // DELETE ends it everywhere.
+    let deleted = exchange(&lb, "DELETE", Some(&id), None);
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    for n in 0..3 {
+        assert_eq!(call(&lb, &id, 300 + n, "test_simple_text").status, 404);
+    }
+}
+
 /// An open response stream (SSE), read as it arrives.
 struct Open {
     stream: TcpStream,

@@ -306,6 +306,7 @@ impl RedisStore {
             channel,
             forward_channel: self.forward_channel(),
             tasks: self.tasks.clone(),
+            instance: self.instance.clone(),
             server: server.clone(),
             local: self.local.clone(),
             prefix: self.settings.prefix.clone(),
@@ -353,11 +354,12 @@ impl RedisStore {
     fn watch(&self, id: &str, session: &Session) {
         let (conn, script, key) = (self.conn.clone(), self.update.clone(), self.key(id));
         let url = redact(&self.settings.url);
-        let (fconn, fchannel, fid, own) = (
+        let (fconn, fchannel, fid, own, me) = (
             self.conn.clone(),
             self.forward_channel(),
             id.to_owned(),
             format!("{}-", self.instance),
+            self.instance.clone(),
         );
         session.set_forward(
             own.clone(),
@@ -372,7 +374,7 @@ impl RedisStore {
                 {
                     return;
                 }
-                let Ok(json) = serde_json::to_string(&Forwarded::of(&fid, what)) else {
+                let Ok(json) = serde_json::to_string(&Forwarded::of(&fid, &me, what)) else {
                     return;
                 };
                 let (mut conn, channel) = (fconn.clone(), fchannel.clone());
@@ -520,6 +522,7 @@ impl SessionStore for RedisStore {
                 result: None,
                 error: None,
                 cancel: false,
+                taken_by: None,
             };
             if let Ok(json) = serde_json::to_string(&ended)
                 && let Err(e) = publish(&mut conn, &self.forward_channel(), json).await
@@ -718,10 +721,13 @@ struct Forwarded {
     error: Option<ErrorObject>,
     #[serde(default)]
     cancel: bool,
+    /// The session's GET stream is read on the instance `from` now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    taken_by: Option<String>,
 }
 
 impl Forwarded {
-    fn of(session: &str, what: Forward) -> Forwarded {
+    fn of(session: &str, instance: &str, what: Forward) -> Forwarded {
         let session = session.to_owned();
         match what {
             Forward::Answer { id, outcome } => {
@@ -736,6 +742,7 @@ impl Forwarded {
                     result,
                     error,
                     cancel: false,
+                    taken_by: None,
                 }
             }
             Forward::Cancel { id } => Forwarded {
@@ -745,6 +752,16 @@ impl Forwarded {
                 result: None,
                 error: None,
                 cancel: true,
+                taken_by: None,
+            },
+            Forward::StreamTaken => Forwarded {
+                session,
+                id: None,
+                ended: false,
+                result: None,
+                error: None,
+                cancel: false,
+                taken_by: Some(instance.to_owned()),
             },
         }
     }
@@ -757,6 +774,7 @@ struct Listener {
     channel: String,
     forward_channel: String,
     tasks: Arc<RedisTasks>,
+    instance: String,
     server: Server,
     local: Local,
     prefix: String,
@@ -827,6 +845,12 @@ impl Listener {
         else {
             return;
         };
+        if let Some(by) = &what.taken_by {
+            if *by != self.instance {
+                session.release_stream();
+            }
+            return;
+        }
         let Some(id) = what.id else {
             return;
         };

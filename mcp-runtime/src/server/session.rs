@@ -30,7 +30,8 @@ pub(crate) enum Change {
 }
 
 /// What one instance passes to the others about a session: the client's answer to a
-/// request another instance sent, or a cancellation of a request another one runs.
+/// request another instance sent, a cancellation of a request another one runs, or that
+/// the session's GET stream is now read here.
 #[derive(Clone, Debug)]
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) enum Forward {
@@ -41,6 +42,9 @@ pub(crate) enum Forward {
     Cancel {
         id: RequestId,
     },
+    /// The client reads the session's GET stream on this instance now: another one lets
+    /// go of its connection (a message goes out on one stream only).
+    StreamTaken,
 }
 
 /// Hands a [`Forward`] to the other instances (a shared store's channel).
@@ -259,6 +263,22 @@ impl Session {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Lets go of the connection that carries the session-wide messages (another
+    /// instance carries them now); they are kept for a client that comes back.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn release_stream(&self) {
+        let outbound = self
+            .outbound
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(outbound) = outbound
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move { outbound.release_connection().await });
         }
     }
 

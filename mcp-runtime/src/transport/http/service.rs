@@ -786,7 +786,9 @@ impl ServiceInner {
             Some(Some((stream, seq))) => match streams.stream(stream) {
                 Some(s) => (s, Resume::After(seq)),
                 None if self.log.is_some() => {
-                    return self.resume_elsewhere(headers, streams, stream, seq).await;
+                    return self
+                        .resume_elsewhere(headers, &session, streams, stream, seq)
+                        .await;
                 }
                 None => {
                     return error(
@@ -805,7 +807,12 @@ impl ServiceInner {
             }
         };
         match stream.attach(from, self.config.sse_retry, Vec::new()) {
-            Ok(rx) => sse_response(rx, self.config.keep_alive),
+            Ok(rx) => {
+                if Arc::ptr_eq(&stream, &streams.standalone) {
+                    self.took_stream(&session);
+                }
+                sse_response(rx, self.config.keep_alive)
+            }
             Err(AttachError::Busy) => error(
                 StatusCode::CONFLICT,
                 ErrorCode::INVALID_REQUEST,
@@ -822,6 +829,7 @@ impl ServiceInner {
     async fn resume_elsewhere(
         &self,
         headers: &McpHeaders<'_>,
+        session_core: &Session,
         streams: &HttpStreams,
         stream: u64,
         seq: u64,
@@ -870,7 +878,10 @@ impl ServiceInner {
                 Resume::Unsent
             };
             return match streams.standalone.attach(from, retry, preamble) {
-                Ok(rx) => sse_response(rx, self.config.keep_alive),
+                Ok(rx) => {
+                    self.took_stream(session_core);
+                    sse_response(rx, self.config.keep_alive)
+                }
                 Err(AttachError::Busy) => gone(),
             };
         }
@@ -882,6 +893,15 @@ impl ServiceInner {
         }
         tokio::spawn(sse::tail(log, session.to_owned(), stream, last, kept, tx));
         sse_response(rx, self.config.keep_alive)
+    }
+
+    /// The session's GET stream is read here now: with a shared store, the instance that
+    /// carried it before lets go of its connection, so that a message goes out on one
+    /// stream only.
+    fn took_stream(&self, session: &Session) {
+        if self.log.is_some() {
+            session.forward(crate::server::session::Forward::StreamTaken);
+        }
     }
 
     /// DELETE: ends the session.

@@ -152,4 +152,11 @@ impl Sink for Standalone {
             stream.finish();
         }
     }
+
+    fn release_connection(&self) -> SinkFuture<'_, ()> {
+        if let Some(stream) = self.0.upgrade() {
+            stream.disconnect();
+        }
+        Box::pin(std::future::ready(()))
+    }
 }
