@@ -32,6 +32,7 @@ mod load;
 mod memory;
 mod report;
 mod serve;
+mod stdio;
 
 use child::ServerChild;
 use clap::Parser;
@@ -74,6 +75,9 @@ struct Args {
     /// Worker threads of each server's runtime (default: one per core).
     #[arg(long)]
     server_threads: Option<usize>,
+    /// Also measure stdio (piped and lockstep) against the echo ceiling.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    stdio: bool,
     /// Worker threads of the load generator's runtime (default: one per core).
     #[arg(long)]
     client_threads: Option<usize>,
@@ -250,6 +254,9 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
             }
         }
     }
+    if args.stdio {
+        stdio_rounds(args, &mut rows)?;
+    }
     let valid = report::print(&mut rows, &args.connections);
     drop(servers);
     drop(balanced);
@@ -272,6 +279,48 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         report::print_memory(&mem);
     }
     Ok(valid)
+}
+
+/// The stdio rounds: ours and the echo, piped and lockstep, alternating first place.
+/// The echo answers with the bytes our server answered the probe call with.
+fn stdio_rounds(args: &Args, rows: &mut Vec<Row>) -> Result<(), BoxError> {
+    let mut ours = stdio::StdioChild::spawn(serve::Kind::Stdio, "")?;
+    let expected = ours.probe()?;
+    let text = std::str::from_utf8(&expected)?;
+    let mut echo = stdio::StdioChild::spawn(serve::Kind::StdioEcho, text)?;
+    if echo.probe()? != expected {
+        return Err("the stdio echo does not answer the captured line".into());
+    }
+    println!("stdio tools/call answer ({} bytes): {text}", expected.len());
+    let (warmup, slice) = (
+        Duration::from_secs_f64(args.warmup),
+        Duration::from_secs_f64(args.slice),
+    );
+    for round in 0..args.rounds {
+        let mut order = [
+            (Scenario::StdioPiped, true),
+            (Scenario::EchoPiped, true),
+            (Scenario::StdioLockstep, false),
+            (Scenario::EchoLockstep, false),
+        ];
+        if round % 2 == 1 {
+            order.swap(0, 1);
+            order.swap(2, 3);
+        }
+        for (scenario, piped) in order {
+            let child = match scenario {
+                Scenario::StdioPiped | Scenario::StdioLockstep => &mut ours,
+                _ => &mut echo,
+            };
+            let measured = if piped {
+                stdio::piped(child, &expected, warmup, slice)?
+            } else {
+                stdio::lockstep(child, &expected, warmup, slice)?
+            };
+            report::merge(rows, scenario, 1, measured.into());
+        }
+    }
+    Ok(())
 }
 
 /// A throwaway `redis-server` (no persistence) on a free port, stopped when dropped.

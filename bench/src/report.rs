@@ -7,6 +7,10 @@ use std::time::Duration;
 /// Throughput of ours / bare at least this, or the target is missed.
 const STATELESS_TARGET: f64 = 0.8;
 const SESSION_TARGET: f64 = 0.7;
+/// stdio: piped calls/s of ours / the echo's at least this; lockstep p50 of ours / the
+/// echo's at most this.
+const STDIO_PIPED_TARGET: f64 = 0.5;
+const STDIO_LOCKSTEP_TARGET: f64 = 2.0;
 /// Bytes of RSS per idle session at most.
 const SESSION_BYTES_TARGET: f64 = 8192.0;
 
@@ -28,6 +32,14 @@ pub enum Scenario {
     BalancedOne,
     /// nginx in front of three instances of ours, round robin, sessions in Redis.
     BalancedThree,
+    /// Ours on stdio, calls piped without waiting.
+    StdioPiped,
+    /// The stdio echo ceiling, piped.
+    EchoPiped,
+    /// Ours on stdio, one call at a time.
+    StdioLockstep,
+    /// The stdio echo ceiling, one call at a time.
+    EchoLockstep,
 }
 
 impl Scenario {
@@ -42,6 +54,10 @@ impl Scenario {
             Scenario::BalancedBare => "nginx -> bare",
             Scenario::BalancedOne => "nginx -> 1 x ours (Redis)",
             Scenario::BalancedThree => "nginx -> 3 x ours (Redis)",
+            Scenario::StdioPiped => "stdio, ours, piped",
+            Scenario::EchoPiped => "stdio, echo, piped",
+            Scenario::StdioLockstep => "stdio, ours, lockstep",
+            Scenario::EchoLockstep => "stdio, echo, lockstep",
         }
     }
 }
@@ -288,6 +304,41 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
                 mine.throughput() / other.throughput()
             );
         }
+    }
+    // stdio against the echo ceiling: piped calls/s (target >= 0.5), lockstep p50 (<= 2).
+    if let (Some(ours), Some(echo)) = (find(Scenario::StdioPiped, 1), find(Scenario::EchoPiped, 1))
+    {
+        let ratio = ours.throughput() / echo.throughput();
+        let verdict = if ratio >= STDIO_PIPED_TARGET {
+            "ok"
+        } else {
+            "MISSED"
+        };
+        println!(
+            "  {:<30}        {ratio:.2} calls/s (target >= {STDIO_PIPED_TARGET:.1}) {verdict}; {:.2} CPU",
+            "stdio piped, ours / echo",
+            ours.cpu_per_call(ours.server_cpu) / echo.cpu_per_call(echo.server_cpu),
+        );
+    }
+    if let (Some(ours), Some(echo)) = (
+        find(Scenario::StdioLockstep, 1),
+        find(Scenario::EchoLockstep, 1),
+    ) {
+        let p50 = |r: &Row| {
+            let mut sorted = r.latencies.clone();
+            sorted.sort_unstable();
+            percentile(&sorted, 0.5) as f64
+        };
+        let ratio = p50(ours) / p50(echo).max(1.0);
+        let verdict = if ratio <= STDIO_LOCKSTEP_TARGET {
+            "ok"
+        } else {
+            "MISSED"
+        };
+        println!(
+            "  {:<30}        {ratio:.2} p50 (target <= {STDIO_LOCKSTEP_TARGET:.1}) {verdict}",
+            "stdio lockstep, ours / echo",
+        );
     }
     // The modern call against the legacy one, on the same server.
     for &c in connections {

@@ -31,6 +31,11 @@ pub enum Kind {
     SessionRedis,
     /// hyper alone: parses the JSON-RPC body, answers fixed bytes.
     Bare,
+    /// Our server on stdio (`mcp_runtime::run(Transport::Stdio)`).
+    Stdio,
+    /// The stdio ceiling: one thread, buffered, each line parsed into a
+    /// `serde_json::Value`, answered with `--body` and a newline.
+    StdioEcho,
 }
 
 /// Serves `kind` until stdin closes. `body` is the bare server's answer.
@@ -43,7 +48,17 @@ pub fn run(
     if let Some(n) = threads {
         runtime.worker_threads(n);
     }
+    if kind == Kind::StdioEcho {
+        return stdio_echo(body);
+    }
     let runtime = runtime.enable_all().build()?;
+    if kind == Kind::Stdio {
+        return runtime.block_on(async {
+            let server = Server::builder().name("mcp-bench").tool(add).build()?;
+            server.run(mcp_runtime::transport::Transport::Stdio).await?;
+            Ok(())
+        });
+    }
     runtime.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let mut stdout = std::io::stdout();
@@ -60,6 +75,7 @@ pub fn run(
                 mcp_runtime::transport::serve_http(&server, listener, config, stdin_closed())
                     .await?;
             }
+            Kind::Stdio | Kind::StdioEcho => {}
             Kind::Bare => {
                 let body = Bytes::copy_from_slice(body.as_bytes());
                 tokio::select! {
@@ -70,6 +86,30 @@ pub fn run(
         }
         Ok(())
     })
+}
+
+/// The stdio ceiling: reads lines, parses each into a `Value` (as any server must), and
+/// answers a `tools/call` with `body`; flushes when no more input is buffered.
+fn stdio_echo(body: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::BufRead as _;
+    let mut input = std::io::BufReader::with_capacity(64 << 10, std::io::stdin().lock());
+    let mut output = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+    let mut line = Vec::with_capacity(4096);
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            output.flush()?;
+            return Ok(());
+        }
+        let parsed: serde_json::Value = serde_json::from_slice(&line)?;
+        if parsed.get("method").and_then(serde_json::Value::as_str) == Some("tools/call") {
+            output.write_all(body.as_bytes())?;
+            output.write_all(b"\n")?;
+        }
+        if input.buffer().is_empty() {
+            output.flush()?;
+        }
+    }
 }
 
 async fn stdin_closed() {

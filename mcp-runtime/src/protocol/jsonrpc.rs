@@ -493,6 +493,26 @@ impl Serialize for Message {
 }
 
 impl Message {
+    /// Writes the message as JSON into `out`, as [`Message::to_json`] makes it, without
+    /// a buffer of its own.
+    pub fn write_json(&self, mut out: impl std::io::Write) -> serde_json::Result<()> {
+        let Message::Response(Response {
+            id: Some(id),
+            outcome: Ok(result),
+        }) = self
+        else {
+            return serde_json::to_writer(out, self);
+        };
+        out.write_all(br#"{"jsonrpc":"2.0","id":"#)
+            .map_err(serde_json::Error::io)?;
+        serde_json::to_writer(&mut out, id)?;
+        out.write_all(br#","result":"#)
+            .map_err(serde_json::Error::io)?;
+        out.write_all(result.get().as_bytes())
+            .map_err(serde_json::Error::io)?;
+        out.write_all(b"}").map_err(serde_json::Error::io)
+    }
+
     /// The message as JSON, exactly as serde would write it. A result response (what a
     /// server sends most) is written directly around its raw result: no serializer walks
     /// the envelope's keys.
@@ -589,6 +609,9 @@ mod tests {
         ];
         for message in &messages {
             let direct = message.to_json().unwrap();
+            let mut written = Vec::new();
+            message.write_json(&mut written).unwrap();
+            assert_eq!(written, direct, "write_json writes what to_json makes");
             if let Message::Response(Response {
                 id: Some(RequestId::Number(_)),
                 outcome: Ok(_),

@@ -367,8 +367,7 @@ impl Server {
             Transport::Stdio => {
                 tracing::info!(server = %self.info().name, "serving MCP on stdio");
                 let grace = HttpConfig::default().shutdown_grace;
-                let (stdin, stdout) = (stream::stdin(), tokio::io::stdout());
-                stream::serve_io_until(self, stdin, stdout, shutdown_signal(), grace).await
+                stream::serve_stdio(self, shutdown_signal(), grace).await
             }
             Transport::StreamableHttp {
                 host,

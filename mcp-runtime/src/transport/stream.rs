@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio_util::codec::{Decoder, FramedRead, LinesCodec, LinesCodecError};
+use tokio_util::codec::{Decoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 
 /// Serves one client over a byte stream until it closes its side. Requests are handled
@@ -46,6 +46,45 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    serve_lines(
+        server,
+        reader,
+        |rx| tokio::spawn(write_lines(writer, rx)),
+        shutdown,
+        grace,
+    )
+    .await
+}
+
+/// Serves on this process's stdin and stdout until stdin closes or `shutdown` resolves
+/// (see [`serve_io_until`]). Standard output is written by a thread of its own, with a
+/// buffer flushed whenever no more answers wait: tokio's `Stdout` would hand every write
+/// to its blocking pool.
+pub(crate) async fn serve_stdio(
+    server: &Server,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> Result<()> {
+    serve_lines(
+        server,
+        stdin(),
+        |rx| tokio::task::spawn_blocking(move || write_stdout(rx)),
+        shutdown,
+        grace,
+    )
+    .await
+}
+
+async fn serve_lines<R>(
+    server: &Server,
+    reader: R,
+    start_writer: impl FnOnce(mpsc::Receiver<Line>) -> tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> Result<()>
+where
+    R: AsyncRead + Unpin,
+{
     tokio::pin!(shutdown);
     let limits = server.limits().clone();
     let stop = CancellationToken::new();
@@ -53,7 +92,7 @@ where
     let (tx, rx) = mpsc::channel(limits.outbound_queue);
     let outbox = Outbound::new(Lines(tx.clone()));
     session.set_outbound(outbox.clone());
-    let writer_task = tokio::spawn(write_lines(writer, rx));
+    let writer_task = start_writer(rx);
     let mut tasks = JoinSet::new();
     let mut lines = FramedRead::new(reader, BoundedLines::new(limits.max_message_bytes));
     loop {
@@ -70,15 +109,11 @@ where
         };
         while tasks.try_join_next().is_some() {}
         let refusal = match frame {
-            Ok(Frame::Line(line)) if line.trim().is_empty() => continue,
+            Ok(Frame::Line(line)) if line.trim_ascii().is_empty() => continue,
             Ok(Frame::Line(line)) => Ok(line),
             Ok(Frame::TooLong) => Err(ErrorObject::new(
                 ErrorCode::INVALID_REQUEST,
                 format!("message larger than {} bytes", limits.max_message_bytes),
-            )),
-            Ok(Frame::NotUtf8) => Err(ErrorObject::new(
-                ErrorCode::PARSE_ERROR,
-                "Parse error: the message is not UTF-8",
             )),
             Err(e) => {
                 tracing::warn!(error = %e, "reading from the client failed");
@@ -106,10 +141,17 @@ where
             outbound: Some(outbox.clone()),
             ..RequestScope::default()
         };
-        let payload = Payload::decode(line.as_bytes());
-        let handling = server.handle(&session, admitted, payload, scope);
-        let tx = tx.clone();
-        tasks.spawn(async move { write(&tx, handling.await).await });
+        let payload = Payload::decode(&line);
+        drop(line);
+        let mut handling = Box::pin(server.handle(&session, admitted, payload, scope));
+        // Most requests finish in their first poll (a sync tool): answered without a task.
+        match futures_util::FutureExt::now_or_never(&mut handling) {
+            Some(answer) => write(&tx, answer).await,
+            None => {
+                let tx = tx.clone();
+                tasks.spawn(async move { write(&tx, handling.await).await });
+            }
+        }
     }
     // Long-lived requests (subscriptions/listen) end now, with their graceful answer.
     session.drain();
@@ -213,31 +255,30 @@ pub(crate) fn stdin() -> impl AsyncRead + Unpin {
     tokio_util::io::StreamReader::new(Box::pin(chunks))
 }
 
-/// One line of input, or why it cannot be one.
+/// One line of input (its bytes, without the newline), or why it cannot be one.
 enum Frame {
-    Line(String),
+    Line(bytes::BytesMut),
     TooLong,
-    NotUtf8,
 }
 
-/// Newline-delimited frames of bounded size. Unlike `LinesCodec`, a line that is too long
-/// or not UTF-8 is a frame of its own, not a stream error: the reader goes on with the
-/// next line (tokio-util's reader pauses after an error, even with lines buffered).
-struct BoundedLines(LinesCodec);
+/// Newline-delimited frames of at most `max` bytes, split off the read buffer without a
+/// copy (the JSON parser checks the UTF-8 of what it reads). A line that is too long is
+/// a frame of its own, not a stream error: the reader skips to the next newline and goes
+/// on (tokio-util's reader pauses after an error, even with lines buffered).
+struct BoundedLines {
+    max: usize,
+    /// Bytes of `buf` already searched for a newline.
+    searched: usize,
+    /// Inside a line that is too long: its bytes are dropped up to its newline.
+    discarding: bool,
+}
 
 impl BoundedLines {
     fn new(max: usize) -> Self {
-        BoundedLines(LinesCodec::new_with_max_length(max))
-    }
-
-    fn lift(result: Result<Option<String>, LinesCodecError>) -> std::io::Result<Option<Frame>> {
-        match result {
-            Ok(line) => Ok(line.map(Frame::Line)),
-            Err(LinesCodecError::MaxLineLengthExceeded) => Ok(Some(Frame::TooLong)),
-            Err(LinesCodecError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
-                Ok(Some(Frame::NotUtf8))
-            }
-            Err(LinesCodecError::Io(e)) => Err(e),
+        BoundedLines {
+            max,
+            searched: 0,
+            discarding: false,
         }
     }
 }
@@ -247,11 +288,54 @@ impl Decoder for BoundedLines {
     type Error = std::io::Error;
 
     fn decode(&mut self, buf: &mut bytes::BytesMut) -> std::io::Result<Option<Frame>> {
-        Self::lift(self.0.decode(buf))
+        loop {
+            let Some(at) = memchr::memchr(b'\n', &buf[self.searched..]) else {
+                self.searched = buf.len();
+                if self.discarding {
+                    buf.clear();
+                    self.searched = 0;
+                } else if buf.len() > self.max {
+                    // Too long already: say so once, and drop the rest of it.
+                    buf.clear();
+                    self.searched = 0;
+                    self.discarding = true;
+                    return Ok(Some(Frame::TooLong));
+                }
+                return Ok(None);
+            };
+            let end = self.searched + at;
+            self.searched = 0;
+            let mut line = buf.split_to(end + 1);
+            if self.discarding {
+                self.discarding = false;
+                continue;
+            }
+            line.truncate(end);
+            if line.last() == Some(&b'\r') {
+                line.truncate(end - 1);
+            }
+            if line.len() > self.max {
+                return Ok(Some(Frame::TooLong));
+            }
+            return Ok(Some(Frame::Line(line)));
+        }
     }
 
     fn decode_eof(&mut self, buf: &mut bytes::BytesMut) -> std::io::Result<Option<Frame>> {
-        Self::lift(self.0.decode_eof(buf))
+        if let Some(frame) = self.decode(buf)? {
+            return Ok(Some(frame));
+        }
+        // A last line without its newline.
+        if buf.is_empty() || self.discarding {
+            buf.clear();
+            return Ok(None);
+        }
+        self.searched = 0;
+        let line = buf.split_to(buf.len());
+        if line.len() > self.max {
+            return Ok(Some(Frame::TooLong));
+        }
+        Ok(Some(Frame::Line(line)))
     }
 }
 
@@ -272,6 +356,37 @@ fn encode(line: &Line) -> Option<Vec<u8>> {
     }
 }
 
+/// The stdout writer's loop, on a thread of its own: encodes each line into a buffer and
+/// writes it out whenever no more lines wait.
+fn write_stdout(mut rx: mpsc::Receiver<Line>) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+    while let Some(first) = rx.blocking_recv() {
+        encode_into(&first, &mut out)?;
+        while let Ok(more) = rx.try_recv() {
+            encode_into(&more, &mut out)?;
+        }
+        out.flush()?;
+    }
+    out.flush()
+}
+
+/// Writes `line` and its newline; one that cannot be serialized is logged and skipped.
+fn encode_into(line: &Line, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let written = match line {
+        Line::One(message) => message.write_json(&mut *out),
+        Line::Batch(responses) => serde_json::to_writer(&mut *out, responses),
+    };
+    match written {
+        Ok(()) => out.write_all(b"\n"),
+        Err(e) if e.is_io() => Err(e.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "a message could not be serialized");
+            Ok(())
+        }
+    }
+}
+
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut writer: W,
     mut rx: mpsc::Receiver<Line>,
@@ -287,4 +402,56 @@ async fn write_lines<W: AsyncWrite + Unpin>(
         writer.flush().await?;
     }
     writer.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+
+    fn lines(max: usize, chunks: &[&[u8]]) -> Vec<String> {
+        let mut codec = BoundedLines::new(max);
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        let take = |frame: Option<Frame>, out: &mut Vec<String>| match frame {
+            Some(Frame::Line(line)) => out.push(String::from_utf8_lossy(&line).into_owned()),
+            Some(Frame::TooLong) => out.push("<too long>".into()),
+            None => {}
+        };
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            loop {
+                let frame = codec.decode(&mut buf).unwrap();
+                let done = frame.is_none();
+                take(frame, &mut out);
+                if done {
+                    break;
+                }
+            }
+        }
+        while let Some(frame) = codec.decode_eof(&mut buf).unwrap() {
+            take(Some(frame), &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn lines_split_across_chunks_with_crlf_and_a_last_line_without_newline() {
+        assert_eq!(
+            lines(64, &[b"{\"a\":1}\n{\"b\"", b":2}\r\n\n", b"{\"c\":3}"]),
+            ["{\"a\":1}", "{\"b\":2}", "", "{\"c\":3}"]
+        );
+    }
+
+    #[test]
+    fn a_line_too_long_is_one_frame_and_reading_goes_on() {
+        // Whole in one chunk, then spread over several without its newline yet.
+        assert_eq!(lines(4, &[b"123456\nok\n"]), ["<too long>", "ok"]);
+        assert_eq!(
+            lines(4, &[b"1234", b"5678", b"9", b"0\nok\n"]),
+            ["<too long>", "ok"]
+        );
+        assert_eq!(lines(4, &[b"12345678"]), ["<too long>"]);
+        assert_eq!(lines(4, &[b"1234\n"]), ["1234"]);
+    }
 }
