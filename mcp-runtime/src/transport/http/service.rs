@@ -737,7 +737,6 @@ impl ServiceInner {
         id: Option<&HeaderValue>,
     ) -> Result<&'s HttpStreams, Response<HttpBody>> {
         let queue = self.server.limits().outbound_queue;
-        let id = id.and_then(|v| v.to_str().ok());
         let (log, replay) = (self.log.as_ref(), self.config.replay_buffer);
         HttpStreams::of(session, id, log, replay, queue).ok_or_else(|| {
             error(

@@ -44,7 +44,7 @@ impl HttpStreams {
     /// `None` only when something else is attached to the session.
     pub(crate) fn of<'s>(
         session: &'s Session,
-        id: Option<&str>,
+        id: Option<&http::HeaderValue>,
         log: Option<&Arc<dyn EventLog>>,
         replay: usize,
         queue: usize,
@@ -52,6 +52,7 @@ impl HttpStreams {
         if let Some(streams) = session.attached::<HttpStreams>() {
             return Some(streams);
         }
+        let id = id.and_then(|v| v.to_str().ok());
         let log = log.zip(id).map(|(log, id)| (log.clone(), Arc::from(id)));
         let streams = Arc::new(HttpStreams::new(replay, queue, log));
         let standalone = Arc::downgrade(&streams.standalone);
