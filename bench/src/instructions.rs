@@ -46,7 +46,7 @@ pub async fn run(calls: u64, expected: &Bytes, modern: &Bytes) -> Result<bool, B
             out_arg.as_str(),
         ];
         let child = ServerChild::spawn_wrapped(kind, body, Some(1), &wrapper)?;
-        let mut client = Client::open(child.addr, mode).await?;
+        let mut client = Client::open(child.addr, mode, None).await?;
         for _ in 0..WARM_UP {
             check(client.call().await?, expected)?;
         }

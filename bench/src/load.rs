@@ -44,6 +44,8 @@ pub struct Target {
     pub expected: Expected,
     /// The server processes (several behind a balancer): their CPU is summed.
     pub server_pids: Vec<u32>,
+    /// `Authorization` of every request, for a server that checks tokens.
+    pub bearer: Option<HeaderValue>,
 }
 
 /// What one scenario measured.
@@ -70,6 +72,7 @@ pub struct Client {
     host: HeaderValue,
     session: Option<HeaderValue>,
     modern: bool,
+    bearer: Option<HeaderValue>,
 }
 
 /// The status, session id and body of one answer.
@@ -92,6 +95,7 @@ impl Client {
             host: HeaderValue::from_str(&addr.to_string())?,
             session: None,
             modern: false,
+            bearer: None,
         })
     }
 
@@ -112,6 +116,10 @@ impl Client {
         let mut req = builder.body(Full::new(Bytes::from_static(body.as_bytes())))?;
         if let Some(id) = &self.session {
             req.headers_mut().insert("mcp-session-id", id.clone());
+        }
+        if let Some(bearer) = &self.bearer {
+            req.headers_mut()
+                .insert(http::header::AUTHORIZATION, bearer.clone());
         }
         self.sender.ready().await?;
         let resp = self.sender.send_request(req).await?;
@@ -151,9 +159,14 @@ impl Client {
             .await
     }
 
-    pub async fn open(addr: SocketAddr, mode: Mode) -> Result<Client, BoxError> {
+    pub async fn open(
+        addr: SocketAddr,
+        mode: Mode,
+        bearer: Option<&HeaderValue>,
+    ) -> Result<Client, BoxError> {
         let mut client = Client::connect(addr).await?;
         client.modern = mode == Mode::Modern;
+        client.bearer = bearer.cloned();
         if mode == Mode::Session {
             client.initialize().await?;
         }
@@ -163,7 +176,16 @@ impl Client {
 
 /// Calls `add(2, 3)` once and returns the answer's body, after checking it says 5.
 pub async fn probe(addr: SocketAddr, mode: Mode) -> Result<Bytes, BoxError> {
-    let mut client = Client::open(addr, mode).await?;
+    probe_with(addr, mode, None).await
+}
+
+/// [`probe`] with a bearer token.
+pub async fn probe_with(
+    addr: SocketAddr,
+    mode: Mode,
+    bearer: Option<&HeaderValue>,
+) -> Result<Bytes, BoxError> {
+    let mut client = Client::open(addr, mode, bearer).await?;
     let answer = client.call().await?;
     let text = String::from_utf8_lossy(&answer.body);
     let json: serde_json::Value = serde_json::from_slice(&answer.body)?;
@@ -184,7 +206,7 @@ pub async fn run(
 ) -> Result<Outcome, BoxError> {
     let mut clients = Vec::with_capacity(conns);
     for _ in 0..conns {
-        clients.push(Client::open(target.addr, target.mode).await?);
+        clients.push(Client::open(target.addr, target.mode, target.bearer.as_ref()).await?);
     }
     let start = Instant::now() + warmup;
     let end = start + measure;

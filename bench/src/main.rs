@@ -25,6 +25,7 @@
 //! `--instructions N` with `MCP_BENCH_CALLGRIND_DIR=dir` keeps the callgrind profiles there
 //! for `callgrind_annotate`.
 
+mod auth;
 mod balancer;
 mod child;
 mod instructions;
@@ -199,6 +200,26 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
             balanced.push((scenario, nginx, pids, mode));
         }
     }
+    // The stateless server again, checking a bearer token on every call (a JWT, ES256,
+    // its key from a JWKS file): the token is verified once and then found in the cache.
+    let authed = match auth::setup() {
+        Ok((jwks, token)) => {
+            let child = ServerChild::spawn(
+                serve::Kind::StatelessAuth,
+                &jwks.display().to_string(),
+                threads,
+            )?;
+            let bearer = http::HeaderValue::from_str(&format!("Bearer {token}"))?;
+            if load::probe_with(child.addr, Mode::Stateless, Some(&bearer)).await? != body {
+                return Err("the server checking tokens answers differently".into());
+            }
+            Some((child, bearer))
+        }
+        Err(e) => {
+            println!("(no key for the auth row: {e})");
+            None
+        }
+    };
     println!("tools/call response ({} bytes): {text}", body.len());
     println!(
         "2026-07-28 tools/call response ({} bytes): {modern_text}",
@@ -209,7 +230,7 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
         args.rounds, args.slice, args.warmup
     );
 
-    let at = |child: &ServerChild| (child.addr, vec![child.pid()]);
+    let at = |child: &ServerChild| (child.addr, vec![child.pid()], None);
     let mut servers = vec![
         (Scenario::Stateless, at(&stateless), Mode::Stateless, &body),
         (Scenario::Session, at(&session), Mode::Session, &body),
@@ -225,8 +246,12 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
     if let Some(child) = &session_redis {
         servers.push((Scenario::SessionRedis, at(child), Mode::Session, &body));
     }
+    if let Some((child, bearer)) = &authed {
+        let target = (child.addr, vec![child.pid()], Some(bearer.clone()));
+        servers.push((Scenario::StatelessAuth, target, Mode::Stateless, &body));
+    }
     for (scenario, nginx, pids, mode) in &balanced {
-        servers.push((*scenario, (nginx.addr, pids.clone()), *mode, &body));
+        servers.push((*scenario, (nginx.addr, pids.clone(), None), *mode, &body));
     }
     let mut rows: Vec<Row> = Vec::new();
     for round in 0..args.rounds {
@@ -236,12 +261,13 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
             servers.rotate_left(1);
         }
         for &conns in &args.connections {
-            for (scenario, (addr, pids), mode, expected) in &servers {
+            for (scenario, (addr, pids, bearer), mode, expected) in &servers {
                 let target = Target {
                     addr: *addr,
                     mode: *mode,
                     expected: (*expected).clone(),
                     server_pids: pids.clone(),
+                    bearer: bearer.clone(),
                 };
                 let outcome = load::run(
                     &target,
@@ -260,6 +286,7 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
     let valid = report::print(&mut rows, &args.connections);
     drop(servers);
     drop(balanced);
+    drop(authed);
     drop((
         stateless,
         session,

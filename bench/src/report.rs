@@ -11,6 +11,8 @@ const SESSION_TARGET: f64 = 0.7;
 /// echo's at most this.
 const STDIO_PIPED_TARGET: f64 = 0.5;
 const STDIO_LOCKSTEP_TARGET: f64 = 2.0;
+/// Server CPU per call with a bearer token checked, at most this times without.
+const AUTH_TARGET: f64 = 1.2;
 /// Bytes of RSS per idle session at most.
 const SESSION_BYTES_TARGET: f64 = 8192.0;
 
@@ -26,6 +28,8 @@ pub enum Scenario {
     BareModern,
     /// Our server with sessions, kept in Redis.
     SessionRedis,
+    /// Our server, stateless, checking a bearer token on every call.
+    StatelessAuth,
     /// nginx in front of the bare server.
     BalancedBare,
     /// nginx in front of one instance of ours, sessions in Redis.
@@ -51,6 +55,7 @@ impl Scenario {
             Scenario::Modern => "ours, 2026-07-28",
             Scenario::BareModern => "bare (2026 bytes)",
             Scenario::SessionRedis => "ours, session in Redis",
+            Scenario::StatelessAuth => "ours, stateless, auth",
             Scenario::BalancedBare => "nginx -> bare",
             Scenario::BalancedOne => "nginx -> 1 x ours (Redis)",
             Scenario::BalancedThree => "nginx -> 3 x ours (Redis)",
@@ -271,6 +276,23 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
             c,
             redis.cpu_per_call(redis.server_cpu) / memory.cpu_per_call(memory.server_cpu),
             redis.throughput() / memory.throughput()
+        );
+    }
+    // A bearer token checked on every call against none (target: 1.2x the CPU at most).
+    for &c in connections {
+        let (Some(auth), Some(open)) = (
+            find(Scenario::StatelessAuth, c),
+            find(Scenario::Stateless, c),
+        ) else {
+            continue;
+        };
+        let ratio = auth.cpu_per_call(auth.server_cpu) / open.cpu_per_call(open.server_cpu);
+        let verdict = if ratio <= AUTH_TARGET { "ok" } else { "MISSED" };
+        println!(
+            "  {:<30} {:>3} conns: {ratio:.2} CPU (target <= {AUTH_TARGET:.1}) {verdict}, {:.2} calls/s",
+            "auth on / auth off",
+            c,
+            auth.throughput() / open.throughput()
         );
     }
     // Through the balancer: one instance against the ceiling behind the same nginx, three

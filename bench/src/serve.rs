@@ -29,6 +29,8 @@ pub enum Kind {
     Session,
     /// Our server with its sessions in Redis (`--body` carries the Redis URL).
     SessionRedis,
+    /// Our server, stateless, checking bearer tokens (`--body` carries the JWKS file).
+    StatelessAuth,
     /// hyper alone: parses the JSON-RPC body, answers fixed bytes.
     Bare,
     /// Our server on stdio (`mcp_runtime::run(Transport::Stdio)`).
@@ -65,11 +67,18 @@ pub fn run(
         writeln!(stdout, "{}", listener.local_addr()?)?;
         stdout.flush()?;
         match kind {
-            Kind::Stateless | Kind::Session | Kind::SessionRedis => {
+            Kind::Stateless | Kind::Session | Kind::SessionRedis | Kind::StatelessAuth => {
                 let server = Server::builder().name("mcp-bench").tool(add).build()?;
+                let auth = (kind == Kind::StatelessAuth).then(|| {
+                    let mut auth = mcp_runtime::auth::AuthSettings::new(crate::auth::ISSUER);
+                    auth.jwks = Some(body.to_owned());
+                    auth.audience = Some(crate::auth::AUDIENCE.to_owned());
+                    auth
+                });
                 let config = HttpConfig {
-                    stateless: kind == Kind::Stateless,
+                    stateless: matches!(kind, Kind::Stateless | Kind::StatelessAuth),
                     redis_url: (kind == Kind::SessionRedis).then(|| body.to_owned()),
+                    auth,
                     ..HttpConfig::default()
                 };
                 mcp_runtime::transport::serve_http(&server, listener, config, stdin_closed())
