@@ -677,6 +677,24 @@ impl Open {
         }
     }
 
+    /// Reads until what arrived holds `needle` `times` times; panics after `within`.
+    fn wait_for_count(&mut self, needle: &str, times: usize, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut buf = [0u8; 4096];
+        while self.seen.matches(needle).count() < times {
+            assert!(
+                Instant::now() < deadline,
+                "not {times} {needle:?} within {within:?}; the stream carried:\n{}",
+                self.seen
+            );
+            match self.stream.read(&mut buf) {
+                Ok(0) => panic!("the stream ended before {needle:?}:\n{}", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(_) => {}
+            }
+        }
+    }
+
     /// Reads until what arrived holds `needle`; panics after `within`.
     fn wait_for(&mut self, needle: &str, within: Duration) {
         let deadline = Instant::now() + within;
@@ -754,8 +772,10 @@ fn a_request_stream_lost_on_one_instance_resumes_on_another() {
 }
 
 /// The session's GET stream on A: A dies (SIGKILL) with a list change the client has not
-/// read yet. The client resumes on B, which never served the session, and gets it (A
-/// kept it in Redis), then B's own. Every change is made through C.
+/// read yet, and another is raised after A died, before the client is back. The client
+/// resumes on B, which never served the session: it gets the first from A's log, the
+/// second from the store's numbered events, in order, and not the one it had seen; then
+/// B's own. Every change is made through C.
 #[test]
 fn a_get_stream_whose_instance_was_killed_resumes_on_another() {
     let Some(binary) = service("redis-server") else {
@@ -767,30 +787,58 @@ fn a_get_stream_whose_instance_was_killed_resumes_on_another() {
     let id = session(&a, &a);
     let mut stream = Open::request(&a, "GET", Some(&id), "2025-11-25", None);
     stream.wait_for("200 OK", Duration::from_secs(10));
-    let changed = call(&c, &id, 1, "test_trigger_tool_change");
-    assert_eq!(changed.status, 200, "{}", changed.body);
+    let trigger = |n: i64, tool: &str| {
+        let changed = call(&c, &id, n, tool);
+        assert_eq!(changed.status, 200, "{}", changed.body);
+    };
+    trigger(1, "test_trigger_tool_change");
     stream.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
     let last = last_event_id(&stream.seen);
     drop(stream);
     // Raised while the client is away: A keeps it for the client.
-    let changed = call(&c, &id, 2, "test_trigger_prompt_change");
-    assert_eq!(changed.status, 200, "{}", changed.body);
+    trigger(2, "test_trigger_prompt_change");
     std::thread::sleep(Duration::from_millis(500));
     servers[0].kill();
+    // Raised after A died: nobody holds the stream, and B has no copy of the session.
+    trigger(3, "test_trigger_tool_change");
+    std::thread::sleep(Duration::from_millis(300));
 
     let mut resumed = Open::resume(&b, &id, &last);
-    resumed.wait_for(
-        "notifications/prompts/list_changed",
-        Duration::from_secs(10),
-    );
+    resumed.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
+    let prompts = resumed.seen.find("notifications/prompts/list_changed");
+    let tools = resumed.seen.find("notifications/tools/list_changed");
     assert!(
-        !resumed.seen.contains("notifications/tools/list_changed"),
-        "the event the client had seen came again:\n{}",
+        prompts.is_some() && prompts < tools,
+        "the kept change first, then the one raised after A died:\n{}",
         resumed.seen
     );
-    let changed = call(&c, &id, 3, "test_trigger_tool_change");
-    assert_eq!(changed.status, 200, "{}", changed.body);
-    resumed.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = resumed
+        .stream
+        .set_read_timeout(Some(Duration::from_millis(100)));
+    let mut rest = [0u8; 4096];
+    while let Ok(n) = resumed.stream.read(&mut rest) {
+        if n == 0 {
+            break;
+        }
+        resumed.seen.push_str(&String::from_utf8_lossy(&rest[..n]));
+    }
+    let count = |what: &str| resumed.seen.matches(what).count();
+    assert_eq!(
+        (
+            count("notifications/prompts/list_changed"),
+            count("notifications/tools/list_changed")
+        ),
+        (1, 1),
+        "each once, and not the one the client had seen:\n{}",
+        resumed.seen
+    );
+    trigger(4, "test_trigger_prompt_change");
+    resumed.wait_for_count(
+        "notifications/prompts/list_changed",
+        2,
+        Duration::from_secs(10),
+    );
 }
 
 /// Three instances behind nginx; the one running a long call is killed (SIGKILL) mid-call.

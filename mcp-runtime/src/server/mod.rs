@@ -319,6 +319,35 @@ impl Server {
         let _ = self.inner.relay.set(relay);
     }
 
+    /// Tells `session` alone about a server event given as JSON (one another instance
+    /// delivered, and died before its client heard of it).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn deliver_json_to(&self, session: &Session, json: &str) {
+        let Ok(event) = serde_json::from_str::<Event>(json) else {
+            tracing::debug!("an unreadable kept event");
+            return;
+        };
+        if !session.is_initialized() {
+            return;
+        }
+        let params = NotificationParams::default();
+        let notification = match &event {
+            Event::ResourceUpdated { uri } if session.is_subscribed(uri) => {
+                Notification::of::<ResourceUpdated>(&ResourceUpdatedParams {
+                    uri: uri.clone(),
+                    meta: None,
+                })
+            }
+            Event::ToolsChanged => Notification::of::<ToolListChanged>(&params),
+            Event::PromptsChanged => Notification::of::<PromptListChanged>(&params),
+            Event::ResourcesChanged => Notification::of::<ResourceListChanged>(&params),
+            _ => return,
+        };
+        if let Ok(notification) = notification {
+            session.notify(Message::Notification(notification));
+        }
+    }
+
     /// Tells this process's sessions and listeners about `event` (raised here or on
     /// another instance).
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]

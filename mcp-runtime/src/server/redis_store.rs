@@ -27,7 +27,7 @@ use futures_util::StreamExt as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -67,6 +67,21 @@ else
 end
 return 1
 ";
+
+/// Publishes an event numbered in the order of every instance's events, and keeps the
+/// last ones, so that an instance taking over a dead one's stream finds what it missed.
+/// KEYS: the counter, the list. ARGV: the event (JSON), how many to keep, the channel.
+const PUBLISH_EVENT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+local entry = n .. ' ' .. ARGV[1]
+redis.call('RPUSH', KEYS[2], entry)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('PUBLISH', ARGV[3], entry)
+return n
+";
+
+/// Numbered events kept for an instance that takes over a dead one's stream.
+const EVENTS_KEPT: usize = 1024;
 
 /// What `initialize` settled, which no later request changes.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -283,9 +298,15 @@ impl RedisStore {
         let channel = self.channel();
         let (conn, publish_channel) = (self.conn.clone(), channel.clone());
         let local_server = server.clone();
+        let script = Arc::new(redis::Script::new(PUBLISH_EVENT));
+        let keys = Arc::new([
+            format!("{}eventseq", self.settings.prefix),
+            format!("{}eventlog", self.settings.prefix),
+        ]);
         server.set_relay(Arc::new(move |event: Event| {
             let (mut conn, channel, server) =
                 (conn.clone(), publish_channel.clone(), local_server.clone());
+            let (script, keys) = (script.clone(), keys.clone());
             let Ok(json) = serde_json::to_string(&event) else {
                 return;
             };
@@ -294,7 +315,15 @@ impl RedisStore {
                 return;
             };
             runtime.spawn(async move {
-                if let Err(e) = publish(&mut conn, &channel, json).await {
+                let published: redis::RedisResult<u64> = script
+                    .key(&keys[0])
+                    .key(&keys[1])
+                    .arg(json)
+                    .arg(EVENTS_KEPT)
+                    .arg(&channel)
+                    .invoke_async(&mut conn)
+                    .await;
+                if let Err(e) = published {
                     tracing::warn!(error = %e, "an event could not be published to Redis: only this instance's sessions hear of it");
                     server.deliver(&event);
                 }
@@ -307,6 +336,7 @@ impl RedisStore {
             forward_channel: self.forward_channel(),
             tasks: self.tasks.clone(),
             instance: self.instance.clone(),
+            heard: self.events.heard.clone(),
             server: server.clone(),
             local: self.local.clone(),
             prefix: self.settings.prefix.clone(),
@@ -562,11 +592,26 @@ const ENDED_TTL_MS: u64 = 60_000;
 /// instance's number in its top 32 bits, and `{prefix}instance:{number}`, renewed every
 /// second, says that instance is alive.
 struct RedisEventLog {
-    tx: tokio::sync::mpsc::Sender<LoggedEvent>,
+    tx: tokio::sync::mpsc::Sender<Keep>,
     conn: ConnectionManager,
     prefix: String,
     instance: u32,
     next: AtomicU32,
+    /// The number of the last event this instance heard (and delivered, or is
+    /// delivering): kept with each stream's events.
+    heard: Arc<AtomicU64>,
+}
+
+/// What the event log's writer writes.
+enum Keep {
+    /// An event, with the number of the last event heard when it was made.
+    Event(LoggedEvent, u64),
+    /// A client reads this stream here now: the number of the last event heard.
+    Attached {
+        session: Arc<str>,
+        stream: u64,
+        heard: u64,
+    },
 }
 
 impl RedisEventLog {
@@ -583,6 +628,7 @@ impl RedisEventLog {
             prefix,
             instance,
             next: AtomicU32::new(1),
+            heard: Arc::default(),
         })
     }
 }
@@ -596,10 +642,58 @@ impl EventLog for RedisEventLog {
         (u64::from(self.instance) << 32) | u64::from(self.next.fetch_add(1, Ordering::Relaxed))
     }
 
-    fn append(&self, event: LoggedEvent) -> Result<(), LoggedEvent> {
-        self.tx.try_send(event).map_err(|e| {
-            tracing::warn!("the Redis event log falls behind: an event goes out without being kept for other instances");
-            e.into_inner()
+    fn append(&self, event: LoggedEvent) -> bool {
+        let heard = self.heard.load(Ordering::Acquire);
+        let queued = self.tx.try_send(Keep::Event(event, heard)).is_ok();
+        if !queued {
+            tracing::warn!(
+                "the Redis event log falls behind: an event goes out without being kept for other instances"
+            );
+        }
+        queued
+    }
+
+    fn heard(&self) -> u64 {
+        self.heard.load(Ordering::Acquire)
+    }
+
+    fn attached(&self, session: Arc<str>, stream: u64) {
+        let heard = self.heard.load(Ordering::Acquire);
+        if self
+            .tx
+            .try_send(Keep::Attached {
+                session,
+                stream,
+                heard,
+            })
+            .is_err()
+        {
+            tracing::warn!("the Redis event log falls behind: a stream's position is not kept");
+        }
+    }
+
+    fn missed<'a>(
+        &'a self,
+        after: u64,
+        upto: u64,
+    ) -> StoreFuture<'a, Result<Vec<String>, StoreError>> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let entries: Vec<String> = redis::cmd("LRANGE")
+                .arg(format!("{}eventlog", self.prefix))
+                .arg(0)
+                .arg(-1)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("Redis: {e}")))?;
+            Ok(entries
+                .into_iter()
+                .filter_map(|entry| {
+                    let (n, json) = entry.split_once(' ')?;
+                    let n: u64 = n.parse().ok()?;
+                    (n > after && n <= upto).then(|| json.to_owned())
+                })
+                .collect())
         })
     }
 
@@ -628,6 +722,11 @@ impl EventLog for RedisEventLog {
             for (field, value) in fields {
                 match field.as_str() {
                     "end" => log.ended = true,
+                    "heard" => {
+                        log.heard = std::str::from_utf8(&value)
+                            .ok()
+                            .and_then(|v| v.parse().ok());
+                    }
                     "req" => log.request = String::from_utf8(value).ok(),
                     _ => {
                         if let Some(seq) = field.strip_prefix("e:").and_then(|n| n.parse().ok()) {
@@ -645,7 +744,7 @@ impl EventLog for RedisEventLog {
 /// Writes the queued events, a batch per round trip, then lets each go to its client.
 /// Redis failing, they go anyway (unkept, which is logged): a client is not held up.
 async fn write_events(
-    mut rx: tokio::sync::mpsc::Receiver<LoggedEvent>,
+    mut rx: tokio::sync::mpsc::Receiver<Keep>,
     mut conn: ConnectionManager,
     prefix: String,
     ttl_ms: u64,
@@ -653,7 +752,21 @@ async fn write_events(
     let mut batch = Vec::with_capacity(EVENT_BATCH);
     while rx.recv_many(&mut batch, EVENT_BATCH).await > 0 {
         let mut pipe = redis::pipe();
-        for event in &batch {
+        for keep in &batch {
+            let (event, heard) = match keep {
+                Keep::Event(event, heard) => (event, *heard),
+                Keep::Attached {
+                    session,
+                    stream,
+                    heard,
+                } => {
+                    let key = stream_key(&prefix, session, *stream);
+                    pipe.hset(&key, "heard", *heard).ignore();
+                    pipe.pexpire(&key, i64::try_from(ttl_ms).unwrap_or(i64::MAX))
+                        .ignore();
+                    continue;
+                }
+            };
             let key = stream_key(&prefix, &event.session, event.stream);
             if event.seq == 0 {
                 pipe.hset(&key, "end", 1).ignore();
@@ -662,6 +775,7 @@ async fn write_events(
             }
             pipe.hset(&key, format!("e:{}", event.seq), event.bytes.as_ref())
                 .ignore();
+            pipe.hset(&key, "heard", heard).ignore();
             if event.seq == 1
                 && let Some(request) = &event.request
             {
@@ -677,8 +791,10 @@ async fn write_events(
         if let Err(e) = pipe.query_async::<()>(&mut conn).await {
             tracing::warn!(error = %e, events = batch.len(), "SSE events could not be kept in Redis: a client that resumes on another instance misses them");
         }
-        for event in batch.drain(..) {
-            (event.then)();
+        for keep in batch.drain(..) {
+            if let Keep::Event(event, _) = keep {
+                (event.then)();
+            }
         }
     }
 }
@@ -775,6 +891,8 @@ struct Listener {
     forward_channel: String,
     tasks: Arc<RedisTasks>,
     instance: String,
+    /// The number of the last event heard.
+    heard: Arc<AtomicU64>,
     server: Server,
     local: Local,
     prefix: String,
@@ -806,8 +924,22 @@ impl Listener {
                                 self.tasks.on_message(&payload, &self.server);
                                 continue;
                             }
-                            match serde_json::from_str::<Event>(&payload) {
-                                Ok(event) => self.deliver(event).await,
+                            // "n {json}" (numbered), or the JSON alone (a task's state).
+                            let (number, json) = match payload.split_once(' ') {
+                                Some((n, json)) if n.bytes().all(|b| b.is_ascii_digit()) => {
+                                    (n.parse::<u64>().ok(), json)
+                                }
+                                _ => (None, payload.as_str()),
+                            };
+                            match serde_json::from_str::<Event>(json) {
+                                Ok(event) => {
+                                    if let Some(n) = number {
+                                        // Before it is delivered: what a stream keeps
+                                        // while delivering it says it was heard.
+                                        self.heard.fetch_max(n, Ordering::AcqRel);
+                                    }
+                                    self.deliver(event).await;
+                                }
                                 Err(e) => {
                                     tracing::debug!(error = %e, "an unknown event on the Redis channel")
                                 }

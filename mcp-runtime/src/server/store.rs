@@ -84,9 +84,29 @@ pub trait EventLog: Send + Sync + 'static {
     fn stream_id(&self) -> u64;
 
     /// Keeps `event` without waiting, and calls its `then` once it is kept (or could not
-    /// be: the event still goes to the client, and the failure is logged). `Err` hands
-    /// the event back when it cannot even be queued.
-    fn append(&self, event: LoggedEvent) -> Result<(), LoggedEvent>;
+    /// be: the event still goes to the client, and the failure is logged). False when it
+    /// cannot even be queued (`then` is then dropped, not called).
+    fn append(&self, event: LoggedEvent) -> bool;
+
+    /// The number of the last server event (a list change, a resource update) this
+    /// instance heard, in the order of every instance's events; 0 without numbering.
+    fn heard(&self) -> u64 {
+        0
+    }
+
+    /// A client reads `stream` (a session's GET stream) here now: its log says which
+    /// server events this instance had heard, so that one taking it over should this
+    /// instance die knows what it missed.
+    fn attached(&self, session: Arc<str>, stream: u64) {
+        let _ = (session, stream);
+    }
+
+    /// The server events (as JSON) numbered after `after`, up to `upto`, that are still
+    /// kept.
+    fn missed(&self, after: u64, upto: u64) -> StoreFuture<'_, Result<Vec<String>, StoreError>> {
+        let _ = (after, upto);
+        Box::pin(std::future::ready(Ok(Vec::new())))
+    }
 
     /// What is kept of a stream of `session`, or `None` when nothing is.
     fn read<'a>(
@@ -126,6 +146,9 @@ pub struct StreamLog {
     pub ended: bool,
     /// The instance that writes it is alive.
     pub owner_alive: bool,
+    /// For a GET stream: the number of the last server event its instance had heard when
+    /// it last wrote ([`EventLog::heard`]).
+    pub heard: Option<u64>,
 }
 
 /// Sessions in this process's memory, at most `max`, each ended after `idle` unused.

@@ -808,7 +808,7 @@ impl ServiceInner {
         match stream.attach(from, self.config.sse_retry, Vec::new()) {
             Ok(rx) => {
                 if Arc::ptr_eq(&stream, &streams.standalone) {
-                    self.took_stream(&session);
+                    self.took_stream(&session, headers, &stream);
                 }
                 sse_response(rx, self.config.keep_alive)
             }
@@ -847,8 +847,9 @@ impl ServiceInner {
             return gone();
         };
         // Where this instance's GET stream stands before the log is read: what it gets
-        // from now on follows the log's events.
+        // from now on follows the log's events. And the last server event heard here.
         let mark = streams.standalone.position();
+        let heard = log.heard();
         let mut kept = match log.read(session, stream).await {
             Ok(Some(kept)) => kept,
             // A GET stream that sent nothing (or nothing still kept): this instance's
@@ -867,18 +868,28 @@ impl ServiceInner {
             }
         }
         if super::sessions::is_standalone(stream) {
-            // The session's GET stream. Its instance alive, it kept everything the client
-            // missed; gone, it may not have kept what was raised since it died, and this
-            // instance's copy heard of that too: the copy's unsent events follow (a list
-            // change or a resource update can then come twice, never not at all).
-            let from = if kept.owner_alive {
+            // The session's GET stream: the kept events first. Then the server events
+            // (list changes, resource updates) that the other instance had not heard when
+            // it last wrote (its `heard`), up to the last one heard here, delivered from
+            // the store to this session: once each, whether that instance is alive or
+            // dead. This instance's copy skips what it held before (`mark`) and sends
+            // what comes after. Without a `heard` (a log from before numbering), the
+            // copy's unsent events follow instead: a message may then come twice.
+            let missed = match kept.heard {
+                Some(there) => log.missed(there, heard).await.ok(),
+                None => None,
+            };
+            let from = if kept.owner_alive || missed.is_some() {
                 Resume::After(mark)
             } else {
                 Resume::Unsent
             };
             return match streams.standalone.attach(from, retry, preamble) {
                 Ok(rx) => {
-                    self.took_stream(session_core);
+                    self.took_stream(session_core, headers, &streams.standalone);
+                    for event in missed.unwrap_or_default() {
+                        self.server.deliver_json_to(session_core, &event);
+                    }
                     sse_response(rx, self.config.keep_alive)
                 }
                 Err(AttachError::Busy) => gone(),
@@ -897,9 +908,13 @@ impl ServiceInner {
     /// The session's GET stream is read here now: with a shared store, the instance that
     /// carried it before lets go of its connection, so that a message goes out on one
     /// stream only.
-    fn took_stream(&self, session: &Session) {
-        if self.log.is_some() {
-            session.forward(crate::server::session::Forward::StreamTaken);
+    fn took_stream(&self, session: &Session, headers: &McpHeaders<'_>, stream: &EventStream) {
+        let Some(log) = &self.log else {
+            return;
+        };
+        session.forward(crate::server::session::Forward::StreamTaken);
+        if let Some(id) = headers.session_id.and_then(|v| v.to_str().ok()) {
+            log.attached(Arc::from(id), stream.id());
         }
     }
 
