@@ -460,3 +460,62 @@ async fn an_over_long_line_is_refused_and_the_server_keeps_going() {
     assert!(rest.is_empty(), "{rest:?}");
     assert!(status.success(), "{status}");
 }
+
+/// Over stdio, what a call sends goes out before its result, also for calls answered at
+/// once (the reading thread writes those itself, the writer thread the rest): 20 calls
+/// written at once, each sending 30 progress notifications without waiting.
+#[test]
+fn a_calls_notifications_precede_its_result_over_stdio() {
+    use std::io::{BufRead as _, Write as _};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_everything"))
+        .env("RUST_LOG", "error")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start everything: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut input = String::new();
+    input.push_str(
+        &json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": { "name": "order", "version": "1" } } })
+        .to_string(),
+    );
+    input.push('\n');
+    input.push_str(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    input.push('\n');
+    for id in 1..=20 {
+        input.push_str(
+            &json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+            "name": "ticker", "arguments": { "steps": 30, "interval_ms": 0 },
+            "_meta": { "progressToken": format!("t{id}") } } })
+            .to_string(),
+        );
+        input.push('\n');
+    }
+    stdin.write_all(input.as_bytes()).expect("write stdin");
+    drop(stdin);
+    let mut steps: HashMap<String, Vec<u64>> = HashMap::new();
+    let mut answered = 0;
+    for line in stdout.lines() {
+        let message: Value = serde_json::from_str(&line.expect("a line")).expect("JSON");
+        if message["method"] == "notifications/progress" {
+            let token = message["params"]["progressToken"]
+                .as_str()
+                .unwrap_or_default();
+            let progress = message["params"]["progress"].as_f64().unwrap_or_default() as u64;
+            steps.entry(token.to_owned()).or_default().push(progress);
+        } else if let Some(id) = message["id"].as_u64().filter(|id| *id > 0) {
+            let seen = steps.get(&format!("t{id}")).cloned().unwrap_or_default();
+            assert_eq!(
+                seen,
+                (1..=30).collect::<Vec<_>>(),
+                "call {id} answered before all its progress: {message}"
+            );
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, 20);
+    assert!(child.wait().expect("the server exits").success());
+}

@@ -610,7 +610,9 @@ async fn ticker(
         let message = format!("step {step} of {steps} (pid {pid})");
         ctx.progress_with_message(f64::from(step), Some(f64::from(steps)), message)
             .await;
-        tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+        if interval_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+        }
     }
     format!("ticked {steps} times")
 }

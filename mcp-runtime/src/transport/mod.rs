@@ -20,6 +20,7 @@
 //! transport as on these.
 
 mod http;
+mod stdio;
 mod stream;
 
 pub use crate::server::{
@@ -367,7 +368,7 @@ impl Server {
             Transport::Stdio => {
                 tracing::info!(server = %self.info().name, "serving MCP on stdio");
                 let grace = HttpConfig::default().shutdown_grace;
-                stream::serve_stdio(self, shutdown_signal(), grace).await
+                stdio::serve_stdio(self, shutdown_signal(), grace).await
             }
             Transport::StreamableHttp {
                 host,

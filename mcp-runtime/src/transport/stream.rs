@@ -56,25 +56,6 @@ where
     .await
 }
 
-/// Serves on this process's stdin and stdout until stdin closes or `shutdown` resolves
-/// (see [`serve_io_until`]). Standard output is written by a thread of its own, with a
-/// buffer flushed whenever no more answers wait: tokio's `Stdout` would hand every write
-/// to its blocking pool.
-pub(crate) async fn serve_stdio(
-    server: &Server,
-    shutdown: impl Future<Output = ()>,
-    grace: Duration,
-) -> Result<()> {
-    serve_lines(
-        server,
-        stdin(),
-        |rx| tokio::task::spawn_blocking(move || write_stdout(rx)),
-        shutdown,
-        grace,
-    )
-    .await
-}
-
 async fn serve_lines<R>(
     server: &Server,
     reader: R,
@@ -177,21 +158,29 @@ where
 
 /// Writes the core's answer to a payload, if it has one.
 async fn write(tx: &mpsc::Sender<Line>, answer: Answer) {
-    let line = match answer {
-        Answer::Accepted | Answer::Cancelled => return,
+    if let Some(line) = line_of(answer) {
+        // The writer ends only once every sender is gone: it cannot be gone here.
+        let _ = tx.send(line).await;
+    }
+}
+
+/// The line that carries the core's answer to a payload, if it has one.
+pub(super) fn line_of(answer: Answer) -> Option<Line> {
+    Some(match answer {
+        Answer::Accepted | Answer::Cancelled => return None,
         Answer::Response(r) | Answer::Refused(r) => Line::One(Box::new(Message::Response(r))),
         Answer::Batch(responses) => {
             Line::Batch(responses.into_iter().map(Message::Response).collect())
         }
-    };
-    // The writer ends only once every sender is gone: it cannot be gone here.
-    let _ = tx.send(line).await;
+    })
 }
 
-/// A line to write: one message, or the responses to a batch as one array.
-enum Line {
+/// A line to write: one message, or the responses to a batch as one array; or the end of
+/// writing (stdio: the writer stops there).
+pub(super) enum Line {
     One(Box<Message>),
     Batch(Vec<Message>),
+    End,
 }
 
 /// The stream's side of the core's [`Outbound`]: a bounded queue of lines.
@@ -211,48 +200,6 @@ impl Sink for Lines {
             }
         }
     }
-}
-
-/// Standard input, read on a thread of its own rather than tokio's blocking pool: a read
-/// that waits for a line that never comes must not keep the process from exiting once
-/// serving is over (tokio waits for its blocking pool's threads at shutdown). At most
-/// `DEPTH` chunks wait in the channel; then the thread waits for the server to read.
-pub(crate) fn stdin() -> impl AsyncRead + Unpin {
-    const CHUNK: usize = 64 << 10;
-    const DEPTH: usize = 4;
-    let (tx, rx) = mpsc::channel::<std::io::Result<bytes::Bytes>>(DEPTH);
-    let spawned = std::thread::Builder::new()
-        .name("mcp-stdin".into())
-        .spawn(move || {
-            use std::io::Read as _;
-            let mut input = std::io::stdin().lock();
-            let mut buf = vec![0; CHUNK];
-            loop {
-                let item = match input.read(&mut buf) {
-                    Ok(0) => return,
-                    Ok(n) => Ok(bytes::Bytes::copy_from_slice(&buf[..n])),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => Err(e),
-                };
-                let failed = item.is_err();
-                if tx.blocking_send(item).is_err() || failed {
-                    return;
-                }
-            }
-        });
-    let rx = match spawned {
-        Ok(_) => Some(rx),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the thread that reads stdin");
-            None
-        }
-    };
-    let chunks = futures_util::stream::unfold(rx, |rx| async move {
-        let mut rx = rx?;
-        let item = rx.recv().await?;
-        Some((item, Some(rx)))
-    });
-    tokio_util::io::StreamReader::new(Box::pin(chunks))
 }
 
 /// One line of input (its bytes, without the newline), or why it cannot be one.
@@ -343,6 +290,7 @@ fn encode(line: &Line) -> Option<Vec<u8>> {
     let bytes = match line {
         Line::One(message) => message.to_json(),
         Line::Batch(responses) => serde_json::to_vec(responses),
+        Line::End => return None,
     };
     match bytes {
         Ok(mut bytes) => {
@@ -356,26 +304,12 @@ fn encode(line: &Line) -> Option<Vec<u8>> {
     }
 }
 
-/// The stdout writer's loop, on a thread of its own: encodes each line into a buffer and
-/// writes it out whenever no more lines wait.
-fn write_stdout(mut rx: mpsc::Receiver<Line>) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
-    while let Some(first) = rx.blocking_recv() {
-        encode_into(&first, &mut out)?;
-        while let Ok(more) = rx.try_recv() {
-            encode_into(&more, &mut out)?;
-        }
-        out.flush()?;
-    }
-    out.flush()
-}
-
 /// Writes `line` and its newline; one that cannot be serialized is logged and skipped.
-fn encode_into(line: &Line, out: &mut impl std::io::Write) -> std::io::Result<()> {
+pub(super) fn encode_into(line: &Line, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let written = match line {
         Line::One(message) => message.write_json(&mut *out),
         Line::Batch(responses) => serde_json::to_writer(&mut *out, responses),
+        Line::End => return Ok(()),
     };
     match written {
         Ok(()) => out.write_all(b"\n"),
