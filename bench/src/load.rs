@@ -21,6 +21,9 @@ const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialize
 /// headers that mirror the body.
 const MODERN_CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"mcp-bench","version":"0.1.0"}}}}"#;
 
+/// The first round of a two-round 2026-07-28 call: `roots` asks for the client's roots.
+const ROOTS_CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"roots","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"roots":{}},"io.modelcontextprotocol/clientInfo":{"name":"mcp-bench","version":"0.1.0"}}}}"#;
+
 /// How a connection talks to its server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -32,6 +35,9 @@ pub enum Mode {
     Modern,
     /// The bare server: calls straight away.
     Bare,
+    /// MCP 2026-07-28, a call in two rounds: `input_required`, then the retry with the
+    /// answer and the `requestState` (one "call" is both).
+    Retry,
 }
 
 /// The body every call must be answered with.
@@ -72,6 +78,7 @@ pub struct Client {
     host: HeaderValue,
     session: Option<HeaderValue>,
     modern: bool,
+    retry: bool,
     bearer: Option<HeaderValue>,
 }
 
@@ -95,17 +102,27 @@ impl Client {
             host: HeaderValue::from_str(&addr.to_string())?,
             session: None,
             modern: false,
+            retry: false,
             bearer: None,
         })
     }
 
     /// POSTs `body` to `/mcp` with the headers a Streamable HTTP client sends.
     pub async fn post(&mut self, body: &'static str) -> Result<Answer, BoxError> {
+        self.post_body(Bytes::from_static(body.as_bytes())).await
+    }
+
+    async fn post_body(&mut self, body: Bytes) -> Result<Answer, BoxError> {
         let builder = Request::post("/mcp")
             .header(HOST, self.host.clone())
             .header(ACCEPT, "application/json, text/event-stream")
             .header(CONTENT_TYPE, "application/json");
-        let builder = if self.modern {
+        let builder = if self.retry {
+            builder
+                .header("mcp-protocol-version", "2026-07-28")
+                .header("mcp-method", "tools/call")
+                .header("mcp-name", "roots")
+        } else if self.modern {
             builder
                 .header("mcp-protocol-version", "2026-07-28")
                 .header("mcp-method", "tools/call")
@@ -113,7 +130,7 @@ impl Client {
         } else {
             builder.header("mcp-protocol-version", PROTOCOL_VERSION)
         };
-        let mut req = builder.body(Full::new(Bytes::from_static(body.as_bytes())))?;
+        let mut req = builder.body(Full::new(body))?;
         if let Some(id) = &self.session {
             req.headers_mut().insert("mcp-session-id", id.clone());
         }
@@ -153,9 +170,34 @@ impl Client {
         Ok(())
     }
 
-    /// One `tools/call` of `add(2, 3)`.
+    /// One `tools/call` of `add(2, 3)` (or, in `Retry` mode, both rounds of `roots`).
     pub async fn call(&mut self) -> Result<Answer, BoxError> {
-        self.post(if self.modern { MODERN_CALL } else { CALL })
+        if self.retry {
+            return self.call_twice().await;
+        }
+        self.post_body(Bytes::from_static(
+            if self.modern { MODERN_CALL } else { CALL }.as_bytes(),
+        ))
+        .await
+    }
+
+    /// The two rounds of `roots`: the first must ask for the roots; the retry carries
+    /// them and the state, and its answer is the call's.
+    async fn call_twice(&mut self) -> Result<Answer, BoxError> {
+        let first = self
+            .post_body(Bytes::from_static(ROOTS_CALL.as_bytes()))
+            .await?;
+        let json: serde_json::Value = serde_json::from_slice(&first.body)?;
+        let result = &json["result"];
+        let state = result["requestState"].as_str();
+        if first.status != StatusCode::OK || result["resultType"] != "input_required" {
+            return Err(format!("round 1: {} {json}", first.status).into());
+        }
+        let mut retry: serde_json::Value = serde_json::from_str(ROOTS_CALL)?;
+        retry["params"]["requestState"] = serde_json::json!(state);
+        retry["params"]["inputResponses"] =
+            serde_json::json!({ "roots": { "roots": [{ "uri": "file:///bench" }] } });
+        self.post_body(Bytes::from(serde_json::to_vec(&retry)?))
             .await
     }
 
@@ -166,6 +208,7 @@ impl Client {
     ) -> Result<Client, BoxError> {
         let mut client = Client::connect(addr).await?;
         client.modern = mode == Mode::Modern;
+        client.retry = mode == Mode::Retry;
         client.bearer = bearer.cloned();
         if mode == Mode::Session {
             client.initialize().await?;
@@ -189,8 +232,10 @@ pub async fn probe_with(
     let answer = client.call().await?;
     let text = String::from_utf8_lossy(&answer.body);
     let json: serde_json::Value = serde_json::from_slice(&answer.body)?;
+    // add(2, 3) is 5; `roots` counts the one root the retry sends.
+    let expected = serde_json::json!(if mode == Mode::Retry { 1 } else { 5 });
     let sum = json.pointer("/result/structuredContent/result");
-    if answer.status != StatusCode::OK || sum != Some(&serde_json::json!(5)) {
+    if answer.status != StatusCode::OK || sum != Some(&expected) {
         return Err(format!("{mode:?}: unexpected answer {} {text}", answer.status).into());
     }
     Ok(answer.body)

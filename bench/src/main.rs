@@ -146,6 +146,8 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
     if load::probe(bare_modern.addr, Mode::Bare).await? != modern_body {
         return Err("the bare server does not answer the captured 2026-07-28 body".into());
     }
+    // A call in two rounds on the same server: its answer, once the retry carries the roots.
+    let retry_body = load::probe(stateless.addr, Mode::Retry).await?;
     // Sessions in Redis, when a redis-server is at hand: the same answer, one Redis round
     // trip more per call.
     let redis = RedisChild::start();
@@ -241,6 +243,12 @@ async fn bench(args: &Args) -> Result<bool, BoxError> {
             at(&bare_modern),
             Mode::Bare,
             &modern_body,
+        ),
+        (
+            Scenario::ModernRetry,
+            at(&stateless),
+            Mode::Retry,
+            &retry_body,
         ),
     ];
     if let Some(child) = &session_redis {

@@ -26,6 +26,8 @@ pub enum Scenario {
     Modern,
     /// hyper alone, answering the bytes of the 2026-07-28 answer.
     BareModern,
+    /// Our server, a 2026-07-28 call in two rounds (`input_required`, then the retry).
+    ModernRetry,
     /// Our server with sessions, kept in Redis.
     SessionRedis,
     /// Our server, stateless, checking a bearer token on every call.
@@ -54,6 +56,7 @@ impl Scenario {
             Scenario::Bare => "bare hyper",
             Scenario::Modern => "ours, 2026-07-28",
             Scenario::BareModern => "bare (2026 bytes)",
+            Scenario::ModernRetry => "ours, 2026, 2 rounds",
             Scenario::SessionRedis => "ours, session in Redis",
             Scenario::StatelessAuth => "ours, stateless, auth",
             Scenario::BalancedBare => "nginx -> bare",
@@ -360,6 +363,21 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
         println!(
             "  {:<30}        {ratio:.2} p50 (target <= {STDIO_LOCKSTEP_TARGET:.1}) {verdict}",
             "stdio lockstep, ours / echo",
+        );
+    }
+    // A call in two rounds (both counted as one call) against a one-round call.
+    for &c in connections {
+        let (Some(retry), Some(modern)) =
+            (find(Scenario::ModernRetry, c), find(Scenario::Modern, c))
+        else {
+            continue;
+        };
+        println!(
+            "  {:<30} {:>3} conns: {:.2} CPU, {:.2} calls/s",
+            "2 rounds / 1 round (2026)",
+            c,
+            retry.cpu_per_call(retry.server_cpu) / modern.cpu_per_call(modern.server_cpu),
+            retry.throughput() / modern.throughput()
         );
     }
     // The modern call against the legacy one, on the same server.

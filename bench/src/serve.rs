@@ -20,6 +20,13 @@ fn add(a: i64, b: i64) -> i64 {
     a + b
 }
 
+/// Counts the client's roots, asking for them first: in 2026-07-28 a two-round request
+/// (an `input_required` answer, then the retry with the roots).
+#[tool]
+async fn roots(ctx: Context) -> Result<usize, ClientRequestError> {
+    Ok(ctx.input("roots").list_roots().await?.len())
+}
+
 /// Which server a child runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
@@ -68,7 +75,11 @@ pub fn run(
         stdout.flush()?;
         match kind {
             Kind::Stateless | Kind::Session | Kind::SessionRedis | Kind::StatelessAuth => {
-                let server = Server::builder().name("mcp-bench").tool(add).build()?;
+                let server = Server::builder()
+                    .name("mcp-bench")
+                    .tool(add)
+                    .tool(roots)
+                    .build()?;
                 let auth = (kind == Kind::StatelessAuth).then(|| {
                     let mut auth = mcp_runtime::auth::AuthSettings::new(crate::auth::ISSUER);
                     auth.jwks = Some(body.to_owned());
