@@ -927,7 +927,10 @@ async fn an_instance_killed_mid_call_is_survived_through_the_balancer() {
 async fn task_client(url: &str) -> Client {
     Client::builder()
         .era(Era::Modern)
-        .capabilities(json!({ "extensions": { "io.modelcontextprotocol/tasks": {} } }))
+        .capabilities(json!({
+            "elicitation": {},
+            "extensions": { "io.modelcontextprotocol/tasks": {} },
+        }))
         .http(url)
         .await
         .unwrap_or_else(|e| panic!("connecting to {url}: {e}"))
@@ -941,7 +944,8 @@ async fn task_status(client: &Client, id: &Value) -> Value {
 }
 
 /// A task runs on A: B answers `tasks/get` for it, and a `tasks/cancel` sent to B stops it
-/// on A. A second task's instance is killed: B reports that task failed, and why.
+/// on A. Another asks two questions, answered through B one at a time. A last task's
+/// instance is killed: B reports that task failed, and why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tasks_are_seen_and_cancelled_through_another_instance_and_fail_with_theirs() {
     let Some(binary) = service("redis-server") else {
@@ -967,6 +971,57 @@ async fn tasks_are_seen_and_cancelled_through_another_instance_and_fail_with_the
     // Applied on A before B answered: both see it at once.
     assert_eq!(task_status(&on_a, id).await["status"], "cancelled");
     assert_eq!(task_status(&on_b, id).await["status"], "cancelled");
+
+    // Questions of a task on A, answered one at a time through B: after each answer,
+    // B shows the questions still open, at once.
+    let asking = on_a
+        .request(
+            "tools/call",
+            json!({ "name": "multi_input", "arguments": {} }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("tools/call multi_input: {e}"));
+    let id = &asking["taskId"];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let view = task_status(&on_b, id).await;
+        let asked = view["inputRequests"].as_object().map_or(0, |m| m.len());
+        if view["status"] == "input_required" && asked == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no two questions: {view}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let answer = |name: &str| json!({ "action": "accept", "content": { "name": name } });
+    on_b.request(
+        "tasks/update",
+        json!({ "taskId": id, "inputResponses": { "first": answer("Ada") } }),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("tasks/update through B: {e}"));
+    let view = task_status(&on_b, id).await;
+    assert_eq!(view["status"], "input_required", "{view}");
+    let open: Vec<&String> = view["inputRequests"]
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(open, ["second"], "{view}");
+    on_b.request(
+        "tasks/update",
+        json!({ "taskId": id, "inputResponses": { "second": answer("Grace") } }),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("tasks/update through B: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let done = loop {
+        let view = task_status(&on_b, id).await;
+        if view["status"] == "completed" {
+            break view;
+        }
+        assert!(Instant::now() < deadline, "not completed: {view}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(done.to_string().contains("Got Ada and Grace"), "{done}");
 
     let second = on_a
         .request("tools/call", slow)

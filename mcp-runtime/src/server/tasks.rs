@@ -498,9 +498,15 @@ impl Task {
         let mut state = self.lock();
         let before = state.pending.len();
         state.pending.retain(|p| !p.answer.is_closed());
-        if state.pending.len() != before && state.pending.is_empty() && !state.status.is_terminal()
-        {
+        if state.pending.len() == before || state.status.is_terminal() {
+            return;
+        }
+        if state.pending.is_empty() {
             self.set_status(&mut state, Status::Working);
+        } else {
+            // Still waiting for the rest: the questions shown change all the same.
+            state.updated = SystemTime::now();
+            self.changed(&state);
         }
     }
 
@@ -508,15 +514,25 @@ impl Task {
     /// name no waiting question are ignored.
     pub(crate) fn update(&self, responses: Map<String, Value>) {
         let mut state = self.lock();
+        let mut answered = false;
         for (key, answer) in responses {
             if let Some(at) = state.pending.iter().position(|p| p.key == key) {
                 let pending = state.pending.remove(at);
                 // A handler that stopped waiting has dropped its receiver: nothing to do.
                 let _ = pending.answer.send(answer);
+                answered = true;
             }
         }
-        if state.pending.is_empty() && state.status == Status::InputRequired {
+        if state.status != Status::InputRequired || !answered {
+            return;
+        }
+        if state.pending.is_empty() {
             self.set_status(&mut state, Status::Working);
+        } else {
+            // A partial answer: the task still waits, for fewer questions. Its view (and
+            // what other instances keep of it) changes.
+            state.updated = SystemTime::now();
+            self.changed(&state);
         }
     }
 
