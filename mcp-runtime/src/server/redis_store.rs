@@ -203,7 +203,8 @@ pub struct RedisStore {
     touch: redis::Script,
     update: Arc<redis::Script>,
     local: Local,
-    /// This process among the instances: the prefix of its requests to clients.
+    /// This process among the instances (its number, in hex): the prefix of its requests
+    /// to clients, and who took a session's GET stream.
     instance: String,
     last_sweep: Mutex<Instant>,
     make: OnceLock<SessionFactory>,
@@ -249,9 +250,7 @@ impl RedisStore {
             touch: redis::Script::new(TOUCH),
             update: Arc::new(redis::Script::new(UPDATE)),
             local: Arc::default(),
-            instance: new_session_id()
-                .map(|id| id.chars().take(10).collect())
-                .map_err(StoreError::Random)?,
+            instance: format!("{number:08x}"),
             last_sweep: Mutex::new(Instant::now()),
             make: OnceLock::new(),
         })
@@ -271,7 +270,7 @@ impl RedisStore {
 
     fn unavailable(&self, e: &redis::RedisError) -> StoreError {
         tracing::warn!(error = %e, url = %redact(&self.settings.url), "the Redis session store failed");
-        StoreError::Unavailable(format!("Redis: {e}"))
+        redis_unavailable(e)
     }
 
     fn local(&self) -> MutexGuard<'_, HashMap<String, (Arc<Session>, Instant), RandomState>> {
@@ -685,7 +684,7 @@ impl EventLog for RedisEventLog {
                 .arg(-1)
                 .query_async(&mut conn)
                 .await
-                .map_err(|e| StoreError::Unavailable(format!("Redis: {e}")))?;
+                .map_err(|e| redis_unavailable(&e))?;
             Ok(entries
                 .into_iter()
                 .filter_map(|entry| {
@@ -711,7 +710,7 @@ impl EventLog for RedisEventLog {
                 .exists(&owner)
                 .query_async(&mut conn)
                 .await
-                .map_err(|e| StoreError::Unavailable(format!("Redis: {e}")))?;
+                .map_err(|e| redis_unavailable(&e))?;
             if fields.is_empty() {
                 return Ok(None);
             }
@@ -749,6 +748,7 @@ async fn write_events(
     prefix: String,
     ttl_ms: u64,
 ) {
+    let ttl = i64::try_from(ttl_ms).unwrap_or(i64::MAX);
     let mut batch = Vec::with_capacity(EVENT_BATCH);
     while rx.recv_many(&mut batch, EVENT_BATCH).await > 0 {
         let mut pipe = redis::pipe();
@@ -762,8 +762,7 @@ async fn write_events(
                 } => {
                     let key = stream_key(&prefix, session, *stream);
                     pipe.hset(&key, "heard", *heard).ignore();
-                    pipe.pexpire(&key, i64::try_from(ttl_ms).unwrap_or(i64::MAX))
-                        .ignore();
+                    pipe.pexpire(&key, ttl).ignore();
                     continue;
                 }
             };
@@ -785,8 +784,7 @@ async fn write_events(
             if event.seq > keep {
                 pipe.hdel(&key, format!("e:{}", event.seq - keep)).ignore();
             }
-            pipe.pexpire(&key, i64::try_from(ttl_ms).unwrap_or(i64::MAX))
-                .ignore();
+            pipe.pexpire(&key, ttl).ignore();
         }
         if let Err(e) = pipe.query_async::<()>(&mut conn).await {
             tracing::warn!(error = %e, events = batch.len(), "SSE events could not be kept in Redis: a client that resumes on another instance misses them");
@@ -906,7 +904,11 @@ impl Listener {
         loop {
             match self.client.get_async_pubsub().await {
                 Ok(mut pubsub) => match pubsub
-                    .subscribe(&[&self.channel, &self.forward_channel, &self.tasks.channel()])
+                    .subscribe(&[
+                        self.channel.as_str(),
+                        &self.forward_channel,
+                        self.tasks.channel(),
+                    ])
                     .await
                 {
                     Ok(()) => {
@@ -1037,6 +1039,11 @@ impl Listener {
         }
         self.server.deliver(&event);
     }
+}
+
+/// A Redis failure as the store's error.
+pub(super) fn redis_unavailable(e: &redis::RedisError) -> StoreError {
+    StoreError::Unavailable(format!("Redis: {e}"))
 }
 
 /// Publishes `message` on `channel` (redis-rs's `PUBLISH`).

@@ -6,6 +6,7 @@
 //! through the event channel.
 
 use super::Event;
+use super::redis_store::redis_unavailable;
 use super::store::{StoreError, StoreFuture};
 use super::tasks::{SharedTask, SharedTasks, TaskOp, TaskRecord};
 use redis::aio::ConnectionManager;
@@ -49,6 +50,8 @@ enum Write {
 pub(super) struct RedisTasks {
     conn: ConnectionManager,
     prefix: String,
+    /// `{prefix}tasks`.
+    channel: String,
     instance: u32,
     tx: mpsc::Sender<Write>,
     waiting: Mutex<HashMap<String, oneshot::Sender<()>>>,
@@ -67,6 +70,7 @@ impl RedisTasks {
         let tasks = Arc::new(RedisTasks {
             conn: conn.clone(),
             prefix: prefix.to_owned(),
+            channel: format!("{prefix}tasks"),
             instance,
             tx,
             waiting: Mutex::default(),
@@ -76,8 +80,8 @@ impl RedisTasks {
         tasks
     }
 
-    pub(super) fn channel(&self) -> String {
-        format!("{}tasks", self.prefix)
+    pub(super) fn channel(&self) -> &str {
+        &self.channel
     }
 
     fn key(&self, id: &str) -> String {
@@ -125,10 +129,6 @@ impl RedisTasks {
     }
 }
 
-fn unavailable(e: &redis::RedisError) -> StoreError {
-    StoreError::Unavailable(format!("Redis: {e}"))
-}
-
 impl SharedTasks for RedisTasks {
     fn put(&self, record: TaskRecord) -> StoreFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
@@ -142,7 +142,7 @@ impl SharedTasks for RedisTasks {
                 .arg(ttl)
                 .query_async::<()>(&mut conn)
                 .await
-                .map_err(|e| unavailable(&e))
+                .map_err(|e| redis_unavailable(&e))
         })
     }
 
@@ -159,7 +159,7 @@ impl SharedTasks for RedisTasks {
                 .arg(self.key(id))
                 .query_async(&mut conn)
                 .await
-                .map_err(|e| unavailable(&e))?;
+                .map_err(|e| redis_unavailable(&e))?;
             let Some(json) = json else {
                 return Ok(None);
             };
@@ -170,7 +170,7 @@ impl SharedTasks for RedisTasks {
                 .arg(format!("{}instance:{}", self.prefix, kept.owner))
                 .query_async(&mut conn)
                 .await
-                .map_err(|e| unavailable(&e))?;
+                .map_err(|e| redis_unavailable(&e))?;
             Ok(Some(SharedTask {
                 record: kept.record,
                 alive,
@@ -196,7 +196,7 @@ impl SharedTasks for RedisTasks {
             let sent =
                 redis::AsyncCommands::publish::<_, _, i64>(&mut conn, self.channel(), message)
                     .await
-                    .map_err(|e| unavailable(&e));
+                    .map_err(|e| redis_unavailable(&e));
             let confirmed = match sent {
                 Ok(_) => tokio::time::timeout(self.timeout, rx)
                     .await

@@ -6,16 +6,17 @@
 //! two share the buffer, and a direct answer is written only when nothing is queued: what
 //! a call sent always goes out before its result.
 
-use super::stream::{Line, encode_into, line_of};
+use super::stream::{BoundedLines, Frame, Line, encode_into, line_of, too_long};
 use crate::error::Result;
-use crate::protocol::{ErrorCode, ErrorObject, Message, Payload, Response};
+use crate::protocol::{Message, Payload, Response};
 use crate::server::{Answer, EndReason, Outbound, RequestScope, Server, Session, Sink, SinkFuture};
 use std::future::Future;
-use std::io::{BufRead, Write as _};
+use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -176,37 +177,51 @@ struct Reader {
 
 impl Reader {
     fn run(self) {
+        use std::io::Read as _;
         let _entered = self.runtime.enter();
-        let mut input = std::io::BufReader::with_capacity(64 << 10, std::io::stdin().lock());
-        let mut line = Vec::with_capacity(4096);
+        let mut input = std::io::stdin().lock();
+        let mut lines = BoundedLines::new(self.max);
+        let mut buf = bytes::BytesMut::with_capacity(64 << 10);
+        let mut chunk = vec![0u8; 64 << 10];
+        let mut eof = false;
         loop {
-            let read = read_line(&mut input, &mut line, self.max);
-            if self.stopping.load(Ordering::Acquire) {
+            // Every whole line read so far; then what they answered goes out, before the
+            // thread waits for more input.
+            loop {
+                let frame = if eof {
+                    lines.decode_eof(&mut buf)
+                } else {
+                    lines.decode(&mut buf)
+                };
+                let Ok(Some(frame)) = frame else {
+                    break;
+                };
+                if self.stopping.load(Ordering::Acquire) {
+                    return;
+                }
+                match frame {
+                    Frame::TooLong => {
+                        self.answer(Answer::Refused(Response::error(None, too_long(self.max))));
+                    }
+                    Frame::Line(line) if line.trim_ascii().is_empty() => {}
+                    Frame::Line(line) => self.handle(&line),
+                }
+            }
+            self.flush();
+            if eof {
                 return;
             }
-            match read {
-                Ok(Read::Eof) => {
-                    self.flush();
-                    return;
-                }
-                Ok(Read::TooLong) => {
-                    let error = ErrorObject::new(
-                        ErrorCode::INVALID_REQUEST,
-                        format!("message larger than {} bytes", self.max),
-                    );
-                    tracing::warn!(code = error.code, error = %error.message, "invalid message from the client");
-                    self.answer(Answer::Refused(Response::error(None, error)));
-                }
-                Ok(Read::Line) if line.trim_ascii().is_empty() => {}
-                Ok(Read::Line) => self.handle(&line),
+            match input.read(&mut chunk) {
+                Ok(0) => eof = true,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "reading from the client failed");
-                    self.flush();
                     return;
                 }
             }
-            if input.buffer().is_empty() {
-                self.flush();
+            if self.stopping.load(Ordering::Acquire) {
+                return;
             }
         }
     }
@@ -259,56 +274,6 @@ impl Reader {
     }
 }
 
-/// How a read ended.
-enum Read {
-    Line,
-    TooLong,
-    Eof,
-}
-
-/// Reads one line (without its newline, or `\r\n`) into `line`; a line over `max` bytes
-/// is skipped to its end and reported.
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> std::io::Result<Read> {
-    line.clear();
-    let mut too_long = false;
-    loop {
-        let buf = match input.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if buf.is_empty() {
-            return Ok(match (too_long, line.is_empty()) {
-                (true, _) => Read::TooLong,
-                (false, true) => Read::Eof,
-                (false, false) => Read::Line,
-            });
-        }
-        let (used, ended) = match memchr::memchr(b'\n', buf) {
-            Some(at) => (at, true),
-            None => (buf.len(), false),
-        };
-        if !too_long {
-            line.extend_from_slice(&buf[..used]);
-            if line.len() > max {
-                too_long = true;
-                line.clear();
-            }
-        }
-        input.consume(used + usize::from(ended));
-        if ended {
-            break;
-        }
-    }
-    if too_long {
-        return Ok(Read::TooLong);
-    }
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    Ok(Read::Line)
-}
-
 /// The writer thread: writes what is queued into the shared buffer, and flushes it when
 /// no more lines wait; stops at [`Line::End`].
 fn write_queued(mut rx: mpsc::Receiver<Line>, output: &Output) -> std::io::Result<()> {
@@ -326,33 +291,4 @@ fn write_queued(mut rx: mpsc::Receiver<Line>, output: &Output) -> std::io::Resul
         buffer.flush()?;
     }
     output.lock().flush()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lines(max: usize, input: &[u8]) -> Vec<String> {
-        // A tiny buffer: lines cross refills.
-        let mut reader = std::io::BufReader::with_capacity(3, input);
-        let mut line = Vec::new();
-        let mut out = Vec::new();
-        loop {
-            match read_line(&mut reader, &mut line, max).unwrap() {
-                Read::Eof => return out,
-                Read::TooLong => out.push("<too long>".to_owned()),
-                Read::Line => out.push(String::from_utf8_lossy(&line).into_owned()),
-            }
-        }
-    }
-
-    #[test]
-    fn lines_with_crlf_a_too_long_one_and_a_last_one_without_newline() {
-        assert_eq!(
-            lines(6, b"{\"a\":1}\n{}\r\n1234567890\nok\n\nlast"),
-            ["<too long>", "{}", "<too long>", "ok", "", "last"]
-        );
-        assert_eq!(lines(7, b"{\"a\":1}\n"), ["{\"a\":1}"]);
-        assert_eq!(lines(4, b"123456789"), ["<too long>"]);
-    }
 }

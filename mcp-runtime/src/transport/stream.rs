@@ -89,24 +89,17 @@ where
             },
         };
         while tasks.try_join_next().is_some() {}
-        let refusal = match frame {
+        let line = match frame {
             Ok(Frame::Line(line)) if line.trim_ascii().is_empty() => continue,
-            Ok(Frame::Line(line)) => Ok(line),
-            Ok(Frame::TooLong) => Err(ErrorObject::new(
-                ErrorCode::INVALID_REQUEST,
-                format!("message larger than {} bytes", limits.max_message_bytes),
-            )),
+            Ok(Frame::Line(line)) => line,
+            Ok(Frame::TooLong) => {
+                let error = too_long(limits.max_message_bytes);
+                write(&tx, Answer::Refused(Response::error(None, error))).await;
+                continue;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "reading from the client failed");
                 break;
-            }
-        };
-        let line = match refusal {
-            Ok(line) => line,
-            Err(error) => {
-                tracing::warn!(code = error.code, error = %error.message, "invalid message from the client");
-                write(&tx, Answer::Refused(Response::error(None, error))).await;
-                continue;
             }
         };
         // Reading waits while the session runs as many payloads as it may.
@@ -202,8 +195,18 @@ impl Sink for Lines {
     }
 }
 
+/// The refusal of a line over `max` bytes (logged).
+pub(super) fn too_long(max: usize) -> ErrorObject {
+    let error = ErrorObject::new(
+        ErrorCode::INVALID_REQUEST,
+        format!("message larger than {max} bytes"),
+    );
+    tracing::warn!(code = error.code, error = %error.message, "invalid message from the client");
+    error
+}
+
 /// One line of input (its bytes, without the newline), or why it cannot be one.
-enum Frame {
+pub(super) enum Frame {
     Line(bytes::BytesMut),
     TooLong,
 }
@@ -212,7 +215,7 @@ enum Frame {
 /// copy (the JSON parser checks the UTF-8 of what it reads). A line that is too long is
 /// a frame of its own, not a stream error: the reader skips to the next newline and goes
 /// on (tokio-util's reader pauses after an error, even with lines buffered).
-struct BoundedLines {
+pub(super) struct BoundedLines {
     max: usize,
     /// Bytes of `buf` already searched for a newline.
     searched: usize,
@@ -221,7 +224,7 @@ struct BoundedLines {
 }
 
 impl BoundedLines {
-    fn new(max: usize) -> Self {
+    pub(super) fn new(max: usize) -> Self {
         BoundedLines {
             max,
             searched: 0,

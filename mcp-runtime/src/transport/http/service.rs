@@ -562,10 +562,11 @@ impl ServiceInner {
         }
         match self.sessions.insert(core.clone()).await {
             Ok(id) => {
+                let id = HeaderValue::from_str(&id).ok();
                 // The streams exist before the client can open the GET stream.
-                let _ = self.streams(&core, HeaderValue::from_str(&id).ok().as_ref());
+                let _ = self.streams(&core, id.as_ref());
                 let mut resp = reply(answer);
-                if let Ok(id) = HeaderValue::from_str(&id) {
+                if let Some(id) = id {
                     resp.headers_mut().insert(SESSION_ID, id);
                 }
                 resp
@@ -873,8 +874,9 @@ impl ServiceInner {
             // it last wrote (its `heard`), up to the last one heard here, delivered from
             // the store to this session: once each, whether that instance is alive or
             // dead. This instance's copy skips what it held before (`mark`) and sends
-            // what comes after. Without a `heard` (a log from before numbering), the
-            // copy's unsent events follow instead: a message may then come twice.
+            // what comes after. Without a `heard` (nothing kept of that stream, or the
+            // store could not list what it missed), the copy's unsent events follow
+            // instead: a message may then come twice.
             let missed = match kept.heard {
                 Some(there) => log.missed(there, heard).await.ok(),
                 None => None,
@@ -1224,11 +1226,7 @@ async fn send_plain(tx: &tokio::sync::mpsc::Sender<Bytes>, outgoing: Outgoing) -
             return true;
         }
     };
-    let mut event = Vec::with_capacity(json.len() + 24);
-    event.extend_from_slice(b"event: message\ndata: ");
-    event.extend_from_slice(&json);
-    event.extend_from_slice(b"\n\n");
-    tx.send(Bytes::from(event)).await.is_ok()
+    tx.send(sse::encode_event(None, &json)).await.is_ok()
 }
 
 fn push(stream: &Arc<EventStream>, outgoing: Outgoing) {

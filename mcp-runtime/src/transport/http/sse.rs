@@ -139,7 +139,7 @@ impl EventStream {
         let mut st = self.lock();
         st.next_seq += 1;
         let seq = st.next_seq;
-        let event = encode_event(&format!("{}-{seq}", self.id), json);
+        let event = encode_event(Some(&format!("{}-{seq}", self.id)), json);
         if st.buffer.len() == self.replay_cap {
             st.buffer.pop_front();
         }
@@ -246,12 +246,17 @@ impl EventStream {
     }
 }
 
-/// `id: ...` and the JSON as one `data:` line (JSON has no raw newlines).
-fn encode_event(id: &str, json: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(json.len() + id.len() + 24);
-    out.extend_from_slice(b"id: ");
-    out.extend_from_slice(id.as_bytes());
-    out.extend_from_slice(b"\nevent: message\ndata: ");
+/// `id: ...` (when the event has one) and the JSON as one `data:` line (JSON has no raw
+/// newlines).
+pub(crate) fn encode_event(id: Option<&str>, json: &[u8]) -> Bytes {
+    let id_len = id.map_or(0, |id| id.len() + 5);
+    let mut out = Vec::with_capacity(json.len() + id_len + 22);
+    if let Some(id) = id {
+        out.extend_from_slice(b"id: ");
+        out.extend_from_slice(id.as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"event: message\ndata: ");
     out.extend_from_slice(json);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
@@ -337,12 +342,7 @@ fn lost_answer(request: &str) -> Option<Bytes> {
             "the server instance running this request stopped before it answered; it may or may not have taken effect",
         ),
     ));
-    let json = answer.to_json().ok()?;
-    let mut out = Vec::with_capacity(json.len() + 24);
-    out.extend_from_slice(b"event: message\ndata: ");
-    out.extend_from_slice(&json);
-    out.extend_from_slice(b"\n\n");
-    Some(Bytes::from(out))
+    Some(encode_event(None, &answer.to_json().ok()?))
 }
 
 /// Parses a `Last-Event-ID` of ours: `<stream>-<seq>`.
