@@ -74,16 +74,21 @@ impl ServerChild {
 
     fn stop(&mut self, patience: Duration) {
         drop(self.child.stdin.take());
-        let deadline = Instant::now() + patience;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_child(&mut self.child, patience);
     }
+}
+
+/// Waits up to `patience` for `child` to exit (its stdin closed), then kills it.
+pub fn stop_child(child: &mut Child, patience: Duration) {
+    let deadline = Instant::now() + patience;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// The name `--serve` takes for `kind`.

@@ -352,7 +352,7 @@ fn stdio_rounds(args: &Args, rows: &mut Vec<Row>) -> Result<(), BoxError> {
             } else {
                 stdio::lockstep(child, &expected, warmup, slice)?
             };
-            report::merge(rows, scenario, 1, measured.into());
+            report::merge(rows, scenario, 1, measured);
         }
     }
     Ok(())

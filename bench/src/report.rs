@@ -266,20 +266,49 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
             );
         }
     }
-    // Sessions in Redis against sessions in memory.
-    for &c in connections {
-        let (Some(redis), Some(memory)) =
-            (find(Scenario::SessionRedis, c), find(Scenario::Session, c))
-        else {
-            continue;
-        };
-        println!(
-            "  {:<30} {:>3} conns: {:.2} CPU, {:.2} calls/s",
+    // One row against another: server CPU per call and calls/s, as ratios. Sessions in
+    // Redis against in memory; through the balancer, one instance against the ceiling
+    // behind the same nginx, three against one, and one through nginx against the same
+    // instance direct; a call in two rounds (counted as one) against a one-round call.
+    for (label, mine, other) in [
+        (
             "Redis store / memory store",
-            c,
-            redis.cpu_per_call(redis.server_cpu) / memory.cpu_per_call(memory.server_cpu),
-            redis.throughput() / memory.throughput()
-        );
+            Scenario::SessionRedis,
+            Scenario::Session,
+        ),
+        (
+            "nginx: 1 x ours / bare",
+            Scenario::BalancedOne,
+            Scenario::BalancedBare,
+        ),
+        (
+            "nginx: 3 x ours / 1 x ours",
+            Scenario::BalancedThree,
+            Scenario::BalancedOne,
+        ),
+        (
+            "nginx: 1 x ours / direct",
+            Scenario::BalancedOne,
+            Scenario::SessionRedis,
+        ),
+        (
+            "2 rounds / 1 round (2026)",
+            Scenario::ModernRetry,
+            Scenario::Modern,
+        ),
+    ] {
+        for &c in connections {
+            let (Some(mine), Some(other)) = (find(mine, c), find(other, c)) else {
+                continue;
+            };
+            println!(
+                "  {:<30} {:>3} conns: {:.2} CPU, {:.2} calls/s",
+                label,
+                c,
+                mine.cpu_per_call(mine.server_cpu) / other.cpu_per_call(other.server_cpu),
+                mine.throughput() / other.throughput()
+            );
+        }
     }
     // A bearer token checked on every call against none (target: 1.2x the CPU at most).
     for &c in connections {
@@ -297,38 +326,6 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
             c,
             auth.throughput() / open.throughput()
         );
-    }
-    // Through the balancer: one instance against the ceiling behind the same nginx, three
-    // against one, and what the hop costs an instance.
-    for (label, ours, base) in [
-        (
-            "nginx: 1 x ours / bare",
-            Scenario::BalancedOne,
-            Scenario::BalancedBare,
-        ),
-        (
-            "nginx: 3 x ours / 1 x ours",
-            Scenario::BalancedThree,
-            Scenario::BalancedOne,
-        ),
-        (
-            "nginx: 1 x ours / direct",
-            Scenario::BalancedOne,
-            Scenario::SessionRedis,
-        ),
-    ] {
-        for &c in connections {
-            let (Some(mine), Some(other)) = (find(ours, c), find(base, c)) else {
-                continue;
-            };
-            println!(
-                "  {:<30} {:>3} conns: {:.2} CPU, {:.2} calls/s",
-                label,
-                c,
-                mine.cpu_per_call(mine.server_cpu) / other.cpu_per_call(other.server_cpu),
-                mine.throughput() / other.throughput()
-            );
-        }
     }
     // stdio against the echo ceiling: piped calls/s (target >= 0.5), lockstep p50 (<= 2).
     if let (Some(ours), Some(echo)) = (find(Scenario::StdioPiped, 1), find(Scenario::EchoPiped, 1))
@@ -363,21 +360,6 @@ fn print_ratios(rows: &[Row], connections: &[usize]) {
         println!(
             "  {:<30}        {ratio:.2} p50 (target <= {STDIO_LOCKSTEP_TARGET:.1}) {verdict}",
             "stdio lockstep, ours / echo",
-        );
-    }
-    // A call in two rounds (both counted as one call) against a one-round call.
-    for &c in connections {
-        let (Some(retry), Some(modern)) =
-            (find(Scenario::ModernRetry, c), find(Scenario::Modern, c))
-        else {
-            continue;
-        };
-        println!(
-            "  {:<30} {:>3} conns: {:.2} CPU, {:.2} calls/s",
-            "2 rounds / 1 round (2026)",
-            c,
-            retry.cpu_per_call(retry.server_cpu) / modern.cpu_per_call(modern.server_cpu),
-            retry.throughput() / modern.throughput()
         );
     }
     // The modern call against the legacy one, on the same server.

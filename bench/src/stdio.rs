@@ -4,7 +4,8 @@
 //! them while another reads and checks the answers. Lockstep: one call, its answer, the
 //! next call. Both run in child processes, so their CPU time is theirs alone.
 
-use crate::child::{cpu_time, kind_name};
+use crate::child::{cpu_time, kind_name, stop_child};
+use crate::load::Outcome;
 use crate::serve::Kind;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -74,38 +75,25 @@ impl StdioChild {
         self.stdin()?.write_all(CALL)?;
         self.stdin()?.flush()?;
         let mut line = Vec::new();
-        self.stdout.read_until(b'\n', &mut line)?;
-        if line.pop() != Some(b'\n') {
-            return Err(std::io::Error::other("the stdio server closed its output"));
-        }
+        read_answer(&mut self.stdout, &mut line)?;
         Ok(line)
     }
+}
+
+/// Reads one answer into `line`, without its newline.
+fn read_answer(stdout: &mut BufReader<ChildStdout>, line: &mut Vec<u8>) -> std::io::Result<()> {
+    line.clear();
+    if stdout.read_until(b'\n', line)? == 0 || line.pop() != Some(b'\n') {
+        return Err(std::io::Error::other("the stdio server closed its output"));
+    }
+    Ok(())
 }
 
 impl Drop for StdioChild {
     fn drop(&mut self) {
         drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_child(&mut self.child, Duration::from_secs(3));
     }
-}
-
-/// What one measured slice saw.
-pub struct Slice {
-    pub calls: u64,
-    pub errors: u64,
-    pub first_error: Option<String>,
-    pub elapsed: Duration,
-    /// Lockstep only: each call's round trip, in nanoseconds.
-    pub latencies: Vec<u64>,
-    pub server_cpu: Duration,
 }
 
 /// Calls written without waiting for answers, for `warmup` and then `measure`; every
@@ -115,7 +103,7 @@ pub fn piped(
     expected: &[u8],
     warmup: Duration,
     measure: Duration,
-) -> std::io::Result<Slice> {
+) -> std::io::Result<Outcome> {
     let pid = child.pid().to_string();
     let stop = AtomicBool::new(false);
     let written = AtomicU64::new(0);
@@ -159,11 +147,7 @@ pub fn piped(
             {
                 break;
             }
-            line.clear();
-            if stdout.read_until(b'\n', &mut line)? == 0 {
-                return Err(std::io::Error::other("the stdio server closed its output"));
-            }
-            line.pop();
+            read_answer(stdout, &mut line)?;
             answered += 1;
             if line != expected {
                 errors += 1;
@@ -174,13 +158,14 @@ pub fn piped(
             .join()
             .map_err(|_| std::io::Error::other("the writer panicked"))??;
         let (calls, elapsed, server_cpu) = measured.unwrap_or_default();
-        Ok(Slice {
+        Ok(Outcome {
             calls,
             errors,
             first_error,
             elapsed,
             latencies: Vec::new(),
             server_cpu,
+            client_cpu: Duration::ZERO,
         })
     })
 }
@@ -191,17 +176,18 @@ pub fn lockstep(
     expected: &[u8],
     warmup: Duration,
     measure: Duration,
-) -> std::io::Result<Slice> {
+) -> std::io::Result<Outcome> {
     let pid = child.pid().to_string();
     let start = Instant::now() + warmup;
     let end = start + measure;
-    let mut slice = Slice {
+    let mut slice = Outcome {
         calls: 0,
         errors: 0,
         first_error: None,
         elapsed: Duration::ZERO,
         latencies: Vec::with_capacity(1 << 16),
         server_cpu: Duration::ZERO,
+        client_cpu: Duration::ZERO,
     };
     let mut cpu0 = None;
     let mut t0 = None;
@@ -217,12 +203,8 @@ pub fn lockstep(
         }
         child.stdin()?.write_all(CALL)?;
         child.stdin()?.flush()?;
-        line.clear();
-        if child.stdout.read_until(b'\n', &mut line)? == 0 {
-            return Err(std::io::Error::other("the stdio server closed its output"));
-        }
+        read_answer(&mut child.stdout, &mut line)?;
         let done = Instant::now();
-        line.pop();
         if line != expected {
             slice.errors += 1;
             slice
@@ -243,18 +225,4 @@ pub fn lockstep(
             .unwrap_or_default();
     }
     Ok(slice)
-}
-
-impl From<Slice> for crate::load::Outcome {
-    fn from(slice: Slice) -> Self {
-        crate::load::Outcome {
-            calls: slice.calls,
-            errors: slice.errors,
-            first_error: slice.first_error,
-            elapsed: slice.elapsed,
-            latencies: slice.latencies,
-            server_cpu: slice.server_cpu,
-            client_cpu: Duration::ZERO,
-        }
-    }
 }
