@@ -567,16 +567,7 @@ fn the_session_rules_of_the_transport_hold_through_the_balancer() {
     };
     reader.wait_for("notifications/tools/list_changed", Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(500));
-    let _ = first
-        .stream
-        .set_read_timeout(Some(Duration::from_millis(100)));
-    let mut rest = [0u8; 4096];
-    while let Ok(n) = first.stream.read(&mut rest) {
-        if n == 0 {
-            break;
-        }
-        first.seen.push_str(&String::from_utf8_lossy(&rest[..n]));
-    }
+    first.read_what_arrived();
     let told = |seen: &str| seen.matches("notifications/tools/list_changed").count();
     assert_eq!(
         told(&first.seen) + told(&second.seen),
@@ -677,6 +668,20 @@ impl Open {
         }
     }
 
+    /// Reads what has arrived by now (until 100 ms pass without more, or the end).
+    fn read_what_arrived(&mut self) {
+        let _ = self
+            .stream
+            .set_read_timeout(Some(Duration::from_millis(100)));
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = self.stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+
     /// Reads until what arrived holds `needle` `times` times; panics after `within`.
     fn wait_for_count(&mut self, needle: &str, times: usize, within: Duration) {
         let deadline = Instant::now() + within;
@@ -697,20 +702,7 @@ impl Open {
 
     /// Reads until what arrived holds `needle`; panics after `within`.
     fn wait_for(&mut self, needle: &str, within: Duration) {
-        let deadline = Instant::now() + within;
-        let mut buf = [0u8; 4096];
-        while !self.seen.contains(needle) {
-            assert!(
-                Instant::now() < deadline,
-                "no {needle:?} within {within:?}; the stream carried:\n{}",
-                self.seen
-            );
-            match self.stream.read(&mut buf) {
-                Ok(0) => panic!("the stream ended before {needle:?}:\n{}", self.seen),
-                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
-                Err(_) => {}
-            }
-        }
+        self.wait_for_count(needle, 1, within);
     }
 }
 
@@ -813,16 +805,7 @@ fn a_get_stream_whose_instance_was_killed_resumes_on_another() {
         resumed.seen
     );
     std::thread::sleep(Duration::from_millis(500));
-    let _ = resumed
-        .stream
-        .set_read_timeout(Some(Duration::from_millis(100)));
-    let mut rest = [0u8; 4096];
-    while let Ok(n) = resumed.stream.read(&mut rest) {
-        if n == 0 {
-            break;
-        }
-        resumed.seen.push_str(&String::from_utf8_lossy(&rest[..n]));
-    }
+    resumed.read_what_arrived();
     let count = |what: &str| resumed.seen.matches(what).count();
     assert_eq!(
         (
